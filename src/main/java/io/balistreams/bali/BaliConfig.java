@@ -1,0 +1,347 @@
+package io.balistreams.bali;
+
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * Immutable configuration of one BALI model: architecture, task and every hyper-parameter of
+ * BALI.md §4 (the table), each with a default and a validation that names the knob.
+ *
+ * <p>Create with {@link #regression(int...)} or {@link #classification(int...)} and the builder:
+ * <pre>{@code
+ * BaliConfig cfg = BaliConfig.regression(8, 64, 64, 1).activation(Activation.TANH).beta(0.99).seed(7).build();
+ * }</pre>
+ *
+ * <p><b>Data scale (§4).</b> With {@link Builder#dataScale(double)} = N the model trains offline on a
+ * data set of N records: each batch's statistics are scaled by N/B and the EMA over batches with decay
+ * β acts as a step size. Without it the model is streaming: N = N_eff = B/(1 − β), i.e. each record
+ * enters the sums with weight one and the sums forget by β per nominal batch (a per-record factor
+ * ρ = β^{1/B}; a batch of b records decays the sums by ρ^b).
+ */
+public final class BaliConfig {
+    private final Task task;
+    private final int[] layerSizes;
+    private final Activation[] activations;
+    private final int batchSize;
+    private final double beta;
+    private final double betaG;
+    private final double eta;
+    private final double priorPrecision;
+    private final double outputGamma;
+    private final double hiddenKappa;
+    private final double hiddenGammaMin;
+    private final Double dataScale;
+    private final Double fixedNoiseVariance;
+    private final double noiseVarianceFloor;
+    private final int monteCarloSamples;
+    private final boolean standardizeInputs;
+    private final boolean standardizeTargets;
+    private final double initScale;
+    private final long seed;
+
+    private BaliConfig(final Builder b) {
+        this.task = b.task;
+        this.layerSizes = b.layerSizes.clone();
+        this.activations = b.resolvedActivations();
+        this.batchSize = b.batchSize;
+        this.beta = b.beta;
+        this.betaG = Double.isNaN(b.betaG) ? b.beta : b.betaG;
+        this.eta = b.eta;
+        this.priorPrecision = b.priorPrecision;
+        this.outputGamma = b.outputGamma;
+        this.hiddenKappa = b.hiddenKappa;
+        this.hiddenGammaMin = b.hiddenGammaMin;
+        this.dataScale = b.dataScale;
+        this.fixedNoiseVariance = b.fixedNoiseVariance;
+        this.noiseVarianceFloor = b.noiseVarianceFloor;
+        this.monteCarloSamples = b.monteCarloSamples;
+        this.standardizeInputs = b.standardizeInputs;
+        this.standardizeTargets = b.standardizeTargets;
+        this.initScale = b.initScale;
+        this.seed = b.seed;
+        validate();
+    }
+
+    /** A regression network with the given widths d_0 (inputs), ..., d_L = 1. */
+    public static Builder regression(final int... layerSizes) {
+        return new Builder(Task.REGRESSION, layerSizes);
+    }
+
+    /** A classification network with the given widths d_0 (inputs), ..., d_L = K classes. */
+    public static Builder classification(final int... layerSizes) {
+        return new Builder(Task.CLASSIFICATION, layerSizes);
+    }
+
+    /** A builder initialised with this configuration, to derive a variant. */
+    public Builder toBuilder() {
+        final Builder b = new Builder(task, layerSizes);
+        b.activations = activations.clone();
+        b.batchSize = batchSize;
+        b.beta = beta;
+        b.betaG = betaG;
+        b.eta = eta;
+        b.priorPrecision = priorPrecision;
+        b.outputGamma = outputGamma;
+        b.hiddenKappa = hiddenKappa;
+        b.hiddenGammaMin = hiddenGammaMin;
+        b.dataScale = dataScale;
+        b.fixedNoiseVariance = fixedNoiseVariance;
+        b.noiseVarianceFloor = noiseVarianceFloor;
+        b.monteCarloSamples = monteCarloSamples;
+        b.standardizeInputs = standardizeInputs;
+        b.standardizeTargets = standardizeTargets;
+        b.initScale = initScale;
+        b.seed = seed;
+        return b;
+    }
+
+    private void validate() {
+        Objects.requireNonNull(task, "task");
+        if (layerSizes.length < 2) {
+            throw new IllegalArgumentException("layerSizes: need at least an input and an output width, got "
+                    + Arrays.toString(layerSizes));
+        }
+        for (int i = 0; i < layerSizes.length; i++) {
+            if (layerSizes[i] < 1) {
+                throw new IllegalArgumentException("layerSizes[" + i + "] must be >= 1, got " + layerSizes[i]);
+            }
+        }
+        final int out = layerSizes[layerSizes.length - 1];
+        if (task == Task.REGRESSION && out != 1) {
+            throw new IllegalArgumentException("layerSizes: a regression network has exactly 1 output, got " + out);
+        }
+        if (task == Task.CLASSIFICATION && out < 2) {
+            throw new IllegalArgumentException("layerSizes: a classifier needs >= 2 classes (outputs), got " + out);
+        }
+        if (activations.length != layerSizes.length - 2) {
+            throw new IllegalArgumentException("activations: need one per hidden layer (" + (layerSizes.length - 2)
+                    + "), got " + activations.length);
+        }
+        for (final Activation a : activations) {
+            Objects.requireNonNull(a, "activations must not contain null");
+        }
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batchSize must be >= 1, got " + batchSize);
+        }
+        requireOpenUnit("beta", beta);
+        requireOpenUnit("betaG", betaG);
+        requirePositive("eta", eta);
+        requirePositive("priorPrecision", priorPrecision);
+        requirePositive("outputGamma", outputGamma);
+        requireNonNegative("hiddenKappa", hiddenKappa);
+        requirePositive("hiddenGammaMin", hiddenGammaMin);
+        if (dataScale != null) {
+            requirePositive("dataScale", dataScale);
+        }
+        if (fixedNoiseVariance != null) {
+            requirePositive("fixedNoiseVariance", fixedNoiseVariance);
+        }
+        requirePositive("noiseVarianceFloor", noiseVarianceFloor);
+        if (monteCarloSamples < 1) {
+            throw new IllegalArgumentException("monteCarloSamples must be >= 1, got " + monteCarloSamples);
+        }
+        requirePositive("initScale", initScale);
+    }
+
+    private static void requireOpenUnit(final String name, final double v) {
+        if (!(v > 0.0 && v < 1.0)) {
+            throw new IllegalArgumentException(name + " must be in (0, 1), got " + v);
+        }
+    }
+
+    private static void requirePositive(final String name, final double v) {
+        if (!(v > 0.0) || Double.isInfinite(v)) {
+            throw new IllegalArgumentException(name + " must be finite and > 0, got " + v);
+        }
+    }
+
+    private static void requireNonNegative(final String name, final double v) {
+        if (!(v >= 0.0) || Double.isInfinite(v)) {
+            throw new IllegalArgumentException(name + " must be finite and >= 0, got " + v);
+        }
+    }
+
+    public Task task() { return task; }
+    /** Widths d_0..d_L; a copy. */
+    public int[] layerSizes() { return layerSizes.clone(); }
+    public int numLayers() { return layerSizes.length - 1; }
+    public int inputSize() { return layerSizes[0]; }
+    public int outputSize() { return layerSizes[layerSizes.length - 1]; }
+    /** Number of classes K for classification, 0 for regression. */
+    public int numClasses() { return task == Task.CLASSIFICATION ? outputSize() : 0; }
+    /** Activation of hidden layer l (1-based, l < L). */
+    public Activation activation(final int hiddenLayer) { return activations[hiddenLayer - 1]; }
+    /** Hidden-layer activations, a copy. */
+    public Activation[] activations() { return activations.clone(); }
+    public int batchSize() { return batchSize; }
+    public double beta() { return beta; }
+    public double betaG() { return betaG; }
+    public double eta() { return eta; }
+    public double priorPrecision() { return priorPrecision; }
+    public double outputGamma() { return outputGamma; }
+    public double hiddenKappa() { return hiddenKappa; }
+    public double hiddenGammaMin() { return hiddenGammaMin; }
+    /** N for offline training, or null when streaming. */
+    public Double dataScale() { return dataScale; }
+    public boolean streaming() { return dataScale == null; }
+    /** Null when the noise variance is learned. */
+    public Double fixedNoiseVariance() { return fixedNoiseVariance; }
+    public double noiseVarianceFloor() { return noiseVarianceFloor; }
+    public int monteCarloSamples() { return monteCarloSamples; }
+    public boolean standardizeInputs() { return standardizeInputs; }
+    public boolean standardizeTargets() { return standardizeTargets; }
+    public double initScale() { return initScale; }
+    public long seed() { return seed; }
+
+    /** N_eff = B/(1 − β) when streaming, else the configured N (§4). */
+    public double effectiveDataScale() {
+        return dataScale != null ? dataScale : batchSize / (1.0 - beta);
+    }
+
+    /** EMA decay for a batch of {@code b} records: β^{b/B} when streaming, β offline. */
+    double decayForBatch(final double decayPerNominalBatch, final int b) {
+        return streaming() ? Math.pow(decayPerNominalBatch, (double) b / batchSize) : decayPerNominalBatch;
+    }
+
+    /**
+     * Per-record forgetting factor of the standardisers: ρ = β^{1/B} when streaming (the posterior's
+     * rate), 1 (plain running averages) offline.
+     */
+    double standardizerForgetting() {
+        return streaming() ? Math.pow(beta, 1.0 / batchSize) : 1.0;
+    }
+
+    @Override
+    public boolean equals(final Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof BaliConfig)) {
+            return false;
+        }
+        final BaliConfig c = (BaliConfig) o;
+        return task == c.task && Arrays.equals(layerSizes, c.layerSizes) && Arrays.equals(activations, c.activations)
+                && batchSize == c.batchSize && Double.compare(beta, c.beta) == 0 && Double.compare(betaG, c.betaG) == 0
+                && Double.compare(eta, c.eta) == 0 && Double.compare(priorPrecision, c.priorPrecision) == 0
+                && Double.compare(outputGamma, c.outputGamma) == 0 && Double.compare(hiddenKappa, c.hiddenKappa) == 0
+                && Double.compare(hiddenGammaMin, c.hiddenGammaMin) == 0 && Objects.equals(dataScale, c.dataScale)
+                && Objects.equals(fixedNoiseVariance, c.fixedNoiseVariance)
+                && Double.compare(noiseVarianceFloor, c.noiseVarianceFloor) == 0
+                && monteCarloSamples == c.monteCarloSamples && standardizeInputs == c.standardizeInputs
+                && standardizeTargets == c.standardizeTargets && Double.compare(initScale, c.initScale) == 0
+                && seed == c.seed;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(task, Arrays.hashCode(layerSizes), Arrays.hashCode(activations), batchSize, beta, betaG,
+                eta, priorPrecision, outputGamma, hiddenKappa, hiddenGammaMin, dataScale, fixedNoiseVariance,
+                noiseVarianceFloor, monteCarloSamples, standardizeInputs, standardizeTargets, initScale, seed);
+    }
+
+    @Override
+    public String toString() {
+        return "BaliConfig{task=" + task + ", layers=" + Arrays.toString(layerSizes) + ", activations="
+                + Arrays.toString(activations) + ", B=" + batchSize + ", beta=" + beta + ", betaG=" + betaG
+                + ", eta=" + eta + ", lambda=" + priorPrecision + ", outputGamma=" + outputGamma + ", kappa="
+                + hiddenKappa + ", gammaMin=" + hiddenGammaMin + ", N=" + (dataScale == null ? "streaming" : dataScale)
+                + ", noise=" + (fixedNoiseVariance == null ? "learned" : fixedNoiseVariance) + ", noiseFloor="
+                + noiseVarianceFloor + ", S=" + monteCarloSamples + ", standardize=" + standardizeInputs + "/"
+                + standardizeTargets + ", initScale=" + initScale + ", seed=" + seed + "}";
+    }
+
+    /**
+     * Builder with the defaults of BALI.md §4 and §10 (the prototype's settings that worked across
+     * data sets): β = β_G = 0.9, B = 32, η = 1, λ = 1, softmax γ = 1, hidden κ = 1, ReLU, S = 10.
+     */
+    public static final class Builder {
+        private final Task task;
+        private final int[] layerSizes;
+        private Activation[] activations;
+        private int batchSize = 32;
+        private double beta = 0.9;
+        private double betaG = Double.NaN;
+        private double eta = 1.0;
+        private double priorPrecision = 1.0;
+        private double outputGamma = 1.0;
+        private double hiddenKappa = 1.0;
+        private double hiddenGammaMin = 1e-4;
+        private Double dataScale;
+        private Double fixedNoiseVariance;
+        private double noiseVarianceFloor = 1e-4;
+        private int monteCarloSamples = 10;
+        private boolean standardizeInputs = true;
+        private boolean standardizeTargets = true;
+        private double initScale = 1.0;
+        private long seed = 0L;
+
+        private Builder(final Task task, final int[] layerSizes) {
+            this.task = Objects.requireNonNull(task, "task");
+            this.layerSizes = Objects.requireNonNull(layerSizes, "layerSizes").clone();
+        }
+
+        private Activation[] resolvedActivations() {
+            if (activations != null) {
+                return activations.clone();
+            }
+            final Activation[] all = new Activation[Math.max(0, layerSizes.length - 2)];
+            Arrays.fill(all, Activation.RELU);
+            return all;
+        }
+
+        /** The same activation on every hidden layer (default ReLU). */
+        public Builder activation(final Activation activation) {
+            final Activation[] all = new Activation[Math.max(0, layerSizes.length - 2)];
+            Arrays.fill(all, Objects.requireNonNull(activation, "activation"));
+            this.activations = all;
+            return this;
+        }
+
+        /** One activation per hidden layer. */
+        public Builder activations(final Activation... perHiddenLayer) {
+            this.activations = perHiddenLayer.clone();
+            return this;
+        }
+
+        public Builder batchSize(final int b) { this.batchSize = b; return this; }
+        /** EMA decay per nominal batch; also sets β_G unless set explicitly. */
+        public Builder beta(final double v) { this.beta = v; return this; }
+        public Builder betaG(final double v) { this.betaG = v; return this; }
+        public Builder eta(final double v) { this.eta = v; return this; }
+        public Builder priorPrecision(final double v) { this.priorPrecision = v; return this; }
+        public Builder outputGamma(final double v) { this.outputGamma = v; return this; }
+        public Builder hiddenKappa(final double v) { this.hiddenKappa = v; return this; }
+        public Builder hiddenGammaMin(final double v) { this.hiddenGammaMin = v; return this; }
+        /** Offline training on N records. */
+        public Builder dataScale(final double n) { this.dataScale = n; return this; }
+        /** Streaming (the default): N = N_eff = B/(1 − β). */
+        public Builder streaming() { this.dataScale = null; return this; }
+
+        /**
+         * Streaming with a memory of about {@code records} records: β = 1 − B/N_eff (call after
+         * {@link #batchSize(int)}).
+         */
+        public Builder effectiveMemory(final double records) {
+            if (!(records > batchSize)) {
+                throw new IllegalArgumentException("effective memory must exceed the batch size " + batchSize
+                        + ", got " + records);
+            }
+            this.dataScale = null;
+            this.beta = 1.0 - batchSize / records;
+            return this;
+        }
+
+        public Builder fixedNoiseVariance(final Double v) { this.fixedNoiseVariance = v; return this; }
+        public Builder noiseVarianceFloor(final double v) { this.noiseVarianceFloor = v; return this; }
+        public Builder monteCarloSamples(final int s) { this.monteCarloSamples = s; return this; }
+        public Builder standardizeInputs(final boolean v) { this.standardizeInputs = v; return this; }
+        public Builder standardizeTargets(final boolean v) { this.standardizeTargets = v; return this; }
+        public Builder initScale(final double v) { this.initScale = v; return this; }
+        public Builder seed(final long v) { this.seed = v; return this; }
+
+        /** Validates and builds; throws {@link IllegalArgumentException} naming the offending knob. */
+        public BaliConfig build() {
+            return new BaliConfig(this);
+        }
+    }
+}

@@ -1,0 +1,649 @@
+package io.balistreams.bali;
+
+import org.ejml.data.DMatrixRMaj;
+
+/**
+ * A multilayer perceptron learned by BALI, Bayesian layerwise inference (BALI.md; Kurle et al.,
+ * arXiv 2411.12102): each layer is a Bayesian linear regression of its pre-activation on pseudo-targets
+ * (§2), with a matrix-normal posterior (§3) whose natural-parameter sums follow an exponential moving
+ * average over mini-batches (§4).
+ *
+ * <p><b>Learning.</b> {@link #learn(double[][], double[])} (regression) and
+ * {@link #learn(double[][], int[])} (classification) perform one update from one mini-batch: a forward
+ * and backward pass with the posterior means, pseudo-targets z̃ = z − η Σ g for every layer, and the EMA
+ * update of every layer's sums (all layers from the same pass). Inputs are raw: they are standardised
+ * inside the model (and so are regression targets) by {@link Standardizer}s that forget at the
+ * posterior's rate. An update that would put a non-finite number into the state is rejected; the model
+ * then stays exactly as it was and the {@link UpdateResult} says why.
+ *
+ * <p><b>Prediction (§5).</b> {@link #predict(double[])} and {@link #classify(double[])} use the
+ * closed-form last-layer predictive: hidden layers at their means, z_L ~ N(M_L ā, (āᵀΛ_L⁻¹ā) Σ_L).
+ * For classification the logits' Gaussian is integrated with S fixed standard-normal draws per model
+ * version. {@link #predictMonteCarlo(double[])} and {@link #classifyMonteCarlo(double[])} average S
+ * full weight samples, drawn once per model version and cached.
+ *
+ * <p><b>Determinism.</b> All randomness comes from {@link Rng} streams that are pure functions of
+ * (seed, step): the initial means from stream −1, the weight samples of version t from stream t, the
+ * logit draws from a second family of streams. Same configuration, seed and data give bit-identical
+ * state and predictions, whatever predictions were asked for in between.
+ *
+ * <p>Not thread-safe: one model is owned by one thread (in the service, one stream task).
+ */
+public final class BaliModel {
+    private static final long INIT_STREAM = -1L;
+    private static final long LOGIT_SEED_SALT = 0x5DEECE66DL;
+
+    private final BaliConfig config;
+    private final BayesianLayer[] layers;
+    private final Activation[] activations;
+    private final int numLayers;
+    private final int maxWidth;
+
+    private long step;
+    private double biasWeight;
+    private double biasWeightG;
+    private double noiseSum;
+    private final Standardizer inputStandardizer;
+    private final Standardizer targetStandardizer;
+    private final Standardizer nextInputStandardizer;
+    private final Standardizer nextTargetStandardizer;
+
+    // Work space of one update, resized to the batch.
+    private final DMatrixRMaj[] batchInputs;
+    private final DMatrixRMaj[] batchPre;
+    private final DMatrixRMaj[] batchGrads;
+    private final DMatrixRMaj batchPseudo = new DMatrixRMaj(1, 1);
+    private double[] batchTargets = new double[0];
+
+    // Work space of one prediction.
+    private final double[] featuresA;
+    private final double[] featuresB;
+    private final double[] work;
+    private final double[] outputs;
+
+    // Caches of one model version.
+    private DMatrixRMaj[][] weightSamples;
+    private long weightSamplesStep = -1;
+    private double[] logitOffsets;
+    private long logitOffsetsStep = -1;
+
+    /** A fresh model: zero sums, random initial means from the seed (never M = 0, §8). */
+    public BaliModel(final BaliConfig config) {
+        this(config, true);
+    }
+
+    private BaliModel(final BaliConfig config, final boolean initialise) {
+        this.config = config;
+        final int[] sizes = config.layerSizes();
+        this.numLayers = sizes.length - 1;
+        this.activations = config.activations();
+        this.layers = new BayesianLayer[numLayers];
+        int widest = 0;
+        for (final int s : sizes) {
+            widest = Math.max(widest, s + 1);
+        }
+        this.maxWidth = widest;
+        for (int l = 0; l < numLayers; l++) {
+            final BayesianLayer.SigmaKind kind;
+            if (l < numLayers - 1) {
+                kind = BayesianLayer.SigmaKind.KFAC_RELATIVE_FLOOR;
+            } else if (config.task() == Task.REGRESSION) {
+                kind = BayesianLayer.SigmaKind.GAUSSIAN_NOISE;
+            } else {
+                kind = BayesianLayer.SigmaKind.KFAC_FIXED_FLOOR;
+            }
+            layers[l] = new BayesianLayer(sizes[l], sizes[l + 1], kind, config);
+        }
+        final double rho = config.standardizerForgetting();
+        this.inputStandardizer = new Standardizer(config.inputSize(), rho);
+        this.nextInputStandardizer = new Standardizer(config.inputSize(), rho);
+        this.targetStandardizer = new Standardizer(1, rho);
+        this.nextTargetStandardizer = new Standardizer(1, rho);
+        this.batchInputs = new DMatrixRMaj[numLayers];
+        this.batchPre = new DMatrixRMaj[numLayers];
+        this.batchGrads = new DMatrixRMaj[numLayers];
+        for (int l = 0; l < numLayers; l++) {
+            batchInputs[l] = new DMatrixRMaj(1, layers[l].p);
+            batchPre[l] = new DMatrixRMaj(1, layers[l].q);
+            batchGrads[l] = new DMatrixRMaj(1, layers[l].q);
+        }
+        this.featuresA = new double[maxWidth];
+        this.featuresB = new double[maxWidth];
+        this.work = new double[maxWidth];
+        this.outputs = new double[config.outputSize()];
+        if (initialise) {
+            final Rng rng = Rng.forStream(config.seed(), INIT_STREAM);
+            for (int l = 0; l < numLayers; l++) {
+                final int fanIn = sizes[l];
+                final DMatrixRMaj m = new DMatrixRMaj(sizes[l + 1], fanIn + 1);
+                final double sd = config.initScale() / Math.sqrt(fanIn);
+                for (int i = 0; i < m.numRows; i++) {
+                    for (int j = 0; j < fanIn; j++) {
+                        m.set(i, j, sd * rng.nextGaussian());
+                    }
+                }
+                layers[l].initialise(m);
+            }
+        }
+    }
+
+    /** An empty shell to be filled by {@link ModelStateCodec}. */
+    static BaliModel uninitialised(final BaliConfig config) {
+        return new BaliModel(config, false);
+    }
+
+    public BaliConfig config() {
+        return config;
+    }
+
+    /** Number of accepted updates t (the model version). */
+    public long step() {
+        return step;
+    }
+
+    /** Number of records the model has learned from. */
+    public long recordsSeen() {
+        return inputStandardizer.count();
+    }
+
+    /** σ²_y in standardised target units: fixed, or the bias-corrected EMA of squared residuals (≥ floor); 1 before any data. */
+    public double noiseVarianceStandardised() {
+        if (config.fixedNoiseVariance() != null) {
+            return config.fixedNoiseVariance();
+        }
+        return biasWeight > 0 ? Math.max(config.noiseVarianceFloor(), noiseSum / biasWeight) : 1.0;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Learning
+
+    /**
+     * One BALI update from a regression mini-batch.
+     *
+     * @param features b rows of raw features (d_0 each, finite)
+     * @param targets  b finite targets
+     * @throws IllegalArgumentException for a wrong shape, a non-finite value, or a classification model
+     */
+    public UpdateResult learn(final double[][] features, final double[] targets) {
+        requireTask(Task.REGRESSION, "learn(double[][], double[])");
+        if (targets == null || features == null || targets.length != features.length) {
+            throw new IllegalArgumentException("need as many targets as feature rows, got "
+                    + (targets == null ? "null" : targets.length) + " and "
+                    + (features == null ? "null" : features.length));
+        }
+        for (int n = 0; n < targets.length; n++) {
+            if (!Double.isFinite(targets[n])) {
+                throw new IllegalArgumentException("record " + n + ": target is " + targets[n]);
+            }
+        }
+        return learnBatch(features, targets, null);
+    }
+
+    /**
+     * One BALI update from a classification mini-batch.
+     *
+     * @param features b rows of raw features (d_0 each, finite)
+     * @param labels   b class indices in [0, K)
+     * @throws IllegalArgumentException for a wrong shape, a non-finite value, a label out of range, or a
+     *                                  regression model
+     */
+    public UpdateResult learn(final double[][] features, final int[] labels) {
+        requireTask(Task.CLASSIFICATION, "learn(double[][], int[])");
+        if (labels == null || features == null || labels.length != features.length) {
+            throw new IllegalArgumentException("need as many labels as feature rows, got "
+                    + (labels == null ? "null" : labels.length) + " and "
+                    + (features == null ? "null" : features.length));
+        }
+        final int k = config.numClasses();
+        for (int n = 0; n < labels.length; n++) {
+            if (labels[n] < 0 || labels[n] >= k) {
+                throw new IllegalArgumentException("record " + n + ": label " + labels[n] + " is outside [0, " + k + ")");
+            }
+        }
+        return learnBatch(features, null, labels);
+    }
+
+    private UpdateResult learnBatch(final double[][] x, final double[] y, final int[] labels) {
+        final int b = x.length;
+        if (b == 0) {
+            throw new IllegalArgumentException("empty batch");
+        }
+        for (int n = 0; n < b; n++) {
+            checkFeatures(x[n], n);
+        }
+        final double decay = config.decayForBatch(config.beta(), b);
+        final double decayG = config.decayForBatch(config.betaG(), b);
+        final double c = decay * biasWeight + (1.0 - decay);
+        final double cG = decayG * biasWeightG + (1.0 - decayG);
+        final double dataScale = config.effectiveDataScale();
+
+        standardiseBatch(x, y);
+        forwardBatch(b);
+
+        // Output gradient g_L = ∂ℓ/∂z_L per record (not divided by b), and the noise EMA.
+        final int last = numLayers - 1;
+        final DMatrixRMaj outPre = batchPre[last];
+        final DMatrixRMaj outGrad = batchGrads[last];
+        outGrad.reshape(b, layers[last].q);
+        final double nextNoiseSum;
+        final double noiseVariance;
+        final double meanLoss;
+        if (config.task() == Task.REGRESSION) {
+            double sumSq = 0;
+            for (int n = 0; n < b; n++) {
+                final double r = outPre.data[n] - batchTargets[n];
+                outGrad.data[n] = r;
+                sumSq += r * r;
+            }
+            nextNoiseSum = decay * noiseSum + (1.0 - decay) * sumSq / b;
+            noiseVariance = config.fixedNoiseVariance() != null ? config.fixedNoiseVariance()
+                    : Math.max(config.noiseVarianceFloor(), nextNoiseSum / c);
+            for (int n = 0; n < b; n++) {
+                outGrad.data[n] /= noiseVariance;
+            }
+            final double s = config.standardizeTargets() ? nextTargetStandardizer.scale(0) : 1.0;
+            meanLoss = sumSq / b * s * s;
+        } else {
+            nextNoiseSum = 0;
+            noiseVariance = Double.NaN;
+            final int k = config.numClasses();
+            double loss = 0;
+            for (int n = 0; n < b; n++) {
+                final int off = n * k;
+                System.arraycopy(outPre.data, off, work, 0, k);
+                final double logZ = Kernels.softmaxInPlace(work, k);
+                loss += logZ - outPre.data[off + labels[n]];
+                for (int i = 0; i < k; i++) {
+                    outGrad.data[off + i] = work[i];
+                }
+                outGrad.data[off + labels[n]] -= 1.0;
+            }
+            meanLoss = loss / b;
+        }
+        if (!Double.isFinite(meanLoss)) {
+            return UpdateResult.rejected(step, meanLoss, "non-finite loss in the forward pass (loss " + meanLoss + ")");
+        }
+        backwardBatch(b);
+
+        for (int l = 0; l < numLayers; l++) {
+            final BayesianLayer layer = layers[l];
+            if (!layer.updateSigma(batchGrads[l], decayG, cG, noiseVariance)) {
+                return UpdateResult.rejected(step, meanLoss, "layer " + (l + 1)
+                        + ": output-side factor Sigma could not be factorised or is not finite");
+            }
+            layer.pseudoTargets(batchPre[l], batchGrads[l], config.eta(), noiseVariance, batchPseudo);
+            if (!layer.updatePosterior(batchInputs[l], batchPseudo, decay, dataScale, c)) {
+                return UpdateResult.rejected(step, meanLoss, "layer " + (l + 1)
+                        + ": posterior precision could not be factorised or a sum or mean is not finite");
+            }
+        }
+        for (final BayesianLayer layer : layers) {
+            layer.commit();
+        }
+        inputStandardizer.setTo(nextInputStandardizer);
+        targetStandardizer.setTo(nextTargetStandardizer);
+        biasWeight = c;
+        biasWeightG = cG;
+        noiseSum = nextNoiseSum;
+        step++;
+        return UpdateResult.accepted(step, meanLoss);
+    }
+
+    private void standardiseBatch(final double[][] x, final double[] y) {
+        final int b = x.length;
+        final int d = config.inputSize();
+        nextInputStandardizer.setTo(inputStandardizer);
+        nextTargetStandardizer.setTo(targetStandardizer);
+        for (int n = 0; n < b; n++) {
+            nextInputStandardizer.observe(x[n]);
+        }
+        final DMatrixRMaj in = batchInputs[0];
+        in.reshape(b, d + 1);
+        for (int n = 0; n < b; n++) {
+            final int off = n * (d + 1);
+            if (config.standardizeInputs()) {
+                for (int j = 0; j < d; j++) {
+                    in.data[off + j] = (x[n][j] - nextInputStandardizer.mean()[j]) / nextInputStandardizer.scale(j);
+                }
+            } else {
+                System.arraycopy(x[n], 0, in.data, off, d);
+            }
+            in.data[off + d] = 1.0;
+        }
+        if (y != null) {
+            if (batchTargets.length < b) {
+                batchTargets = new double[b];
+            }
+            for (int n = 0; n < b; n++) {
+                nextTargetStandardizer.observe(y[n]);
+            }
+            for (int n = 0; n < b; n++) {
+                batchTargets[n] = config.standardizeTargets() ? nextTargetStandardizer.transform(y[n]) : y[n];
+            }
+        }
+    }
+
+    /** Forward pass of the batch with the posterior means: Z_l = Ā_l M_lᵀ, Ā_{l+1} = [φ(Z_l), 1]. */
+    private void forwardBatch(final int b) {
+        for (int l = 0; l < numLayers; l++) {
+            final BayesianLayer layer = layers[l];
+            final int p = layer.p;
+            final int q = layer.q;
+            final double[] m = layer.current().mean.data;
+            final DMatrixRMaj in = batchInputs[l];
+            final DMatrixRMaj pre = batchPre[l];
+            pre.reshape(b, q);
+            for (int n = 0; n < b; n++) {
+                final int inOff = n * p;
+                for (int i = 0; i < q; i++) {
+                    final int row = i * p;
+                    double s = 0;
+                    for (int j = 0; j < p; j++) {
+                        s += m[row + j] * in.data[inOff + j];
+                    }
+                    pre.data[n * q + i] = s;
+                }
+            }
+            if (l < numLayers - 1) {
+                final DMatrixRMaj nextIn = batchInputs[l + 1];
+                nextIn.reshape(b, q + 1);
+                for (int n = 0; n < b; n++) {
+                    System.arraycopy(pre.data, n * q, nextIn.data, n * (q + 1), q);
+                    activations[l].applyRange(nextIn.data, n * (q + 1), q);
+                    nextIn.data[n * (q + 1) + q] = 1.0;
+                }
+            }
+        }
+    }
+
+    /** Backward pass: g_{l} = φ'(z_l) ⊙ (M_{l+1}[:, :d_l]ᵀ g_{l+1}) per record, with the current means. */
+    private void backwardBatch(final int b) {
+        for (int l = numLayers - 1; l >= 1; l--) {
+            final BayesianLayer upper = layers[l];
+            final int pUp = upper.p;
+            final int qUp = upper.q;
+            final int q = layers[l - 1].q;
+            final double[] m = upper.current().mean.data;
+            final DMatrixRMaj gUp = batchGrads[l];
+            final DMatrixRMaj g = batchGrads[l - 1];
+            final DMatrixRMaj pre = batchPre[l - 1];
+            final DMatrixRMaj act = batchInputs[l];
+            g.reshape(b, q);
+            final Activation phi = activations[l - 1];
+            for (int n = 0; n < b; n++) {
+                final int gOff = n * q;
+                for (int j = 0; j < q; j++) {
+                    g.data[gOff + j] = 0;
+                }
+                for (int i = 0; i < qUp; i++) {
+                    final double gi = gUp.data[n * qUp + i];
+                    final int row = i * pUp;
+                    for (int j = 0; j < q; j++) {
+                        g.data[gOff + j] += m[row + j] * gi;
+                    }
+                }
+                for (int j = 0; j < q; j++) {
+                    g.data[gOff + j] *= phi.derivative(pre.data[gOff + j], act.data[n * pUp + j]);
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Prediction
+
+    /** Closed-form regression predictive for one raw input (§5). */
+    public RegressionPrediction predict(final double[] features) {
+        requireTask(Task.REGRESSION, "predict");
+        checkFeatures(features, 0);
+        final double[] feat = meanFeatures(features);
+        final BayesianLayer last = layers[numLayers - 1];
+        Kernels.affine(last.current().mean, feat, outputs);
+        final double leverage = leverage(feat);
+        final double s = targetScale();
+        final double sigma2 = noiseVarianceStandardised() * s * s;
+        return new RegressionPrediction(unstandardiseTarget(outputs[0]), sigma2, leverage * sigma2, leverage, null);
+    }
+
+    /** Monte Carlo regression predictive with the S cached weight samples of this version (§5). */
+    public RegressionPrediction predictMonteCarlo(final double[] features) {
+        requireTask(Task.REGRESSION, "predictMonteCarlo");
+        checkFeatures(features, 0);
+        ensureWeightSamples();
+        final int samples = config.monteCarloSamples();
+        final double[] f = new double[samples];
+        double mean = 0;
+        for (int s = 0; s < samples; s++) {
+            f[s] = unstandardiseTarget(forwardSample(features, weightSamples[s])[0]);
+            mean += f[s];
+        }
+        mean /= samples;
+        double var = 0;
+        for (int s = 0; s < samples; s++) {
+            var += (f[s] - mean) * (f[s] - mean);
+        }
+        var /= samples;
+        final double leverage = leverage(meanFeatures(features));
+        final double scale = targetScale();
+        final double sigma2 = noiseVarianceStandardised() * scale * scale;
+        return new RegressionPrediction(mean, sigma2, var, leverage, f);
+    }
+
+    /**
+     * Closed-form classification predictive (§5): logits z ~ N(M_L ā, (āᵀΛ_L⁻¹ā) Σ_L), integrated with
+     * S fixed draws z_s = M_L ā + √h L_Σ ε_s (ε_s drawn once per model version).
+     */
+    public ClassificationPrediction classify(final double[] features) {
+        requireTask(Task.CLASSIFICATION, "classify");
+        checkFeatures(features, 0);
+        ensureLogitOffsets();
+        final double[] feat = meanFeatures(features);
+        final BayesianLayer last = layers[numLayers - 1];
+        Kernels.affine(last.current().mean, feat, outputs);
+        final double leverage = leverage(feat);
+        final double spread = Math.sqrt(leverage);
+        final int k = config.numClasses();
+        final int samples = config.monteCarloSamples();
+        final double[] mean = new double[k];
+        double meanEntropy = 0;
+        for (int s = 0; s < samples; s++) {
+            final int off = s * k;
+            for (int i = 0; i < k; i++) {
+                work[i] = outputs[i] + spread * logitOffsets[off + i];
+            }
+            Kernels.softmaxInPlace(work, k);
+            meanEntropy += Kernels.entropy(work, k);
+            for (int i = 0; i < k; i++) {
+                mean[i] += work[i];
+            }
+        }
+        return classification(mean, meanEntropy, samples, leverage);
+    }
+
+    /** Monte Carlo classification predictive with the S cached weight samples of this version (§5). */
+    public ClassificationPrediction classifyMonteCarlo(final double[] features) {
+        requireTask(Task.CLASSIFICATION, "classifyMonteCarlo");
+        checkFeatures(features, 0);
+        ensureWeightSamples();
+        final int k = config.numClasses();
+        final int samples = config.monteCarloSamples();
+        final double[] mean = new double[k];
+        double meanEntropy = 0;
+        for (int s = 0; s < samples; s++) {
+            final double[] z = forwardSample(features, weightSamples[s]);
+            System.arraycopy(z, 0, work, 0, k);
+            Kernels.softmaxInPlace(work, k);
+            meanEntropy += Kernels.entropy(work, k);
+            for (int i = 0; i < k; i++) {
+                mean[i] += work[i];
+            }
+        }
+        final double leverage = leverage(meanFeatures(features));
+        return classification(mean, meanEntropy, samples, leverage);
+    }
+
+    private static ClassificationPrediction classification(final double[] sumProbabilities, final double sumEntropy,
+                                                           final int samples, final double leverage) {
+        final int k = sumProbabilities.length;
+        int best = 0;
+        for (int i = 0; i < k; i++) {
+            sumProbabilities[i] /= samples;
+            if (sumProbabilities[i] > sumProbabilities[best]) {
+                best = i;
+            }
+        }
+        final double entropy = Kernels.entropy(sumProbabilities, k);
+        final double mutualInformation = Math.max(0.0, entropy - sumEntropy / samples);
+        return new ClassificationPrediction(sumProbabilities, best, entropy, mutualInformation, leverage);
+    }
+
+    /** Standardises the input and runs the hidden layers with the means; returns the last layer's input features. */
+    private double[] meanFeatures(final double[] features) {
+        standardiseInput(features, featuresA);
+        double[] in = featuresA;
+        double[] out = featuresB;
+        for (int l = 0; l < numLayers - 1; l++) {
+            Kernels.affine(layers[l].current().mean, in, out);
+            activations[l].applyRange(out, 0, layers[l].q);
+            final double[] t = in;
+            in = out;
+            out = t;
+        }
+        return in;
+    }
+
+    /** Output pre-activation (standardised units) for one weight sample set; the returned array is reused. */
+    private double[] forwardSample(final double[] features, final DMatrixRMaj[] weights) {
+        standardiseInput(features, featuresA);
+        double[] in = featuresA;
+        double[] out = featuresB;
+        for (int l = 0; l < numLayers; l++) {
+            Kernels.affine(weights[l], in, out);
+            if (l < numLayers - 1) {
+                activations[l].applyRange(out, 0, layers[l].q);
+            }
+            final double[] t = in;
+            in = out;
+            out = t;
+        }
+        System.arraycopy(in, 0, outputs, 0, outputs.length);
+        return outputs;
+    }
+
+    /** āᵀ Λ_L⁻¹ ā for the last layer's features (one triangular solve). */
+    private double leverage(final double[] lastFeatures) {
+        final BayesianLayer last = layers[numLayers - 1];
+        final int d = last.p - 1;
+        System.arraycopy(lastFeatures, 0, work, 0, d);
+        work[d] = 1.0;
+        return Kernels.inverseQuadraticForm(last.current().cholLambda, work);
+    }
+
+    private void standardiseInput(final double[] features, final double[] out) {
+        if (config.standardizeInputs()) {
+            inputStandardizer.transform(features, out);
+        } else {
+            System.arraycopy(features, 0, out, 0, features.length);
+        }
+    }
+
+    private double targetScale() {
+        return config.standardizeTargets() ? targetStandardizer.scale(0) : 1.0;
+    }
+
+    private double unstandardiseTarget(final double z) {
+        return config.standardizeTargets() ? targetStandardizer.inverse(z) : z;
+    }
+
+    private void ensureWeightSamples() {
+        if (weightSamplesStep == step && weightSamples != null) {
+            return;
+        }
+        final int samples = config.monteCarloSamples();
+        if (weightSamples == null) {
+            weightSamples = new DMatrixRMaj[samples][numLayers];
+            for (int s = 0; s < samples; s++) {
+                for (int l = 0; l < numLayers; l++) {
+                    weightSamples[s][l] = new DMatrixRMaj(layers[l].q, layers[l].p);
+                }
+            }
+        }
+        final Rng rng = Rng.forStream(config.seed(), step);
+        for (int s = 0; s < samples; s++) {
+            for (int l = 0; l < numLayers; l++) {
+                layers[l].sample(rng, weightSamples[s][l]);
+            }
+        }
+        weightSamplesStep = step;
+    }
+
+    private void ensureLogitOffsets() {
+        if (logitOffsetsStep == step && logitOffsets != null) {
+            return;
+        }
+        final int k = config.numClasses();
+        final int samples = config.monteCarloSamples();
+        if (logitOffsets == null) {
+            logitOffsets = new double[samples * k];
+        }
+        final Rng rng = Rng.forStream(config.seed() ^ LOGIT_SEED_SALT, step);
+        rng.fillGaussian(logitOffsets, samples * k);
+        final BayesianLayer last = layers[numLayers - 1];
+        for (int s = 0; s < samples; s++) {
+            last.applySigmaSquareRoot(logitOffsets, s * k);
+        }
+        logitOffsetsStep = step;
+    }
+
+    private void checkFeatures(final double[] x, final int row) {
+        if (x == null) {
+            throw new IllegalArgumentException("record " + row + ": feature vector is null");
+        }
+        if (x.length != config.inputSize()) {
+            throw new IllegalArgumentException("record " + row + ": " + x.length + " features, the model expects "
+                    + config.inputSize());
+        }
+        for (int j = 0; j < x.length; j++) {
+            if (!Double.isFinite(x[j])) {
+                throw new IllegalArgumentException("record " + row + ": feature " + j + " is " + x[j]);
+            }
+        }
+    }
+
+    private void requireTask(final Task task, final String method) {
+        if (config.task() != task) {
+            throw new IllegalStateException(method + " needs a " + task + " model, this one is " + config.task());
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Package-private access for the state codec and the tests.
+
+    BayesianLayer layer(final int l) {
+        return layers[l];
+    }
+
+    int numLayers() {
+        return numLayers;
+    }
+
+    double biasWeight() { return biasWeight; }
+    double biasWeightG() { return biasWeightG; }
+    double noiseSum() { return noiseSum; }
+    Standardizer inputStandardizer() { return inputStandardizer; }
+    Standardizer targetStandardizer() { return targetStandardizer; }
+
+    /** Pseudo-targets of the output layer from the last accepted update (b × q). */
+    DMatrixRMaj lastPseudoTargets() {
+        return batchPseudo;
+    }
+
+    void restoreScalars(final long step, final double biasWeight, final double biasWeightG, final double noiseSum) {
+        this.step = step;
+        this.biasWeight = biasWeight;
+        this.biasWeightG = biasWeightG;
+        this.noiseSum = noiseSum;
+        this.weightSamplesStep = -1;
+        this.logitOffsetsStep = -1;
+    }
+}

@@ -1,0 +1,368 @@
+package io.balistreams.bali;
+
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.dense.row.CommonOps_DDRM;
+import org.ejml.interfaces.decomposition.CholeskyDecomposition_F64;
+
+/**
+ * One layer of a BALI network: a Bayesian multivariate linear regression of the pre-activation on the
+ * augmented input ā = [a; 1] (BALI.md §1, §3), with the EMA over natural-parameter terms of §4.
+ *
+ * <p>Shapes: p = d_in + 1 (bias absorbed as the last column), q = d_out. The posterior is
+ * W ~ MN(M, Σ, Λ⁻¹), Cov(vec W) = Λ⁻¹ ⊗ Σ, with
+ * <ul>
+ *   <li>Λ = λ I + S_A / c (input side, p × p), held as its Cholesky factor L (Λ = L Lᵀ);</li>
+ *   <li>M = (S_C / c) Λ⁻¹ (prior mean M0 = 0), solved row by row with L, never forming Λ⁻¹;</li>
+ *   <li>Σ (output side, q × q), held through the Cholesky factor R of its inverse, Σ⁻¹ = R Rᵀ:
+ *       hidden layers Σ = (Ḡ + γ I)⁻¹ with the relative floor γ = max(γ_min, κ tr(Ḡ)/q); a softmax
+ *       output Σ = (Ḡ + γ I)⁻¹ with a fixed γ; a Gaussian output Σ = σ²_y I (§3).</li>
+ * </ul>
+ * The sums S_A, S_C, S_G and the mean M are the state; L and R are derived. Every quantity that an update
+ * changes lives in a {@link Parameters} object; an update writes a second one and {@link #commit()}
+ * swaps them, so a rejected update leaves the layer exactly as it was.
+ *
+ * <p>Not thread-safe.
+ */
+final class BayesianLayer {
+
+    /** How the output-side factor Σ is obtained (§3). */
+    enum SigmaKind {
+        /** Hidden layer: (Ḡ + γ I)⁻¹, γ = max(γ_min, κ tr(Ḡ)/q). */
+        KFAC_RELATIVE_FLOOR,
+        /** Softmax output layer: (Ḡ + γ I)⁻¹ with a fixed γ. */
+        KFAC_FIXED_FLOOR,
+        /** Gaussian output layer: σ²_y I. */
+        GAUSSIAN_NOISE
+    }
+
+    /** Everything an update changes. */
+    static final class Parameters {
+        final DMatrixRMaj sumA;
+        final DMatrixRMaj sumC;
+        final DMatrixRMaj sumG;
+        final DMatrixRMaj mean;
+        /** Lower Cholesky factor L of Λ. */
+        final DMatrixRMaj cholLambda;
+        /** Lower Cholesky factor R of Σ⁻¹. */
+        final DMatrixRMaj sigmaInvChol;
+
+        Parameters(final int p, final int q, final boolean hasG) {
+            sumA = new DMatrixRMaj(p, p);
+            sumC = new DMatrixRMaj(q, p);
+            sumG = hasG ? new DMatrixRMaj(q, q) : new DMatrixRMaj(0, 0);
+            mean = new DMatrixRMaj(q, p);
+            cholLambda = new DMatrixRMaj(p, p);
+            sigmaInvChol = new DMatrixRMaj(q, q);
+        }
+
+        void setTo(final Parameters o) {
+            sumA.setTo(o.sumA);
+            sumC.setTo(o.sumC);
+            sumG.setTo(o.sumG);
+            mean.setTo(o.mean);
+            cholLambda.setTo(o.cholLambda);
+            sigmaInvChol.setTo(o.sigmaInvChol);
+        }
+    }
+
+    final int p;
+    final int q;
+    final SigmaKind sigmaKind;
+    private final double priorPrecision;
+    private final double gammaFixed;
+    private final double kappa;
+    private final double gammaMin;
+
+    private Parameters current;
+    private Parameters next;
+
+    private final DMatrixRMaj batchStat;
+    private final DMatrixRMaj factorBackup;
+    private final DMatrixRMaj sigmaStat;
+    private final DMatrixRMaj sigmaBackup;
+    private final CholeskyDecomposition_F64<DMatrixRMaj> cholP;
+    private final CholeskyDecomposition_F64<DMatrixRMaj> cholQ;
+    private final double[] rowWork;
+
+    /** Floor γ used for the Σ of {@link #next}; for diagnostics. */
+    private double nextGamma;
+    private double gamma;
+
+    BayesianLayer(final int inputs, final int outputs, final SigmaKind sigmaKind, final BaliConfig config) {
+        this.p = inputs + 1;
+        this.q = outputs;
+        this.sigmaKind = sigmaKind;
+        this.priorPrecision = config.priorPrecision();
+        this.gammaFixed = config.outputGamma();
+        this.kappa = config.hiddenKappa();
+        this.gammaMin = config.hiddenGammaMin();
+        final boolean hasG = sigmaKind != SigmaKind.GAUSSIAN_NOISE;
+        this.current = new Parameters(p, q, hasG);
+        this.next = new Parameters(p, q, hasG);
+        this.batchStat = new DMatrixRMaj(p, p);
+        this.factorBackup = new DMatrixRMaj(p, p);
+        this.sigmaStat = new DMatrixRMaj(q, q);
+        this.sigmaBackup = new DMatrixRMaj(q, q);
+        this.cholP = Kernels.newCholesky(p);
+        this.cholQ = Kernels.newCholesky(q);
+        this.rowWork = new double[Math.max(p, q)];
+    }
+
+    /**
+     * Sets the state before any data: sums zero, mean {@code initialMean}, Λ = λ I, and Σ = I (a
+     * standard-normal output side; in standardised units also σ²_y = 1 for a Gaussian output).
+     */
+    void initialise(final DMatrixRMaj initialMean) {
+        current.sumA.zero();
+        current.sumC.zero();
+        current.sumG.zero();
+        current.mean.setTo(initialMean);
+        CommonOps_DDRM.setIdentity(current.cholLambda);
+        CommonOps_DDRM.scale(Math.sqrt(priorPrecision), current.cholLambda);
+        CommonOps_DDRM.setIdentity(current.sigmaInvChol);
+        gamma = Double.NaN;
+    }
+
+    /** The committed parameters (read-only by contract). */
+    Parameters current() {
+        return current;
+    }
+
+    /** Floor γ of the committed Σ (NaN for a Gaussian output or before the first update). */
+    double gamma() {
+        return gamma;
+    }
+
+    /**
+     * Restores the committed state from its sums and mean (derived factors are recomputed exactly as an
+     * update computes them). For a Gaussian output, {@code noiseVariance} is σ²_y.
+     *
+     * @return false if a factorisation failed (the state is not usable)
+     */
+    boolean restore(final DMatrixRMaj sumA, final DMatrixRMaj sumC, final DMatrixRMaj sumG, final DMatrixRMaj mean,
+                    final double biasWeight, final double biasWeightG, final double noiseVariance) {
+        if (biasWeight == 0) {
+            initialise(mean);
+            if (sigmaKind == SigmaKind.GAUSSIAN_NOISE) {
+                setGaussianSigma(current, noiseVariance);
+            }
+            return true;
+        }
+        next.sumA.setTo(sumA);
+        next.sumC.setTo(sumC);
+        next.sumG.setTo(sumG);
+        if (!factorSigma(biasWeightG, noiseVariance) || !factorLambda(biasWeight)) {
+            return false;
+        }
+        next.mean.setTo(mean);
+        commit();
+        return true;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Update, in three phases on the `next` parameters, then commit (BALI.md §2–§4).
+
+    /**
+     * Phase 1: S_G ← β_G S_G + (1 − β_G) Ĝ with Ĝ = (1/b) Σ_n g_n g_nᵀ, and the factor R of
+     * Σ⁻¹ = S_G/c_G + γ I (or σ²_y I for a Gaussian output).
+     *
+     * @param grads b × q per-record gradients g_n = ∂ℓ_n/∂z_n
+     * @return false if the factorisation failed or produced a non-finite number
+     */
+    boolean updateSigma(final DMatrixRMaj grads, final double decayG, final double biasWeightG,
+                        final double noiseVariance) {
+        if (sigmaKind != SigmaKind.GAUSSIAN_NOISE) {
+            CommonOps_DDRM.multInner(grads, sigmaStat);
+            CommonOps_DDRM.add(decayG, current.sumG, (1.0 - decayG) / grads.numRows, sigmaStat, next.sumG);
+            Kernels.symmetrize(next.sumG);
+        }
+        return factorSigma(biasWeightG, noiseVariance);
+    }
+
+    private boolean factorSigma(final double biasWeightG, final double noiseVariance) {
+        if (sigmaKind == SigmaKind.GAUSSIAN_NOISE) {
+            setGaussianSigma(next, noiseVariance);
+            nextGamma = Double.NaN;
+            return Double.isFinite(noiseVariance) && noiseVariance > 0;
+        }
+        final DMatrixRMaj r = next.sigmaInvChol;
+        CommonOps_DDRM.scale(1.0 / biasWeightG, next.sumG, r);
+        double g;
+        if (sigmaKind == SigmaKind.KFAC_FIXED_FLOOR) {
+            g = gammaFixed;
+        } else {
+            g = Math.max(gammaMin, kappa * CommonOps_DDRM.trace(r) / q);
+        }
+        for (int i = 0; i < q; i++) {
+            r.data[i * q + i] += g;
+        }
+        sigmaBackup.setTo(r);
+        nextGamma = g;
+        return !Double.isNaN(Kernels.choleskyInPlace(cholQ, r, sigmaBackup));
+    }
+
+    private static void setGaussianSigma(final Parameters target, final double noiseVariance) {
+        CommonOps_DDRM.setIdentity(target.sigmaInvChol);
+        CommonOps_DDRM.scale(1.0 / Math.sqrt(noiseVariance), target.sigmaInvChol);
+    }
+
+    /**
+     * Phase 2: pseudo-targets z̃_n = z_n − η Σ g_n (§2), with the Σ of phase 1.
+     *
+     * @param pre       b × q pre-activations from the forward pass with the current means
+     * @param grads     b × q gradients
+     * @param pseudo    b × q output
+     */
+    void pseudoTargets(final DMatrixRMaj pre, final DMatrixRMaj grads, final double eta, final double noiseVariance,
+                       final DMatrixRMaj pseudo) {
+        final int b = pre.numRows;
+        pseudo.reshape(b, q);
+        if (sigmaKind == SigmaKind.GAUSSIAN_NOISE) {
+            final double step = eta * noiseVariance;
+            final int len = b * q;
+            for (int i = 0; i < len; i++) {
+                pseudo.data[i] = pre.data[i] - step * grads.data[i];
+            }
+            return;
+        }
+        final DMatrixRMaj r = next.sigmaInvChol;
+        for (int n = 0; n < b; n++) {
+            System.arraycopy(grads.data, n * q, rowWork, 0, q);
+            Kernels.solveLower(r, rowWork, 0);
+            Kernels.solveLowerTransposed(r, rowWork, 0);
+            final int off = n * q;
+            for (int i = 0; i < q; i++) {
+                pseudo.data[off + i] = pre.data[off + i] - eta * rowWork[i];
+            }
+        }
+    }
+
+    /**
+     * Phase 3: S_A ← β S_A + (1 − β) (N/b) Σ ā āᵀ, S_C ← β S_C + (1 − β) (N/b) Σ z̃ āᵀ, then
+     * Λ = λ I + S_A/c and M = (S_C/c) Λ⁻¹ (§3, §4).
+     *
+     * @param inputs b × p augmented inputs ā_n (last column 1)
+     * @param pseudo b × q pseudo-targets
+     * @param decay  β for this batch
+     * @param dataScale N (or N_eff)
+     * @param biasWeight c after this batch
+     * @return false if Λ could not be factorised or a non-finite number appeared
+     */
+    boolean updatePosterior(final DMatrixRMaj inputs, final DMatrixRMaj pseudo, final double decay,
+                            final double dataScale, final double biasWeight) {
+        final double weight = (1.0 - decay) * dataScale / inputs.numRows;
+        CommonOps_DDRM.multInner(inputs, batchStat);
+        CommonOps_DDRM.add(decay, current.sumA, weight, batchStat, next.sumA);
+        Kernels.symmetrize(next.sumA);
+        CommonOps_DDRM.multTransA(pseudo, inputs, next.sumC);
+        CommonOps_DDRM.add(decay, current.sumC, weight, next.sumC, next.sumC);
+        if (!factorLambda(biasWeight)) {
+            return false;
+        }
+        final DMatrixRMaj m = next.mean;
+        CommonOps_DDRM.scale(1.0 / biasWeight, next.sumC, m);
+        for (int i = 0; i < q; i++) {
+            Kernels.solveLower(next.cholLambda, m.data, i * p);
+            Kernels.solveLowerTransposed(next.cholLambda, m.data, i * p);
+        }
+        return Kernels.allFinite(next.sumA) && Kernels.allFinite(next.sumC) && Kernels.allFinite(next.sumG)
+                && Kernels.allFinite(m);
+    }
+
+    private boolean factorLambda(final double biasWeight) {
+        final DMatrixRMaj l = next.cholLambda;
+        CommonOps_DDRM.scale(1.0 / biasWeight, next.sumA, l);
+        for (int i = 0; i < p; i++) {
+            l.data[i * p + i] += priorPrecision;
+        }
+        factorBackup.setTo(l);
+        return !Double.isNaN(Kernels.choleskyInPlace(cholP, l, factorBackup));
+    }
+
+    /** Makes the parameters computed by the three phases the committed ones. */
+    void commit() {
+        final Parameters t = current;
+        current = next;
+        next = t;
+        gamma = nextGamma;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Sampling (BALI.md §5).
+
+    /**
+     * Turns a q × p matrix of independent standard normals Z into a posterior sample, in place:
+     * X = Z L⁻¹ (each row x solves Lᵀ xᵀ = zᵀ, an upper-triangular system), then W = M + L_Σ X with
+     * L_Σ = R⁻ᵀ, so that L_Σ L_Σᵀ = (R Rᵀ)⁻¹ = Σ and Cov(vec W) = Λ⁻¹ ⊗ Σ. Solving the lower system
+     * L Xᵀ = Zᵀ instead would give rows with covariance L⁻¹ L⁻ᵀ ≠ Λ⁻¹: the transpose trap of §5.
+     */
+    void sampleFromStandardNormal(final DMatrixRMaj z) {
+        final DMatrixRMaj l = current.cholLambda;
+        final double[] d = z.data;
+        for (int i = 0; i < q; i++) {
+            Kernels.solveLowerTransposed(l, d, i * p);
+        }
+        // Y = R^{-T} X: back substitution with Rᵀ applied to whole rows of X.
+        final DMatrixRMaj r = current.sigmaInvChol;
+        final double[] rd = r.data;
+        for (int i = q - 1; i >= 0; i--) {
+            final double inv = 1.0 / rd[i * q + i];
+            final int rowI = i * p;
+            for (int j = 0; j < p; j++) {
+                d[rowI + j] *= inv;
+            }
+            for (int k = 0; k < i; k++) {
+                final double f = rd[i * q + k];
+                if (f != 0.0) {
+                    final int rowK = k * p;
+                    for (int j = 0; j < p; j++) {
+                        d[rowK + j] -= f * d[rowI + j];
+                    }
+                }
+            }
+        }
+        CommonOps_DDRM.addEquals(z, current.mean);
+    }
+
+    /** Draws one posterior weight sample into {@code out} (q × p). */
+    void sample(final Rng rng, final DMatrixRMaj out) {
+        out.reshape(q, p);
+        rng.fillGaussian(out.data, q * p);
+        sampleFromStandardNormal(out);
+    }
+
+    /** δ = L_Σ ε = R⁻ᵀ ε in place, for a q-vector of standard normals (closed-form logit samples). */
+    void applySigmaSquareRoot(final double[] epsilon, final int offset) {
+        Kernels.solveLowerTransposed(current.sigmaInvChol, epsilon, offset);
+    }
+
+    /** The explicit Σ = (R Rᵀ)⁻¹ (q × q), for tests and inspection; not used on any hot path. */
+    DMatrixRMaj sigma() {
+        final DMatrixRMaj s = CommonOps_DDRM.identity(q);
+        for (int j = 0; j < q; j++) {
+            final double[] col = new double[q];
+            col[j] = 1;
+            Kernels.solveLower(current.sigmaInvChol, col, 0);
+            Kernels.solveLowerTransposed(current.sigmaInvChol, col, 0);
+            for (int i = 0; i < q; i++) {
+                s.data[i * q + j] = col[i];
+            }
+        }
+        return s;
+    }
+
+    /** The explicit Λ⁻¹ (p × p), for tests and inspection. */
+    DMatrixRMaj lambdaInverse() {
+        final DMatrixRMaj s = new DMatrixRMaj(p, p);
+        for (int j = 0; j < p; j++) {
+            final double[] col = new double[p];
+            col[j] = 1;
+            Kernels.solveLower(current.cholLambda, col, 0);
+            Kernels.solveLowerTransposed(current.cholLambda, col, 0);
+            for (int i = 0; i < p; i++) {
+                s.data[i * p + j] = col[i];
+            }
+        }
+        return s;
+    }
+}

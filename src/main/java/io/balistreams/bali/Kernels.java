@@ -1,0 +1,200 @@
+package io.balistreams.bali;
+
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.dense.row.decomposition.chol.CholeskyDecompositionInner_DDRM;
+import org.ejml.dense.row.decomposition.chol.CholeskyDecomposition_DDRB_to_DDRM;
+import org.ejml.interfaces.decomposition.CholeskyDecomposition_F64;
+
+/**
+ * Flat-array kernels for the per-record hot path and the factorisations of BALI.md §3–§6. Matrices are
+ * EJML {@link DMatrixRMaj} (row-major); a lower-triangular factor L is stored in the lower triangle of
+ * an n × n matrix (the strict upper triangle is zero).
+ */
+final class Kernels {
+    /** Above this size the blocked Cholesky is faster (KAFKA-AVRO-EJML-NOTES.md §6). */
+    private static final int BLOCK_CHOLESKY_MIN_SIZE = 128;
+    /** Relative jitter added on the first retry of a failed Cholesky; multiplied by 100 on each further try. */
+    static final double FIRST_JITTER = 1e-10;
+    static final int MAX_JITTER_TRIES = 5;
+
+    private Kernels() {
+    }
+
+    /** A Cholesky decomposition (lower) suited to an n × n matrix. Decomposes its input in place. */
+    static CholeskyDecomposition_F64<DMatrixRMaj> newCholesky(final int n) {
+        return n >= BLOCK_CHOLESKY_MIN_SIZE ? new CholeskyDecomposition_DDRB_to_DDRM(true)
+                : new CholeskyDecompositionInner_DDRM(true);
+    }
+
+    /**
+     * Factorises the symmetric matrix {@code spd} in place into its lower Cholesky factor L (strict upper
+     * triangle zeroed). If the factorisation fails, retries from {@code backup} with a diagonal jitter
+     * ε·mean(diag), ε = 1e-10, 1e-8, …; {@code spd} and {@code backup} must hold the same matrix on entry.
+     *
+     * @return the jitter added (0 if none), or NaN when every attempt failed (then {@code spd} is garbage)
+     */
+    static double choleskyInPlace(final CholeskyDecomposition_F64<DMatrixRMaj> chol, final DMatrixRMaj spd,
+                                  final DMatrixRMaj backup) {
+        final int n = spd.numRows;
+        double meanDiag = 0;
+        for (int i = 0; i < n; i++) {
+            meanDiag += spd.data[i * n + i];
+        }
+        meanDiag /= n;
+        if (!(meanDiag > 0) || !Double.isFinite(meanDiag)) {
+            return Double.NaN;
+        }
+        double jitter = 0;
+        for (int attempt = 0; attempt <= MAX_JITTER_TRIES; attempt++) {
+            if (attempt > 0) {
+                jitter = meanDiag * FIRST_JITTER * Math.pow(100, attempt - 1);
+                spd.setTo(backup);
+                for (int i = 0; i < n; i++) {
+                    spd.data[i * n + i] += jitter;
+                }
+            }
+            if (chol.decompose(spd)) {
+                zeroStrictUpper(spd);
+                if (finiteAndPositiveDiagonal(spd)) {
+                    return jitter;
+                }
+            }
+        }
+        return Double.NaN;
+    }
+
+    private static void zeroStrictUpper(final DMatrixRMaj m) {
+        final int n = m.numRows;
+        for (int i = 0; i < n; i++) {
+            for (int j = i + 1; j < n; j++) {
+                m.data[i * n + j] = 0;
+            }
+        }
+    }
+
+    private static boolean finiteAndPositiveDiagonal(final DMatrixRMaj lower) {
+        final int n = lower.numRows;
+        for (int i = 0; i < n; i++) {
+            if (!(lower.data[i * n + i] > 0) || !Double.isFinite(lower.data[i * n + i])) {
+                return false;
+            }
+        }
+        return allFinite(lower);
+    }
+
+    /** m ← (m + mᵀ)/2. */
+    static void symmetrize(final DMatrixRMaj m) {
+        final int n = m.numRows;
+        final double[] d = m.data;
+        for (int i = 0; i < n; i++) {
+            for (int j = i + 1; j < n; j++) {
+                final double v = 0.5 * (d[i * n + j] + d[j * n + i]);
+                d[i * n + j] = v;
+                d[j * n + i] = v;
+            }
+        }
+    }
+
+    static boolean allFinite(final DMatrixRMaj m) {
+        final double[] d = m.data;
+        final int len = m.getNumElements();
+        for (int i = 0; i < len; i++) {
+            if (!Double.isFinite(d[i])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Solves L y = b in place (forward substitution; {@code x} holds b on entry and y on exit), using
+     * only the first n entries. L is n × n lower triangular, row-major.
+     */
+    static void solveLower(final DMatrixRMaj lower, final double[] x, final int xOffset) {
+        final int n = lower.numRows;
+        final double[] l = lower.data;
+        for (int i = 0; i < n; i++) {
+            double s = x[xOffset + i];
+            final int row = i * n;
+            for (int k = 0; k < i; k++) {
+                s -= l[row + k] * x[xOffset + k];
+            }
+            x[xOffset + i] = s / l[row + i];
+        }
+    }
+
+    /**
+     * Solves Lᵀ x = y in place (back substitution with the transpose of a lower factor; {@code x} holds
+     * y on entry and x on exit). Column-oriented so that it walks rows of L contiguously.
+     */
+    static void solveLowerTransposed(final DMatrixRMaj lower, final double[] x, final int xOffset) {
+        final int n = lower.numRows;
+        final double[] l = lower.data;
+        for (int i = n - 1; i >= 0; i--) {
+            final int row = i * n;
+            final double xi = x[xOffset + i] / l[row + i];
+            x[xOffset + i] = xi;
+            for (int k = 0; k < i; k++) {
+                x[xOffset + k] -= l[row + k] * xi;
+            }
+        }
+    }
+
+    /** Σ_i x_i², i &lt; n, after solving L y = x in place: the quadratic form xᵀ (L Lᵀ)⁻¹ x. */
+    static double inverseQuadraticForm(final DMatrixRMaj lower, final double[] work) {
+        solveLower(lower, work, 0);
+        double s = 0;
+        final int n = lower.numRows;
+        for (int i = 0; i < n; i++) {
+            s += work[i] * work[i];
+        }
+        return s;
+    }
+
+    /**
+     * Affine layer on one record: out[i] = Σ_j W[i,j] in[j] + W[i,p−1] for the augmented input
+     * ā = [in; 1], W q × p with p = in.length + 1.
+     */
+    static void affine(final DMatrixRMaj w, final double[] in, final double[] out) {
+        final int q = w.numRows;
+        final int p = w.numCols;
+        final int d = p - 1;
+        final double[] wd = w.data;
+        for (int i = 0; i < q; i++) {
+            final int row = i * p;
+            double s = wd[row + d];
+            for (int j = 0; j < d; j++) {
+                s += wd[row + j] * in[j];
+            }
+            out[i] = s;
+        }
+    }
+
+    /** In-place numerically stable softmax of {@code z[0..k)}; returns log Σ exp z. */
+    static double softmaxInPlace(final double[] z, final int k) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < k; i++) {
+            max = Math.max(max, z[i]);
+        }
+        double sum = 0;
+        for (int i = 0; i < k; i++) {
+            z[i] = Math.exp(z[i] - max);
+            sum += z[i];
+        }
+        for (int i = 0; i < k; i++) {
+            z[i] /= sum;
+        }
+        return max + Math.log(sum);
+    }
+
+    /** Shannon entropy −Σ p log p (nats) of {@code p[0..k)}, with 0 log 0 = 0. */
+    static double entropy(final double[] p, final int k) {
+        double h = 0;
+        for (int i = 0; i < k; i++) {
+            if (p[i] > 0) {
+                h -= p[i] * Math.log(p[i]);
+            }
+        }
+        return h;
+    }
+}
