@@ -1,0 +1,183 @@
+package io.balistreams.bali;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+
+/** Does the network learn, and is its uncertainty where it should be? Seeds fixed; figures measured. */
+class LearningTest {
+
+    private static void shuffle(final int[] order, final Rng rng) {
+        for (int i = order.length - 1; i > 0; i--) {
+            final int j = rng.nextInt(i + 1);
+            final int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+    }
+
+    private static void trainEpochs(final BaliModel model, final double[][] x, final double[] y, final int epochs,
+                                    final Rng rng) {
+        final int n = x.length;
+        final int b = model.config().batchSize();
+        final int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        for (int e = 0; e < epochs; e++) {
+            shuffle(order, rng);
+            for (int s = 0; s < n; s += b) {
+                final int m = Math.min(b, n - s);
+                final double[][] bx = new double[m][];
+                final double[] by = new double[m];
+                for (int i = 0; i < m; i++) {
+                    bx[i] = x[order[s + i]];
+                    by[i] = y[order[s + i]];
+                }
+                assertThat(model.learn(bx, by).accepted()).isTrue();
+            }
+        }
+    }
+
+    /**
+     * y = sin x + N(0, 0.1²) on x ∈ [−3, −1] ∪ [1, 3]: after 10 epochs the RMSE is near the noise level,
+     * and the predictive standard deviation is clearly larger in the gap (x ≈ 0) and outside the data
+     * (|x| = 5) than on the data.
+     */
+    @Test
+    void sineWithGapFitsToNoiseLevelAndIsUncertainInTheGapAndOutside() {
+        final Rng rng = new Rng(1);
+        final int n = 400;
+        final double noise = 0.1;
+        final double[][] x = new double[n][1];
+        final double[] y = new double[n];
+        for (int i = 0; i < n; i++) {
+            final double u = 4 * rng.nextDouble() - 2;
+            x[i][0] = u < 0 ? u - 1 : u + 1;
+            y[i] = Math.sin(x[i][0]) + noise * rng.nextGaussian();
+        }
+        final BaliModel model = new BaliModel(BaliConfig.regression(1, 50, 50, 1).activation(Activation.RELU)
+                .dataScale(n).seed(3).build());
+        trainEpochs(model, x, y, 10, rng);
+
+        double seTruth = 0;
+        double seTargets = 0;
+        for (int i = 0; i < n; i++) {
+            final double mean = model.predict(x[i]).mean();
+            seTruth += (mean - Math.sin(x[i][0])) * (mean - Math.sin(x[i][0]));
+            seTargets += (mean - y[i]) * (mean - y[i]);
+        }
+        assertThat(Math.sqrt(seTargets / n)).as("RMSE against the noisy targets").isLessThan(1.25 * noise);
+        assertThat(Math.sqrt(seTruth / n)).as("RMSE against sin x").isLessThan(0.075);
+        final RegressionPrediction onData = model.predict(new double[]{2.0});
+        assertThat(Math.sqrt(onData.aleatoricVariance())).as("learned noise sd").isBetween(0.08, 0.13);
+
+        final double[] inData = new double[41];
+        for (int i = 0; i <= 40; i++) {
+            final double v = (i <= 20 ? -3 : 1) + (i % 21) * 0.1;
+            inData[i] = model.predict(new double[]{v}).standardDeviation();
+        }
+        Arrays.sort(inData);
+        final double typical = inData[inData.length / 2];
+        final double typicalEpistemic = Math.sqrt(model.predict(new double[]{2.0}).epistemicVariance());
+        for (final double v : new double[]{-0.25, 0.0, 0.25, -5.0, 5.0}) {
+            final RegressionPrediction p = model.predict(new double[]{v});
+            assertThat(p.standardDeviation()).as("predictive sd at x = %s vs %s on the data", v, typical)
+                    .isGreaterThan(1.25 * typical);
+            assertThat(Math.sqrt(p.epistemicVariance())).as("epistemic sd at x = %s", v)
+                    .isGreaterThan(3 * typicalEpistemic);
+        }
+    }
+
+    private static final double[][] BLOB_CENTRES = {{0, 3}, {-2.6, -1.5}, {2.6, -1.5}};
+
+    private static int blob(final Rng rng, final double[] out) {
+        final int k = rng.nextInt(3);
+        out[0] = BLOB_CENTRES[k][0] + 0.6 * rng.nextGaussian();
+        out[1] = BLOB_CENTRES[k][1] + 0.6 * rng.nextGaussian();
+        return k;
+    }
+
+    /** Three Gaussian blobs: ≥ 0.98 accuracy after one pass; higher entropy far from the data. */
+    @Test
+    void threeBlobsAreLearnedInOnePassWithHigherEntropyFarAway() {
+        final Rng rng = new Rng(21);
+        final BaliModel model = new BaliModel(BaliConfig.classification(2, 32, 32, 3).activation(Activation.RELU)
+                .dataScale(1500).seed(5).build());
+        final double[][] bx = new double[32][2];
+        final int[] by = new int[32];
+        for (int step = 0; step < 1500 / 32; step++) {
+            for (int i = 0; i < 32; i++) {
+                by[i] = blob(rng, bx[i]);
+            }
+            assertThat(model.learn(bx, by).accepted()).isTrue();
+        }
+        int correct = 0;
+        final double[] x = new double[2];
+        for (int i = 0; i < 3000; i++) {
+            final int label = blob(rng, x);
+            if (model.classify(x).predictedClass() == label) {
+                correct++;
+            }
+        }
+        assertThat(correct / 3000.0).as("test accuracy").isGreaterThanOrEqualTo(0.98);
+
+        double meanEntropyAtCentres = 0;
+        double maxLeverageAtCentres = 0;
+        for (final double[] c : BLOB_CENTRES) {
+            final ClassificationPrediction p = model.classify(c);
+            meanEntropyAtCentres += p.entropy() / BLOB_CENTRES.length;
+            maxLeverageAtCentres = Math.max(maxLeverageAtCentres, p.leverage());
+        }
+        // A ring of radius 12 around the data (the blobs sit within radius ~5 of the origin).
+        double meanEntropyFar = 0;
+        final int directions = 36;
+        for (int k = 0; k < directions; k++) {
+            final double angle = 2 * Math.PI * k / directions;
+            final double[] far = {12 * Math.cos(angle), 12 * Math.sin(angle)};
+            final ClassificationPrediction p = model.classify(far);
+            meanEntropyFar += p.entropy() / directions;
+            assertThat(p.leverage()).as("leverage at %s", Arrays.toString(far)).isGreaterThan(10 * maxLeverageAtCentres);
+        }
+        assertThat(meanEntropyFar).as("mean entropy far away vs at the centres %s", meanEntropyAtCentres)
+                .isGreaterThan(10 * meanEntropyAtCentres);
+    }
+
+    /** Prequential RMSE over the first {@code window} records after an abrupt change of the target. */
+    private static double rmseAfterChange(final double effectiveMemory, final int before, final int window) {
+        final Rng data = new Rng(77);
+        final BaliModel model = new BaliModel(BaliConfig.regression(2, 32, 1).activation(Activation.TANH)
+                .batchSize(16).effectiveMemory(effectiveMemory).seed(9).build());
+        final double[][] bx = new double[16][2];
+        final double[] by = new double[16];
+        double se = 0;
+        int counted = 0;
+        for (int i = 0; i < before + window; i++) {
+            final int slot = i % 16;
+            bx[slot][0] = 2 * data.nextGaussian();
+            bx[slot][1] = 2 * data.nextGaussian();
+            final double f = i < before ? Math.sin(bx[slot][0]) + 0.5 * bx[slot][1]
+                    : -Math.sin(bx[slot][0]) - 0.5 * bx[slot][1] + 1.0;
+            by[slot] = f + 0.1 * data.nextGaussian();
+            if (i >= before) {
+                final double r = model.predict(bx[slot]).mean() - by[slot];
+                se += r * r;
+                counted++;
+            }
+            if (slot == 15) {
+                assertThat(model.learn(bx, by).accepted()).isTrue();
+            }
+        }
+        return Math.sqrt(se / counted);
+    }
+
+    /** After an abrupt change, a smaller N_eff recovers faster than a larger one (measured). */
+    @Test
+    void smallerEffectiveMemoryRecoversFasterAfterAbruptChange() {
+        final double shortMemory = rmseAfterChange(300, 6000, 1500);
+        final double longMemory = rmseAfterChange(6000, 6000, 1500);
+        assertThat(shortMemory).as("RMSE after change, N_eff 300 vs 6000: %s vs %s", shortMemory, longMemory)
+                .isLessThan(0.7 * longMemory);
+    }
+}
