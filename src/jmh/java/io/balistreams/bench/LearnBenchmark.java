@@ -195,7 +195,9 @@ public class LearnBenchmark {
 
         static void requireAccepted(final UpdateResult r) {
             if (!r.accepted()) {
-                throw new IllegalStateException("warm-up update " + r.step() + " was rejected: " + r.reason());
+                throw new IllegalStateException("benchmark set-up: BALI update " + (r.step() + 1)
+                        + " was rejected, so the model cannot be warmed and no meaningful score can be measured: "
+                        + r.reason());
             }
         }
 

@@ -2,7 +2,6 @@ package io.balistreams.bali;
 
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
-import org.ejml.interfaces.decomposition.CholeskyDecomposition_F64;
 
 /**
  * One layer of a BALI network: a Bayesian multivariate linear regression of the pre-activation on the
@@ -77,11 +76,11 @@ final class BayesianLayer {
     private Parameters next;
 
     private final DMatrixRMaj batchStat;
-    private final DMatrixRMaj factorBackup;
+    private final DMatrixRMaj lambda;
     private final DMatrixRMaj sigmaStat;
-    private final DMatrixRMaj sigmaBackup;
-    private final CholeskyDecomposition_F64<DMatrixRMaj> cholP;
-    private final CholeskyDecomposition_F64<DMatrixRMaj> cholQ;
+    private final DMatrixRMaj sigmaInverse;
+    private final Kernels.Cholesky cholP;
+    private final Kernels.Cholesky cholQ;
     private final double[] rowWork;
 
     /** Floor γ used for the Σ of {@link #next}; for diagnostics. */
@@ -100,11 +99,11 @@ final class BayesianLayer {
         this.current = new Parameters(p, q, hasG);
         this.next = new Parameters(p, q, hasG);
         this.batchStat = new DMatrixRMaj(p, p);
-        this.factorBackup = new DMatrixRMaj(p, p);
+        this.lambda = new DMatrixRMaj(p, p);
         this.sigmaStat = new DMatrixRMaj(q, q);
-        this.sigmaBackup = new DMatrixRMaj(q, q);
-        this.cholP = Kernels.newCholesky(p);
-        this.cholQ = Kernels.newCholesky(q);
+        this.sigmaInverse = new DMatrixRMaj(q, q);
+        this.cholP = new Kernels.Cholesky(p);
+        this.cholQ = new Kernels.Cholesky(q);
         this.rowWork = new double[Math.max(p, q)];
     }
 
@@ -185,20 +184,18 @@ final class BayesianLayer {
             nextGamma = Double.NaN;
             return Double.isFinite(noiseVariance) && noiseVariance > 0;
         }
-        final DMatrixRMaj r = next.sigmaInvChol;
-        CommonOps_DDRM.scale(1.0 / biasWeightG, next.sumG, r);
-        double g;
+        CommonOps_DDRM.scale(1.0 / biasWeightG, next.sumG, sigmaInverse);
+        final double g;
         if (sigmaKind == SigmaKind.KFAC_FIXED_FLOOR) {
             g = gammaFixed;
         } else {
-            g = Math.max(gammaMin, kappa * CommonOps_DDRM.trace(r) / q);
+            g = Math.max(gammaMin, kappa * CommonOps_DDRM.trace(sigmaInverse) / q);
         }
         for (int i = 0; i < q; i++) {
-            r.data[i * q + i] += g;
+            sigmaInverse.data[i * q + i] += g;
         }
-        sigmaBackup.setTo(r);
         nextGamma = g;
-        return !Double.isNaN(Kernels.choleskyInPlace(cholQ, r, sigmaBackup));
+        return !Double.isNaN(cholQ.factor(sigmaInverse, next.sigmaInvChol));
     }
 
     private static void setGaussianSigma(final Parameters target, final double noiseVariance) {
@@ -270,13 +267,11 @@ final class BayesianLayer {
     }
 
     private boolean factorLambda(final double biasWeight) {
-        final DMatrixRMaj l = next.cholLambda;
-        CommonOps_DDRM.scale(1.0 / biasWeight, next.sumA, l);
+        CommonOps_DDRM.scale(1.0 / biasWeight, next.sumA, lambda);
         for (int i = 0; i < p; i++) {
-            l.data[i * p + i] += priorPrecision;
+            lambda.data[i * p + i] += priorPrecision;
         }
-        factorBackup.setTo(l);
-        return !Double.isNaN(Kernels.choleskyInPlace(cholP, l, factorBackup));
+        return !Double.isNaN(cholP.factor(lambda, next.cholLambda));
     }
 
     /** Makes the parameters computed by the three phases the committed ones. */

@@ -11,8 +11,6 @@ import org.ejml.interfaces.decomposition.CholeskyDecomposition_F64;
  * an n × n matrix (the strict upper triangle is zero).
  */
 final class Kernels {
-    /** Above this size the blocked Cholesky is faster (KAFKA-AVRO-EJML-NOTES.md §6). */
-    private static final int BLOCK_CHOLESKY_MIN_SIZE = 128;
     /** Relative jitter added on the first retry of a failed Cholesky; multiplied by 100 on each further try. */
     static final double FIRST_JITTER = 1e-10;
     static final int MAX_JITTER_TRIES = 5;
@@ -20,47 +18,61 @@ final class Kernels {
     private Kernels() {
     }
 
-    /** A Cholesky decomposition (lower) suited to an n × n matrix. Decomposes its input in place. */
-    static CholeskyDecomposition_F64<DMatrixRMaj> newCholesky(final int n) {
-        return n >= BLOCK_CHOLESKY_MIN_SIZE ? new CholeskyDecomposition_DDRB_to_DDRM(true)
-                : new CholeskyDecompositionInner_DDRM(true);
-    }
-
     /**
-     * Factorises the symmetric matrix {@code spd} in place into its lower Cholesky factor L (strict upper
-     * triangle zeroed). If the factorisation fails, retries from {@code backup} with a diagonal jitter
-     * ε·mean(diag), ε = 1e-10, 1e-8, …; {@code spd} and {@code backup} must hold the same matrix on entry.
-     *
-     * @return the jitter added (0 if none), or NaN when every attempt failed (then {@code spd} is garbage)
+     * Cholesky factorisation A = L Lᵀ of n × n symmetric matrices with jitter escalation (BALI.md §8).
+     * Below {@link #BLOCK_MIN_SIZE} the row-major inner-product algorithm is used; above it EJML's
+     * blocked algorithm, about 2–3× faster at n ≈ 800 on this machine (KAFKA-AVRO-EJML-NOTES.md §6). The
+     * blocked decomposition rearranges its input into block layout, so every factorisation works on a
+     * private copy and the factor is read out with {@code getT}.
      */
-    static double choleskyInPlace(final CholeskyDecomposition_F64<DMatrixRMaj> chol, final DMatrixRMaj spd,
-                                  final DMatrixRMaj backup) {
-        final int n = spd.numRows;
-        double meanDiag = 0;
-        for (int i = 0; i < n; i++) {
-            meanDiag += spd.data[i * n + i];
+    static final class Cholesky {
+        static final int BLOCK_MIN_SIZE = 256;
+
+        private final CholeskyDecomposition_F64<DMatrixRMaj> decomposition;
+        private final DMatrixRMaj work;
+
+        Cholesky(final int n) {
+            decomposition = n >= BLOCK_MIN_SIZE ? new CholeskyDecomposition_DDRB_to_DDRM(true)
+                    : new CholeskyDecompositionInner_DDRM(true);
+            work = new DMatrixRMaj(n, n);
         }
-        meanDiag /= n;
-        if (!(meanDiag > 0) || !Double.isFinite(meanDiag)) {
+
+        /**
+         * Writes the lower factor of {@code matrix} (not modified) into {@code lower} (strict upper
+         * triangle zero). If the factorisation fails, retries with a diagonal jitter ε·mean(diag),
+         * ε = 1e-10, 1e-8, …
+         *
+         * @return the jitter added (0 if none), or NaN when every attempt failed ({@code lower} is then garbage)
+         */
+        double factor(final DMatrixRMaj matrix, final DMatrixRMaj lower) {
+            final int n = matrix.numRows;
+            double meanDiag = 0;
+            for (int i = 0; i < n; i++) {
+                meanDiag += matrix.data[i * n + i];
+            }
+            meanDiag /= n;
+            if (!(meanDiag > 0) || !Double.isFinite(meanDiag)) {
+                return Double.NaN;
+            }
+            double jitter = 0;
+            for (int attempt = 0; attempt <= MAX_JITTER_TRIES; attempt++) {
+                work.setTo(matrix);
+                if (attempt > 0) {
+                    jitter = meanDiag * FIRST_JITTER * Math.pow(100, attempt - 1);
+                    for (int i = 0; i < n; i++) {
+                        work.data[i * n + i] += jitter;
+                    }
+                }
+                if (decomposition.decompose(work)) {
+                    decomposition.getT(lower);
+                    zeroStrictUpper(lower);
+                    if (finiteAndPositiveDiagonal(lower)) {
+                        return jitter;
+                    }
+                }
+            }
             return Double.NaN;
         }
-        double jitter = 0;
-        for (int attempt = 0; attempt <= MAX_JITTER_TRIES; attempt++) {
-            if (attempt > 0) {
-                jitter = meanDiag * FIRST_JITTER * Math.pow(100, attempt - 1);
-                spd.setTo(backup);
-                for (int i = 0; i < n; i++) {
-                    spd.data[i * n + i] += jitter;
-                }
-            }
-            if (chol.decompose(spd)) {
-                zeroStrictUpper(spd);
-                if (finiteAndPositiveDiagonal(spd)) {
-                    return jitter;
-                }
-            }
-        }
-        return Double.NaN;
     }
 
     private static void zeroStrictUpper(final DMatrixRMaj m) {

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code bali} command: entry point of the runnable jar {@code target/bali-streams.jar}. */
 @Command(name = "bali", mixinStandardHelpOptions = true, versionProvider = BaliCommand.Version.class,
         description = "Online Bayesian neural networks (BALI) for event streams.",
-        subcommands = {DemoCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, EvalCommand.class, CommandLine.HelpCommand.class})
 public final class BaliCommand implements Runnable {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
@@ -17,7 +17,26 @@ public final class BaliCommand implements Runnable {
     }
 
     public static void main(final String[] args) {
-        System.exit(new CommandLine(new BaliCommand()).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    /**
+     * The command line with its error handling: bad input (a malformed file, an invalid value) is
+     * reported as one "error: ..." line on stderr and exit code 1, without a stack trace.
+     */
+    static CommandLine commandLine() {
+        final CommandLine cli = new CommandLine(new BaliCommand());
+        cli.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
+            if (ex instanceof IllegalArgumentException || ex instanceof IllegalStateException
+                    || ex instanceof io.balistreams.eval.DataFormatException
+                    || ex instanceof java.io.UncheckedIOException) {
+                cmd.getErr().println("error: " + ex.getMessage());
+                cmd.getErr().flush();
+                return 1;
+            }
+            throw ex;
+        });
+        return cli;
     }
 
     /** Version from the jar manifest, if any. */

@@ -180,4 +180,46 @@ class LearningTest {
         assertThat(shortMemory).as("RMSE after change, N_eff 300 vs 6000: %s vs %s", shortMemory, longMemory)
                 .isLessThan(0.7 * longMemory);
     }
+
+    /**
+     * A layer wider than {@link Kernels.Cholesky#BLOCK_MIN_SIZE} takes the blocked factorisation path:
+     * a softmax layer on 300 inputs, 3 classes with random means, learned in one pass of 3,000 records.
+     */
+    @Test
+    void wideInputLayerLearnsThroughTheBlockedFactorisation() {
+        final int d = 300;
+        final Rng rng = new Rng(13);
+        final double[][] centres = new double[3][d];
+        for (final double[] c : centres) {
+            for (int j = 0; j < d; j++) {
+                c[j] = 0.25 * rng.nextGaussian();
+            }
+        }
+        final BaliModel model = new BaliModel(BaliConfig.classification(d, 3).batchSize(50).dataScale(3000).seed(2)
+                .build());
+        final double[][] bx = new double[50][d];
+        final int[] by = new int[50];
+        for (int step = 0; step < 60; step++) {
+            for (int i = 0; i < 50; i++) {
+                by[i] = rng.nextInt(3);
+                for (int j = 0; j < d; j++) {
+                    bx[i][j] = centres[by[i]][j] + rng.nextGaussian();
+                }
+            }
+            final UpdateResult r = model.learn(bx, by);
+            assertThat(r.accepted()).as("update %d: %s", step, r.reason()).isTrue();
+        }
+        int correct = 0;
+        final double[] x = new double[d];
+        for (int i = 0; i < 600; i++) {
+            final int label = rng.nextInt(3);
+            for (int j = 0; j < d; j++) {
+                x[j] = centres[label][j] + rng.nextGaussian();
+            }
+            if (model.classify(x).predictedClass() == label) {
+                correct++;
+            }
+        }
+        assertThat(correct / 600.0).as("test accuracy").isGreaterThan(0.97);
+    }
 }

@@ -10,33 +10,43 @@ import org.junit.jupiter.api.Test;
 /** Kernels, standardiser and random numbers against closed forms. */
 class NumericsTest {
 
-    @Test
-    void triangularSolvesInvertTheFactor() {
+    /** Both the small (inner-product) and the large (blocked) factorisation paths. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(ints = {6, Kernels.Cholesky.BLOCK_MIN_SIZE + 7})
+    void choleskyAndTriangularSolvesInvertTheMatrix(final int n) {
         final Rng rng = new Rng(3);
-        final DMatrixRMaj a = TestMatrices.random(rng, 6, 6);
-        final DMatrixRMaj spd = new DMatrixRMaj(6, 6);
+        final DMatrixRMaj a = TestMatrices.random(rng, n, n);
+        final DMatrixRMaj spd = new DMatrixRMaj(n, n);
         CommonOps_DDRM.multInner(a, spd);
-        for (int i = 0; i < 6; i++) {
+        for (int i = 0; i < n; i++) {
             spd.add(i, i, 1.0);
         }
-        final DMatrixRMaj l = spd.copy();
-        assertThat(Kernels.choleskyInPlace(Kernels.newCholesky(6), l, spd.copy())).isZero();
-        final double[] b = {1, -2, 3, 0.5, 4, -1};
+        final DMatrixRMaj original = spd.copy();
+        final DMatrixRMaj l = new DMatrixRMaj(n, n);
+        assertThat(new Kernels.Cholesky(n).factor(spd, l)).isZero();
+        assertThat(spd.data).as("input not modified").isEqualTo(original.data);
+        final DMatrixRMaj llt = new DMatrixRMaj(n, n);
+        CommonOps_DDRM.multTransB(l, l, llt);
+        assertThat(TestMatrices.maxAbsDiff(llt, spd)).isLessThan(1e-9 * TestMatrices.maxAbs(spd));
+        final double[] b = new double[n];
+        for (int i = 0; i < n; i++) {
+            b[i] = rng.nextGaussian();
+        }
         final double[] x = b.clone();
         Kernels.solveLower(l, x, 0);
         Kernels.solveLowerTransposed(l, x, 0);
-        final DMatrixRMaj back = new DMatrixRMaj(6, 1);
-        CommonOps_DDRM.mult(spd, new DMatrixRMaj(6, 1, true, x), back);
-        for (int i = 0; i < 6; i++) {
-            assertThat(back.get(i, 0)).isCloseTo(b[i], within(1e-12));
+        final DMatrixRMaj back = new DMatrixRMaj(n, 1);
+        CommonOps_DDRM.mult(spd, new DMatrixRMaj(n, 1, true, x), back);
+        for (int i = 0; i < n; i++) {
+            assertThat(back.get(i, 0)).isCloseTo(b[i], within(1e-9));
         }
         final double[] w = b.clone();
         final double quad = Kernels.inverseQuadraticForm(l, w);
         double expected = 0;
-        for (int i = 0; i < 6; i++) {
+        for (int i = 0; i < n; i++) {
             expected += b[i] * x[i];
         }
-        assertThat(quad).isCloseTo(expected, within(1e-12));
+        assertThat(quad).isCloseTo(expected, within(1e-9 * Math.abs(expected)));
     }
 
     @Test
@@ -50,8 +60,8 @@ class NumericsTest {
             }
             m.add(i, i, -1e-9);
         }
-        final DMatrixRMaj l = m.copy();
-        final double jitter = Kernels.choleskyInPlace(Kernels.newCholesky(3), l, m.copy());
+        final DMatrixRMaj l = new DMatrixRMaj(3, 3);
+        final double jitter = new Kernels.Cholesky(3).factor(m, l);
         assertThat(jitter).isGreaterThan(0).isLessThan(1e-3);
         final DMatrixRMaj llt = new DMatrixRMaj(3, 3);
         CommonOps_DDRM.multTransB(l, l, llt);
@@ -62,7 +72,7 @@ class NumericsTest {
 
         final DMatrixRMaj bad = CommonOps_DDRM.identity(3);
         bad.set(1, 1, Double.NaN);
-        assertThat(Kernels.choleskyInPlace(Kernels.newCholesky(3), bad.copy(), bad.copy())).isNaN();
+        assertThat(new Kernels.Cholesky(3).factor(bad, new DMatrixRMaj(3, 3))).isNaN();
     }
 
     @Test

@@ -17,7 +17,7 @@ class DemoCommandTest {
         final ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
             System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            final int code = new CommandLine(new BaliCommand()).execute(args);
+            final int code = BaliCommand.commandLine().execute(args);
             assertThat(code).isZero();
         } finally {
             System.setOut(original);

@@ -1,0 +1,50 @@
+package io.balistreams.cli;
+
+import java.io.PrintStream;
+import java.util.Locale;
+
+/**
+ * A one-line progress bar on stderr, shown only once a run has taken more than two seconds (short
+ * runs stay quiet) and redrawn at most four times a second. Results go to stdout, never here.
+ */
+final class ProgressBar {
+    private static final long QUIET_NANOS = 2_000_000_000L;
+    private static final long REDRAW_NANOS = 250_000_000L;
+    private static final int WIDTH = 30;
+
+    private final PrintStream err;
+    private final String label;
+    private final long total;
+    private final long start = System.nanoTime();
+    private long lastDraw;
+    private boolean shown;
+
+    ProgressBar(final PrintStream err, final String label, final long total) {
+        this.err = err;
+        this.label = label;
+        this.total = Math.max(1, total);
+    }
+
+    void update(final long done) {
+        final long now = System.nanoTime();
+        if (now - start < QUIET_NANOS || now - lastDraw < REDRAW_NANOS) {
+            return;
+        }
+        lastDraw = now;
+        shown = true;
+        final double fraction = Math.min(1.0, done / (double) total);
+        final int filled = (int) Math.round(fraction * WIDTH);
+        final double elapsed = (now - start) / 1e9;
+        final double eta = fraction > 0 ? elapsed * (1 - fraction) / fraction : Double.NaN;
+        err.printf(Locale.ROOT, "\r%s [%s%s] %3.0f%%  %,d/%,d  %.0fs elapsed, ~%.0fs left ", label,
+                "#".repeat(filled), " ".repeat(WIDTH - filled), 100 * fraction, done, total, elapsed, eta);
+        err.flush();
+    }
+
+    void finish() {
+        if (shown) {
+            err.print("\r" + " ".repeat(100) + "\r");
+            err.flush();
+        }
+    }
+}

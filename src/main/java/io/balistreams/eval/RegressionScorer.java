@@ -1,0 +1,60 @@
+package io.balistreams.eval;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Accumulates prequential regression metrics one Gaussian prediction at a time: RMSE, MAE, negative
+ * log-likelihood −log N(y; μ, σ²), and the coverage of the central 95% interval μ ± 1.95996 σ.
+ */
+public final class RegressionScorer {
+    private static final double Z95 = Metrics.normalQuantile(0.975);
+
+    private long n;
+    private double squaredError;
+    private double absoluteError;
+    private double nll;
+    private long covered;
+
+    /** Adds one prediction with mean {@code mean} and total variance {@code variance} of the target {@code y}. */
+    public void add(final double mean, final double variance, final double y) {
+        n++;
+        final double r = y - mean;
+        squaredError += r * r;
+        absoluteError += Math.abs(r);
+        nll -= Metrics.gaussianLogLikelihood(y, mean, variance);
+        if (Math.abs(r) <= Z95 * Math.sqrt(variance)) {
+            covered++;
+        }
+    }
+
+    public long count() {
+        return n;
+    }
+
+    public double rmse() {
+        return n == 0 ? Double.NaN : Math.sqrt(squaredError / n);
+    }
+
+    public double mae() {
+        return n == 0 ? Double.NaN : absoluteError / n;
+    }
+
+    public double negativeLogLikelihood() {
+        return n == 0 ? Double.NaN : nll / n;
+    }
+
+    public double coverage95() {
+        return n == 0 ? Double.NaN : covered / (double) n;
+    }
+
+    /** The metrics by their JSON names. */
+    public Map<String, Double> metrics() {
+        final Map<String, Double> m = new LinkedHashMap<>();
+        m.put("rmse", rmse());
+        m.put("mae", mae());
+        m.put("nll", negativeLogLikelihood());
+        m.put("coverage95", coverage95());
+        return m;
+    }
+}

@@ -1,0 +1,271 @@
+package io.balistreams.eval;
+
+import io.balistreams.bali.Activation;
+import io.balistreams.bali.BaliConfig;
+import io.balistreams.bali.BaliModel;
+import io.balistreams.bali.RegressionPrediction;
+import io.balistreams.bali.Rng;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.IntConsumer;
+
+/**
+ * The UCI Bayesian-neural-network regression protocol (Hernández-Lobato and Adams 2015; Gal and
+ * Ghahramani 2016) with BALI, following the recipe of BALI.md §10. For each split:
+ * <ol>
+ *   <li>standardise inputs and target with the training part's mean and standard deviation;</li>
+ *   <li>hold out a fraction of the training part (default 20%) and train an ensemble of
+ *       {@code ensembleSize} BALI networks (different seeds) on the rest, offline (N = its size);</li>
+ *   <li>choose one variance scale ρ that maximises the held-out log-likelihood of the ensemble's
+ *       mixture predictive (for one network this is ρ = mean r²/((1+h)σ²), §10 item 1) — the noise
+ *       learned from training residuals is overconfident on small data sets;</li>
+ *   <li>retrain the ensemble on the whole training part, scale its predictive variances by ρ, and
+ *       score the test part: RMSE of the mixture mean and the mean log-likelihood of the mixture
+ *       log((1/E) Σ_e N(y; μ_e, ρ v_e)), both in the target's original units.</li>
+ * </ol>
+ * The test part is used for nothing but the final scores.
+ */
+public final class UciProtocol {
+
+    /**
+     * Everything the protocol can vary; {@link #defaults()} are the values behind the figures in
+     * docs/results.md, the same for every data set.
+     */
+    public record Settings(int hidden, Activation activation, int epochs, int batchSize, double beta, double kappa,
+                           double priorPrecision, int ensembleSize, double validationFraction, long seed) {
+        public static Settings defaults() {
+            return new Settings(50, Activation.RELU, 40, 32, 0.9, 1.0, 1.0, 5, 0.2, 1L);
+        }
+
+        void validate() {
+            if (hidden < 1 || epochs < 1 || batchSize < 1 || ensembleSize < 1) {
+                throw new IllegalArgumentException("hidden, epochs, batch size and ensemble size must be >= 1");
+            }
+            if (!(validationFraction > 0 && validationFraction < 1)) {
+                throw new IllegalArgumentException("validation fraction must be in (0, 1), got " + validationFraction);
+            }
+        }
+    }
+
+    /** Scores of one split. */
+    public record SplitResult(int split, double rmse, double logLikelihood, double varianceScale, double trainSeconds) {
+    }
+
+    /** Scores of all splits evaluated. */
+    public record Result(String dataset, List<SplitResult> splits) {
+        public double[] rmse() {
+            return splits.stream().mapToDouble(SplitResult::rmse).toArray();
+        }
+
+        public double[] logLikelihood() {
+            return splits.stream().mapToDouble(SplitResult::logLikelihood).toArray();
+        }
+
+        public double trainSeconds() {
+            return splits.stream().mapToDouble(SplitResult::trainSeconds).sum();
+        }
+    }
+
+    /** Candidate variance scales ρ: a geometric grid from 1/8 to 64. */
+    private static final double[] SCALE_GRID = new double[91];
+
+    static {
+        for (int i = 0; i < SCALE_GRID.length; i++) {
+            SCALE_GRID[i] = Math.pow(2, -3 + 9.0 * i / (SCALE_GRID.length - 1));
+        }
+    }
+
+    private UciProtocol() {
+    }
+
+    /**
+     * Runs the first {@code splits} splits.
+     *
+     * @param splitDone called after each split with its index (may be null)
+     */
+    public static Result run(final UciDataset data, final int splits, final Settings settings, final IntConsumer splitDone) {
+        settings.validate();
+        if (splits < 1 || splits > data.numSplits()) {
+            throw new IllegalArgumentException("splits must be in [1, " + data.numSplits() + "], got " + splits);
+        }
+        final List<SplitResult> results = new ArrayList<>();
+        for (int s = 0; s < splits; s++) {
+            results.add(runSplit(data, s, settings));
+            if (splitDone != null) {
+                splitDone.accept(s);
+            }
+        }
+        return new Result(data.name(), List.copyOf(results));
+    }
+
+    static SplitResult runSplit(final UciDataset data, final int split, final Settings settings) {
+        final int[] train = data.trainIndices(split);
+        final int[] test = data.testIndices(split);
+        final double[][] x = data.features();
+        final double[] y = data.targets();
+        final int d = data.numFeatures();
+
+        // 1. Standardise on the training part only.
+        final double[] xMean = new double[d];
+        final double[] xScale = new double[d];
+        for (int j = 0; j < d; j++) {
+            final double[] column = new double[train.length];
+            for (int i = 0; i < train.length; i++) {
+                column[i] = x[train[i]][j];
+            }
+            xMean[j] = Metrics.mean(column);
+            xScale[j] = scale(column, xMean[j]);
+        }
+        final double[] trainTargets = new double[train.length];
+        for (int i = 0; i < train.length; i++) {
+            trainTargets[i] = y[train[i]];
+        }
+        final double yMean = Metrics.mean(trainTargets);
+        final double yScale = scale(trainTargets, yMean);
+        final double[][] xs = new double[train.length][];
+        final double[] ys = new double[train.length];
+        for (int i = 0; i < train.length; i++) {
+            xs[i] = standardise(x[train[i]], xMean, xScale);
+            ys[i] = (y[train[i]] - yMean) / yScale;
+        }
+
+        final long start = System.nanoTime();
+        // 2–3. Inner split of the training part; choose ρ on its held-out records.
+        final Rng rng = new Rng(settings.seed() * 7919 + split);
+        final int[] order = new int[train.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        shuffle(order, rng);
+        final int held = Math.max(1, (int) Math.round(settings.validationFraction() * train.length));
+        final int fit = train.length - held;
+        final double[][] fitX = new double[fit][];
+        final double[] fitY = new double[fit];
+        for (int i = 0; i < fit; i++) {
+            fitX[i] = xs[order[i]];
+            fitY[i] = ys[order[i]];
+        }
+        final BaliModel[] inner = trainEnsemble(fitX, fitY, settings, split, rng);
+        final double[][] heldMeans = new double[held][];
+        final double[][] heldVars = new double[held][];
+        final double[] heldY = new double[held];
+        for (int i = 0; i < held; i++) {
+            final double[] xi = xs[order[fit + i]];
+            heldY[i] = ys[order[fit + i]];
+            heldMeans[i] = new double[inner.length];
+            heldVars[i] = new double[inner.length];
+            for (int e = 0; e < inner.length; e++) {
+                final RegressionPrediction p = inner[e].predict(xi);
+                heldMeans[i][e] = p.mean();
+                heldVars[i][e] = p.totalVariance();
+            }
+        }
+        final double rho = bestVarianceScale(heldMeans, heldVars, heldY);
+
+        // 4. Retrain on the whole training part and score the test part in original units.
+        final BaliModel[] members = trainEnsemble(xs, ys, settings, split, rng);
+        final double trainSeconds = (System.nanoTime() - start) / 1e9;
+        final double[] predicted = new double[test.length];
+        final double[] actual = new double[test.length];
+        final double[] logLik = new double[test.length];
+        final double[] means = new double[members.length];
+        final double[] vars = new double[members.length];
+        final double[] weights = new double[members.length];
+        java.util.Arrays.fill(weights, 1.0 / members.length);
+        for (int i = 0; i < test.length; i++) {
+            final double[] xi = standardise(x[test[i]], xMean, xScale);
+            double mixtureMean = 0;
+            for (int e = 0; e < members.length; e++) {
+                final RegressionPrediction p = members[e].predict(xi);
+                means[e] = yMean + yScale * p.mean();
+                vars[e] = rho * p.totalVariance() * yScale * yScale;
+                mixtureMean += means[e] / members.length;
+            }
+            predicted[i] = mixtureMean;
+            actual[i] = y[test[i]];
+            logLik[i] = Metrics.gaussianMixtureLogLikelihood(actual[i], means, vars, weights);
+        }
+        return new SplitResult(split, Metrics.rmse(predicted, actual), Metrics.mean(logLik), rho, trainSeconds);
+    }
+
+    private static BaliModel[] trainEnsemble(final double[][] x, final double[] y, final Settings s, final int split,
+                                             final Rng rng) {
+        final BaliModel[] models = new BaliModel[s.ensembleSize()];
+        final int n = x.length;
+        for (int e = 0; e < models.length; e++) {
+            final BaliConfig config = BaliConfig.regression(x[0].length, s.hidden(), 1).activation(s.activation())
+                    .batchSize(s.batchSize()).beta(s.beta()).hiddenKappa(s.kappa()).priorPrecision(s.priorPrecision())
+                    .dataScale(n).standardizeInputs(false).standardizeTargets(false)
+                    .seed(s.seed() * 1_000_003L + split * 101L + e).build();
+            models[e] = new BaliModel(config);
+            final int[] order = new int[n];
+            for (int i = 0; i < n; i++) {
+                order[i] = i;
+            }
+            for (int epoch = 0; epoch < s.epochs(); epoch++) {
+                shuffle(order, rng);
+                for (int start = 0; start < n; start += s.batchSize()) {
+                    final int b = Math.min(s.batchSize(), n - start);
+                    final double[][] bx = new double[b][];
+                    final double[] by = new double[b];
+                    for (int i = 0; i < b; i++) {
+                        bx[i] = x[order[start + i]];
+                        by[i] = y[order[start + i]];
+                    }
+                    models[e].learn(bx, by);
+                }
+            }
+        }
+        return models;
+    }
+
+    /** The ρ of {@link #SCALE_GRID} with the highest mean held-out mixture log-likelihood. */
+    static double bestVarianceScale(final double[][] means, final double[][] vars, final double[] y) {
+        final int e = means[0].length;
+        final double[] weights = new double[e];
+        java.util.Arrays.fill(weights, 1.0 / e);
+        final double[] scaled = new double[e];
+        double best = Double.NEGATIVE_INFINITY;
+        double bestScale = 1.0;
+        for (final double rho : SCALE_GRID) {
+            double ll = 0;
+            for (int i = 0; i < y.length; i++) {
+                for (int k = 0; k < e; k++) {
+                    scaled[k] = rho * vars[i][k];
+                }
+                ll += Metrics.gaussianMixtureLogLikelihood(y[i], means[i], scaled, weights);
+            }
+            if (ll > best) {
+                best = ll;
+                bestScale = rho;
+            }
+        }
+        return bestScale;
+    }
+
+    private static double scale(final double[] values, final double mean) {
+        double ss = 0;
+        for (final double v : values) {
+            ss += (v - mean) * (v - mean);
+        }
+        final double sd = Math.sqrt(ss / values.length);
+        return sd > 1e-12 ? sd : 1.0;
+    }
+
+    private static double[] standardise(final double[] row, final double[] mean, final double[] scale) {
+        final double[] out = new double[row.length];
+        for (int j = 0; j < row.length; j++) {
+            out[j] = (row[j] - mean[j]) / scale[j];
+        }
+        return out;
+    }
+
+    static void shuffle(final int[] order, final Rng rng) {
+        for (int i = order.length - 1; i > 0; i--) {
+            final int j = rng.nextInt(i + 1);
+            final int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+    }
+}
