@@ -20,7 +20,7 @@ public enum Activation {
                 break;
             case TANH:
                 for (int i = offset; i < end; i++) {
-                    values[i] = Math.tanh(values[i]);
+                    values[i] = tanh(values[i]);
                 }
                 break;
             case RELU:
@@ -31,6 +31,21 @@ public enum Activation {
             default:
                 throw new AssertionError(this);
         }
+    }
+
+    /**
+     * tanh z = 1 − 2/(e^{2z} + 1), through the intrinsic {@link Math#exp} (several times faster than
+     * {@link Math#tanh}, which is not intrinsic on JDK 17). Absolute error about 1e-16; saturates to ±1
+     * exactly beyond |z| = 20, where 1 − tanh|z| < 1e-17.
+     */
+    static double tanh(final double z) {
+        if (z > 20.0) {
+            return 1.0;
+        }
+        if (z < -20.0) {
+            return -1.0;
+        }
+        return 1.0 - 2.0 / (Math.exp(2.0 * z) + 1.0);
     }
 
     /**

@@ -302,9 +302,7 @@ public final class BaliModel {
         for (int n = 0; n < b; n++) {
             final int off = n * (d + 1);
             if (config.standardizeInputs()) {
-                for (int j = 0; j < d; j++) {
-                    in.data[off + j] = (x[n][j] - nextInputStandardizer.mean()[j]) / nextInputStandardizer.scale(j);
-                }
+                nextInputStandardizer.transform(x[n], in.data, off);
             } else {
                 System.arraycopy(x[n], 0, in.data, off, d);
             }
@@ -336,12 +334,7 @@ public final class BaliModel {
             for (int n = 0; n < b; n++) {
                 final int inOff = n * p;
                 for (int i = 0; i < q; i++) {
-                    final int row = i * p;
-                    double s = 0;
-                    for (int j = 0; j < p; j++) {
-                        s += m[row + j] * in.data[inOff + j];
-                    }
-                    pre.data[n * q + i] = s;
+                    pre.data[n * q + i] = Kernels.dot(m, i * p, in.data, inOff, p);
                 }
             }
             if (l < numLayers - 1) {

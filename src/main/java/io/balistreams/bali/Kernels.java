@@ -119,6 +119,29 @@ final class Kernels {
     }
 
     /**
+     * Σ_{k<n} a[aOff+k]·b[bOff+k] with four independent accumulators, so the JIT can keep several
+     * multiply-adds in flight (a single-accumulator floating-point reduction cannot be reordered).
+     * The summation order is fixed, so results are reproducible.
+     */
+    static double dot(final double[] a, final int aOff, final double[] b, final int bOff, final int n) {
+        double s0 = 0;
+        double s1 = 0;
+        double s2 = 0;
+        double s3 = 0;
+        int k = 0;
+        for (; k + 3 < n; k += 4) {
+            s0 += a[aOff + k] * b[bOff + k];
+            s1 += a[aOff + k + 1] * b[bOff + k + 1];
+            s2 += a[aOff + k + 2] * b[bOff + k + 2];
+            s3 += a[aOff + k + 3] * b[bOff + k + 3];
+        }
+        for (; k < n; k++) {
+            s0 += a[aOff + k] * b[bOff + k];
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    /**
      * Solves L y = b in place (forward substitution; {@code x} holds b on entry and y on exit), using
      * only the first n entries. L is n × n lower triangular, row-major.
      */
@@ -126,12 +149,8 @@ final class Kernels {
         final int n = lower.numRows;
         final double[] l = lower.data;
         for (int i = 0; i < n; i++) {
-            double s = x[xOffset + i];
             final int row = i * n;
-            for (int k = 0; k < i; k++) {
-                s -= l[row + k] * x[xOffset + k];
-            }
-            x[xOffset + i] = s / l[row + i];
+            x[xOffset + i] = (x[xOffset + i] - dot(l, row, x, xOffset, i)) / l[row + i];
         }
     }
 
@@ -174,11 +193,7 @@ final class Kernels {
         final double[] wd = w.data;
         for (int i = 0; i < q; i++) {
             final int row = i * p;
-            double s = wd[row + d];
-            for (int j = 0; j < d; j++) {
-                s += wd[row + j] * in[j];
-            }
-            out[i] = s;
+            out[i] = wd[row + d] + dot(wd, row, in, 0, d);
         }
     }
 

@@ -20,6 +20,8 @@ final class Standardizer {
     private final double forgetting;
     private final double[] mean;
     private final double[] variance;
+    /** 1/s_j, kept in step with {@link #variance} (the per-record hot path multiplies by it). */
+    private final double[] inverseScale;
     private double weight;
     private long count;
 
@@ -28,6 +30,8 @@ final class Standardizer {
         this.forgetting = forgetting;
         this.mean = new double[dimension];
         this.variance = new double[dimension];
+        this.inverseScale = new double[dimension];
+        java.util.Arrays.fill(inverseScale, 1.0);
     }
 
     int dimension() { return dimension; }
@@ -45,6 +49,9 @@ final class Standardizer {
         this.count = count;
         System.arraycopy(mean, 0, this.mean, 0, dimension);
         System.arraycopy(variance, 0, this.variance, 0, dimension);
+        for (int j = 0; j < dimension; j++) {
+            inverseScale[j] = 1.0 / scale(j);
+        }
     }
 
     void setTo(final Standardizer o) {
@@ -61,6 +68,7 @@ final class Standardizer {
             mean[j] += delta / weight;
             final double s = forgetting * variance[j] * previous + delta * (x[j] - mean[j]);
             variance[j] = Math.max(0.0, s / weight);
+            inverseScale[j] = 1.0 / scale(j);
         }
     }
 
@@ -72,6 +80,7 @@ final class Standardizer {
         final double delta = x - mean[0];
         mean[0] += delta / weight;
         variance[0] = Math.max(0.0, (forgetting * variance[0] * previous + delta * (x - mean[0])) / weight);
+        inverseScale[0] = 1.0 / scale(0);
     }
 
     /** Scale s_j of column j: √var_j, or 1 for a constant column. */
@@ -82,13 +91,18 @@ final class Standardizer {
 
     /** out[j] = (x[j] − μ_j)/s_j for j &lt; dimension. */
     void transform(final double[] x, final double[] out) {
+        transform(x, out, 0);
+    }
+
+    /** out[offset + j] = (x[j] − μ_j)/s_j for j &lt; dimension. */
+    void transform(final double[] x, final double[] out, final int offset) {
         for (int j = 0; j < dimension; j++) {
-            out[j] = (x[j] - mean[j]) / scale(j);
+            out[offset + j] = (x[j] - mean[j]) * inverseScale[j];
         }
     }
 
     double transform(final double x) {
-        return (x - mean[0]) / scale(0);
+        return (x - mean[0]) * inverseScale[0];
     }
 
     double inverse(final double standardised) {
