@@ -244,6 +244,13 @@ public final class EvalCommand implements Runnable {
         @Option(names = "--batch", defaultValue = "128", description = "Mini-batch size (default ${DEFAULT-VALUE}).")
         int batch;
 
+        @Option(names = "--kappa", defaultValue = "100",
+                description = "Relative floor of the hidden layer's Sigma^-1, gamma = kappa tr(G)/q (default ${DEFAULT-VALUE}).")
+        double kappa;
+
+        @Option(names = "--standardize", description = "Standardise every input online (default: off; pixels are in [0, 1]).")
+        boolean standardize;
+
         @Option(names = "--limit", description = "Use at most this many records of each file (for quick runs).")
         Integer limit;
 
@@ -267,7 +274,7 @@ public final class EvalCommand implements Runnable {
             }
             final OodEvaluation.Settings d = OodEvaluation.Settings.defaults();
             final OodEvaluation.Settings settings = new OodEvaluation.Settings(hidden, d.activation(), epochs, batch,
-                    d.beta(), seed);
+                    d.beta(), kappa, standardize, seed);
             final ProgressBar bar = new ProgressBar(System.err, "eval ood (epochs)", epochs);
             final OodEvaluation.Result r;
             try {

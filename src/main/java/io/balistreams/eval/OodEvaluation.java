@@ -18,10 +18,17 @@ import java.util.function.IntConsumer;
  */
 public final class OodEvaluation {
 
-    /** Architecture and training knobs; {@link #defaults()} produce the figures in docs/results.md. */
-    public record Settings(int hidden, Activation activation, int epochs, int batchSize, double beta, long seed) {
+    /**
+     * Architecture and training knobs; {@link #defaults()} produce the figures in docs/results.md.
+     *
+     * @param kappa            relative floor of the hidden layer's Σ⁻¹ (BALI.md §4, γ = κ tr(Ḡ)/q)
+     * @param standardizeInputs standardise each input online; off for pixel intensities already in
+     *                          [0, 1], where near-constant border pixels would be blown up
+     */
+    public record Settings(int hidden, Activation activation, int epochs, int batchSize, double beta, double kappa,
+                           boolean standardizeInputs, long seed) {
         public static Settings defaults() {
-            return new Settings(128, Activation.RELU, 3, 128, 0.9, 1L);
+            return new Settings(128, Activation.RELU, 3, 128, 0.9, 100.0, false, 1L);
         }
     }
 
@@ -56,7 +63,8 @@ public final class OodEvaluation {
             classes = Math.max(classes, y + 1);
         }
         final BaliConfig config = BaliConfig.classification(d, s.hidden(), classes).activation(s.activation())
-                .batchSize(s.batchSize()).beta(s.beta()).dataScale(trainX.length).seed(s.seed()).build();
+                .batchSize(s.batchSize()).beta(s.beta()).hiddenKappa(s.kappa()).standardizeInputs(s.standardizeInputs())
+                .dataScale(trainX.length).seed(s.seed()).build();
         final BaliModel model = new BaliModel(config);
         final Rng rng = new Rng(s.seed());
         final int n = trainX.length;

@@ -48,35 +48,36 @@ public final class PrequentialEvaluation {
         requireTask(config, Task.CLASSIFICATION);
         checkShapes(features.length, labels.length, window);
         final BaliModel model = new BaliModel(config);
-        final int b = config.batchSize();
-        final double[][] batchX = new double[b][];
-        final int[] batchY = new int[b];
-        final ClassificationScorer total = new ClassificationScorer(config.numClasses());
-        ClassificationScorer current = new ClassificationScorer(config.numClasses());
-        final List<Map<String, Double>> windows = new ArrayList<>();
-        long rejected = 0;
-        int pending = 0;
-        final long start = System.nanoTime();
-        for (int i = 0; i < features.length; i++) {
-            final ClassificationPrediction p = model.classify(features[i]);
-            total.add(p.probabilities(), p.predictedClass(), labels[i]);
-            current.add(p.probabilities(), p.predictedClass(), labels[i]);
-            batchX[pending] = features[i];
-            batchY[pending++] = labels[i];
-            if (pending == b) {
-                if (!model.learn(batchX, batchY).accepted()) {
-                    rejected++;
+        final int k = config.numClasses();
+        final int[] batchY = new int[config.batchSize()];
+        final ClassificationScorer[] scorers = {new ClassificationScorer(k), new ClassificationScorer(k)};
+        return run(features, window, progress, config.batchSize(), new Learner() {
+            @Override
+            public void scoreAndStage(final int record, final int slot) {
+                final ClassificationPrediction p = model.classify(features[record]);
+                for (final ClassificationScorer s : scorers) {
+                    s.add(p.probabilities(), p.predictedClass(), labels[record]);
                 }
-                pending = 0;
+                batchY[slot] = labels[record];
             }
-            if (current.count() == window) {
-                windows.add(withEnd(current.metrics(), i + 1));
-                current = new ClassificationScorer(config.numClasses());
+
+            @Override
+            public boolean learn(final double[][] batchX) {
+                return model.learn(batchX, batchY).accepted();
             }
-            report(progress, i);
-        }
-        final double seconds = (System.nanoTime() - start) / 1e9;
-        return new Result(features.length, seconds, rejected, total.metrics(), Collections.unmodifiableList(windows));
+
+            @Override
+            public Map<String, Double> closeWindow() {
+                final Map<String, Double> m = scorers[1].metrics();
+                scorers[1] = new ClassificationScorer(k);
+                return m;
+            }
+
+            @Override
+            public Map<String, Double> total() {
+                return scorers[0].metrics();
+            }
+        });
     }
 
     /** Regression: RMSE, MAE, NLL, 95% interval coverage (in the target's units). */
@@ -85,35 +86,76 @@ public final class PrequentialEvaluation {
         requireTask(config, Task.REGRESSION);
         checkShapes(features.length, targets.length, window);
         final BaliModel model = new BaliModel(config);
-        final int b = config.batchSize();
-        final double[][] batchX = new double[b][];
-        final double[] batchY = new double[b];
-        final RegressionScorer total = new RegressionScorer();
-        RegressionScorer current = new RegressionScorer();
+        final double[] batchY = new double[config.batchSize()];
+        final RegressionScorer[] scorers = {new RegressionScorer(), new RegressionScorer()};
+        return run(features, window, progress, config.batchSize(), new Learner() {
+            @Override
+            public void scoreAndStage(final int record, final int slot) {
+                final RegressionPrediction p = model.predict(features[record]);
+                for (final RegressionScorer s : scorers) {
+                    s.add(p.mean(), p.totalVariance(), targets[record]);
+                }
+                batchY[slot] = targets[record];
+            }
+
+            @Override
+            public boolean learn(final double[][] batchX) {
+                return model.learn(batchX, batchY).accepted();
+            }
+
+            @Override
+            public Map<String, Double> closeWindow() {
+                final Map<String, Double> m = scorers[1].metrics();
+                scorers[1] = new RegressionScorer();
+                return m;
+            }
+
+            @Override
+            public Map<String, Double> total() {
+                return scorers[0].metrics();
+            }
+        });
+    }
+
+    /** The task-specific half of the test-then-train loop. */
+    private interface Learner {
+        /** Predicts record {@code record}, scores it (cumulative and window), and stages its label in batch slot {@code slot}. */
+        void scoreAndStage(int record, int slot);
+
+        /** One update from the staged batch; false if the model rejected it. */
+        boolean learn(double[][] batchX);
+
+        /** Metrics of the current window, then starts a new one. */
+        Map<String, Double> closeWindow();
+
+        Map<String, Double> total();
+    }
+
+    private static Result run(final double[][] features, final int window, final LongConsumer progress,
+                              final int batchSize, final Learner learner) {
+        final double[][] batchX = new double[batchSize][];
         final List<Map<String, Double>> windows = new ArrayList<>();
         long rejected = 0;
         int pending = 0;
         final long start = System.nanoTime();
         for (int i = 0; i < features.length; i++) {
-            final RegressionPrediction p = model.predict(features[i]);
-            total.add(p.mean(), p.totalVariance(), targets[i]);
-            current.add(p.mean(), p.totalVariance(), targets[i]);
-            batchX[pending] = features[i];
-            batchY[pending++] = targets[i];
-            if (pending == b) {
-                if (!model.learn(batchX, batchY).accepted()) {
+            learner.scoreAndStage(i, pending);
+            batchX[pending++] = features[i];
+            if (pending == batchSize) {
+                if (!learner.learn(batchX)) {
                     rejected++;
                 }
                 pending = 0;
             }
-            if (current.count() == window) {
-                windows.add(withEnd(current.metrics(), i + 1));
-                current = new RegressionScorer();
+            if ((i + 1) % window == 0) {
+                windows.add(withEnd(learner.closeWindow(), i + 1));
             }
-            report(progress, i);
+            if (progress != null && (i + 1) % 1000 == 0) {
+                progress.accept(i + 1);
+            }
         }
         final double seconds = (System.nanoTime() - start) / 1e9;
-        return new Result(features.length, seconds, rejected, total.metrics(), Collections.unmodifiableList(windows));
+        return new Result(features.length, seconds, rejected, learner.total(), Collections.unmodifiableList(windows));
     }
 
     private static Map<String, Double> withEnd(final Map<String, Double> metrics, final long end) {
@@ -121,12 +163,6 @@ public final class PrequentialEvaluation {
         m.put("end", (double) end);
         m.putAll(metrics);
         return m;
-    }
-
-    private static void report(final LongConsumer progress, final int i) {
-        if (progress != null && (i + 1) % 1000 == 0) {
-            progress.accept(i + 1);
-        }
     }
 
     private static void requireTask(final BaliConfig config, final Task task) {

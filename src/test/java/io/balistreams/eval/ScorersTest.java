@@ -1,0 +1,74 @@
+package io.balistreams.eval;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.balistreams.bali.Rng;
+import org.junit.jupiter.api.Test;
+
+/** The streaming scorers agree with the batch definitions in {@link Metrics}. */
+class ScorersTest {
+
+    @Test
+    void classificationScorerMatchesBatchMetrics() {
+        final Rng rng = new Rng(4);
+        final int n = 500;
+        final int k = 3;
+        final double[][] probabilities = new double[n][k];
+        final int[] labels = new int[n];
+        final int[] predicted = new int[n];
+        final ClassificationScorer scorer = new ClassificationScorer(k);
+        for (int i = 0; i < n; i++) {
+            double sum = 0;
+            for (int c = 0; c < k; c++) {
+                probabilities[i][c] = Math.exp(2 * rng.nextGaussian());
+                sum += probabilities[i][c];
+            }
+            int best = 0;
+            for (int c = 0; c < k; c++) {
+                probabilities[i][c] /= sum;
+                if (probabilities[i][c] > probabilities[i][best]) {
+                    best = c;
+                }
+            }
+            predicted[i] = best;
+            labels[i] = rng.nextDouble() < 0.6 ? best : rng.nextInt(k);
+            scorer.add(probabilities[i], best, labels[i]);
+        }
+        int correct = 0;
+        for (int i = 0; i < n; i++) {
+            correct += predicted[i] == labels[i] ? 1 : 0;
+        }
+        assertThat(scorer.count()).isEqualTo(n);
+        assertThat(scorer.accuracy()).isEqualTo(correct / (double) n);
+        assertThat(scorer.kappa()).isCloseTo(Metrics.cohenKappa(predicted, labels, k), within(1e-12));
+        assertThat(scorer.negativeLogLikelihood()).isCloseTo(Metrics.negativeLogLikelihood(probabilities, labels), within(1e-12));
+        assertThat(scorer.brier()).isCloseTo(Metrics.brierScore(probabilities, labels), within(1e-12));
+        assertThat(scorer.expectedCalibrationError()).isCloseTo(
+                Metrics.expectedCalibrationError(probabilities, labels, ClassificationScorer.ECE_BINS), within(1e-12));
+    }
+
+    @Test
+    void regressionScorerMatchesBatchMetrics() {
+        final Rng rng = new Rng(6);
+        final int n = 400;
+        final double[] means = new double[n];
+        final double[] variances = new double[n];
+        final double[] actual = new double[n];
+        final RegressionScorer scorer = new RegressionScorer();
+        double ll = 0;
+        for (int i = 0; i < n; i++) {
+            means[i] = rng.nextGaussian();
+            variances[i] = 0.5 + rng.nextDouble();
+            actual[i] = means[i] + 1.3 * Math.sqrt(variances[i]) * rng.nextGaussian();
+            scorer.add(means[i], variances[i], actual[i]);
+            ll += Metrics.gaussianLogLikelihood(actual[i], means[i], variances[i]);
+        }
+        assertThat(scorer.rmse()).isCloseTo(Metrics.rmse(means, actual), within(1e-12));
+        assertThat(scorer.mae()).isCloseTo(Metrics.mae(means, actual), within(1e-12));
+        assertThat(scorer.negativeLogLikelihood()).isCloseTo(-ll / n, within(1e-12));
+        assertThat(scorer.coverage95()).isEqualTo(Metrics.intervalCoverage(means, variances, actual, 0.95));
+        // Residuals 1.3× wider than the predicted sd: coverage of the nominal 95% interval near 87%.
+        assertThat(scorer.coverage95()).isBetween(0.80, 0.93);
+    }
+}
