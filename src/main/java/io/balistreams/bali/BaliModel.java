@@ -382,6 +382,133 @@ public final class BaliModel {
         }
     }
 
+    /** Iterations of MacKay's fixed point in {@link #refitLastLayer}; it converges in tens. */
+    private static final int EVIDENCE_ITERATIONS = 200;
+
+    /**
+     * Evidence refit of the last layer (BALI.md §10): with the hidden layers at their means, refits the
+     * output layer exactly as Bayesian linear regression on these records' final hidden features, with
+     * its prior precision and (unless fixed) the noise variance set by evidence maximisation — MacKay's
+     * fixed-point updates, with A = αI + β ΦᵀΦ, m = β A⁻¹ Φᵀy, γ = p − α tr A⁻¹:
+     * α ← γ / mᵀm, β ← (n − γ)/‖y − Φm‖². In BALI's parametrisation Cov(w) = σ² Λ⁻¹ this is
+     * σ² = 1/β, λ = α/β, S_A/c = ΦᵀΦ, S_C/c = yᵀΦ. It helps because the last layer's running sums were
+     * built from out-of-date hidden features. Standardisers are not updated.
+     *
+     * @return the refit's outcome (rejected, with the model unchanged, if the result is not finite)
+     * @throws IllegalStateException    for a classifier, or before the first update
+     * @throws IllegalArgumentException for bad records, as {@link #learn(double[][], double[])}
+     */
+    public UpdateResult refitLastLayer(final double[][] features, final double[] targets) {
+        requireTask(Task.REGRESSION, "refitLastLayer");
+        if (step == 0) {
+            throw new IllegalStateException("refitLastLayer needs a model that has learned at least one batch");
+        }
+        if (features == null || targets == null || features.length != targets.length || features.length == 0) {
+            throw new IllegalArgumentException("need as many targets as feature rows, and at least one");
+        }
+        for (int n = 0; n < features.length; n++) {
+            checkFeatures(features[n], n);
+            if (!Double.isFinite(targets[n])) {
+                throw new IllegalArgumentException("record " + n + ": target is " + targets[n]);
+            }
+        }
+        final BayesianLayer last = layers[numLayers - 1];
+        final int p = last.p;
+        final int n = features.length;
+        final DMatrixRMaj phi = new DMatrixRMaj(n, p);
+        final DMatrixRMaj y = new DMatrixRMaj(n, 1);
+        for (int r = 0; r < n; r++) {
+            final double[] feat = meanFeatures(features[r]);
+            System.arraycopy(feat, 0, phi.data, r * p, p - 1);
+            phi.data[r * p + p - 1] = 1.0;
+            y.data[r] = config.standardizeTargets() ? targetStandardizer.transform(targets[r]) : targets[r];
+        }
+        final DMatrixRMaj gram = new DMatrixRMaj(p, p);
+        org.ejml.dense.row.CommonOps_DDRM.multInner(phi, gram);
+        final DMatrixRMaj cross = new DMatrixRMaj(p, 1);
+        org.ejml.dense.row.CommonOps_DDRM.multTransA(phi, y, cross);
+        final double yy = org.ejml.dense.row.CommonOps_DDRM.dot(y, y);
+
+        final boolean learnNoise = config.fixedNoiseVariance() == null;
+        double alpha = last.priorPrecision() / noiseVarianceStandardised();
+        double beta = 1.0 / noiseVarianceStandardised();
+        final Kernels.Cholesky chol = new Kernels.Cholesky(p);
+        final DMatrixRMaj a = new DMatrixRMaj(p, p);
+        final DMatrixRMaj l = new DMatrixRMaj(p, p);
+        final double[] m = new double[p];
+        final double[] column = new double[p];
+        for (int it = 0; it < EVIDENCE_ITERATIONS; it++) {
+            for (int i = 0; i < p * p; i++) {
+                a.data[i] = beta * gram.data[i];
+            }
+            for (int i = 0; i < p; i++) {
+                a.data[i * p + i] += alpha;
+            }
+            if (Double.isNaN(chol.factor(a, l))) {
+                return UpdateResult.rejected(step, Double.NaN, "refit: the evidence iteration lost positive definiteness");
+            }
+            for (int i = 0; i < p; i++) {
+                m[i] = beta * cross.data[i];
+            }
+            Kernels.solveLower(l, m, 0);
+            Kernels.solveLowerTransposed(l, m, 0);
+            double traceInverse = 0;
+            for (int j = 0; j < p; j++) {
+                java.util.Arrays.fill(column, 0.0);
+                column[j] = 1.0;
+                traceInverse += Kernels.inverseQuadraticForm(l, column);
+            }
+            final double effective = p - alpha * traceInverse;
+            double mm = 0;
+            double mb = 0;
+            double mgm = 0;
+            for (int i = 0; i < p; i++) {
+                mm += m[i] * m[i];
+                mb += m[i] * cross.data[i];
+                mgm += m[i] * Kernels.dot(gram.data, i * p, m, 0, p);
+            }
+            final double residual = Math.max(yy - 2 * mb + mgm, 1e-300);
+            final double nextAlpha = effective / Math.max(mm, 1e-300);
+            final double nextBeta = learnNoise ? Math.max(n - effective, 1e-3) / residual : beta;
+            final boolean converged = Math.abs(nextAlpha - alpha) <= 1e-9 * alpha
+                    && Math.abs(nextBeta - beta) <= 1e-9 * beta;
+            alpha = nextAlpha;
+            beta = Math.min(nextBeta, 1.0 / config.noiseVarianceFloor());
+            if (!Double.isFinite(alpha) || !Double.isFinite(beta) || alpha <= 0) {
+                return UpdateResult.rejected(step, Double.NaN, "refit: the evidence iteration diverged");
+            }
+            if (converged) {
+                break;
+            }
+        }
+        final double noiseVariance = 1.0 / beta;
+        final DMatrixRMaj crossRow = new DMatrixRMaj(1, p, true, cross.data);
+        if (!last.replacePosterior(gram, crossRow, alpha / beta, biasWeight, noiseVariance)) {
+            return UpdateResult.rejected(step, Double.NaN, "refit: the refitted posterior is not positive definite");
+        }
+        if (learnNoise) {
+            noiseSum = noiseVariance * biasWeight;
+        }
+        weightSamplesStep = -1;
+        logitOffsetsStep = -1;
+        return UpdateResult.accepted(step, residualMeanSquare(yy, cross, gram, last, n));
+    }
+
+    /** Mean squared residual of the refitted last layer in original target units, for the {@link UpdateResult}. */
+    private double residualMeanSquare(final double yy, final DMatrixRMaj cross, final DMatrixRMaj gram,
+                                      final BayesianLayer last, final int n) {
+        final double[] m = last.current().mean.data;
+        final int p = last.p;
+        double mb = 0;
+        double mgm = 0;
+        for (int i = 0; i < p; i++) {
+            mb += m[i] * cross.data[i];
+            mgm += m[i] * Kernels.dot(gram.data, i * p, m, 0, p);
+        }
+        final double s = targetScale();
+        return Math.max(0.0, yy - 2 * mb + mgm) / n * s * s;
+    }
+
     // ---------------------------------------------------------------------------------------------
     // Prediction
 

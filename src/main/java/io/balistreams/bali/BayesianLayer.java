@@ -67,7 +67,8 @@ final class BayesianLayer {
     final int p;
     final int q;
     final SigmaKind sigmaKind;
-    private final double priorPrecision;
+    /** λ of this layer's prior Λ0 = λ I: the configured value, or the evidence-optimal one after {@link #replacePosterior}. */
+    private double priorPrecision;
     private final double gammaFixed;
     private final double kappa;
     private final double gammaMin;
@@ -120,6 +121,15 @@ final class BayesianLayer {
         CommonOps_DDRM.scale(Math.sqrt(priorPrecision), current.cholLambda);
         CommonOps_DDRM.setIdentity(current.sigmaInvChol);
         gamma = Double.NaN;
+    }
+
+    double priorPrecision() {
+        return priorPrecision;
+    }
+
+    /** Sets λ before {@link #restore} (a state that was refitted carries its own λ). */
+    void setPriorPrecision(final double lambda) {
+        this.priorPrecision = lambda;
     }
 
     /** The committed parameters (read-only by contract). */
@@ -253,6 +263,11 @@ final class BayesianLayer {
         Kernels.symmetrize(next.sumA);
         CommonOps_DDRM.multTransA(pseudo, inputs, next.sumC);
         CommonOps_DDRM.add(decay, current.sumC, weight, next.sumC, next.sumC);
+        return solvePosterior(biasWeight);
+    }
+
+    /** Λ = λI + S_A/c and M = (S_C/c) Λ⁻¹ from the sums in {@link #next}; false if not factorisable or not finite. */
+    private boolean solvePosterior(final double biasWeight) {
         if (!factorLambda(biasWeight)) {
             return false;
         }
@@ -264,6 +279,31 @@ final class BayesianLayer {
         }
         return Kernels.allFinite(next.sumA) && Kernels.allFinite(next.sumC) && Kernels.allFinite(next.sumG)
                 && Kernels.allFinite(m);
+    }
+
+    /**
+     * Replaces a Gaussian output layer's posterior by the exact Bayesian linear regression on given
+     * statistics (BALI.md §10, evidence refit): S_A/c = Σ ā āᵀ ({@code gram}), S_C/c = Σ z āᵀ
+     * ({@code cross}, q × p), prior precision λ = {@code lambda}, Σ = σ² I. The bias weight c is kept,
+     * so later EMA updates continue from these sums.
+     *
+     * @return false (and no change) if the new posterior cannot be factorised or is not finite
+     */
+    boolean replacePosterior(final DMatrixRMaj gram, final DMatrixRMaj cross, final double lambda,
+                             final double biasWeight, final double noiseVariance) {
+        if (sigmaKind != SigmaKind.GAUSSIAN_NOISE) {
+            throw new IllegalStateException("only a Gaussian output layer can be refitted");
+        }
+        final double previousLambda = priorPrecision;
+        priorPrecision = lambda;
+        CommonOps_DDRM.scale(biasWeight, gram, next.sumA);
+        CommonOps_DDRM.scale(biasWeight, cross, next.sumC);
+        if (!factorSigma(biasWeight, noiseVariance) || !solvePosterior(biasWeight)) {
+            priorPrecision = previousLambda;
+            return false;
+        }
+        commit();
+        return true;
     }
 
     private boolean factorLambda(final double biasWeight) {
@@ -333,31 +373,28 @@ final class BayesianLayer {
 
     /** The explicit Σ = (R Rᵀ)⁻¹ (q × q), for tests and inspection; not used on any hot path. */
     DMatrixRMaj sigma() {
-        final DMatrixRMaj s = CommonOps_DDRM.identity(q);
-        for (int j = 0; j < q; j++) {
-            final double[] col = new double[q];
-            col[j] = 1;
-            Kernels.solveLower(current.sigmaInvChol, col, 0);
-            Kernels.solveLowerTransposed(current.sigmaInvChol, col, 0);
-            for (int i = 0; i < q; i++) {
-                s.data[i * q + j] = col[i];
-            }
-        }
-        return s;
+        return inverseFromFactor(current.sigmaInvChol);
     }
 
     /** The explicit Λ⁻¹ (p × p), for tests and inspection. */
     DMatrixRMaj lambdaInverse() {
-        final DMatrixRMaj s = new DMatrixRMaj(p, p);
-        for (int j = 0; j < p; j++) {
-            final double[] col = new double[p];
-            col[j] = 1;
-            Kernels.solveLower(current.cholLambda, col, 0);
-            Kernels.solveLowerTransposed(current.cholLambda, col, 0);
-            for (int i = 0; i < p; i++) {
-                s.data[i * p + j] = col[i];
+        return inverseFromFactor(current.cholLambda);
+    }
+
+    /** (L Lᵀ)⁻¹ column by column from the lower factor L. */
+    private static DMatrixRMaj inverseFromFactor(final DMatrixRMaj lower) {
+        final int n = lower.numRows;
+        final DMatrixRMaj inverse = new DMatrixRMaj(n, n);
+        final double[] column = new double[n];
+        for (int j = 0; j < n; j++) {
+            java.util.Arrays.fill(column, 0.0);
+            column[j] = 1;
+            Kernels.solveLower(lower, column, 0);
+            Kernels.solveLowerTransposed(lower, column, 0);
+            for (int i = 0; i < n; i++) {
+                inverse.data[i * n + j] = column[i];
             }
         }
-        return s;
+        return inverse;
     }
 }

@@ -69,9 +69,11 @@ public final class ModelStateCodec {
     public static BaliModelState toRecord(final BaliModel model) {
         final List<LayerState> layers = new ArrayList<>();
         for (int l = 0; l < model.numLayers(); l++) {
-            final BayesianLayer.Parameters p = model.layer(l).current();
+            final BayesianLayer layer = model.layer(l);
+            final BayesianLayer.Parameters p = layer.current();
+            final Double lambda = layer.priorPrecision() == model.config().priorPrecision() ? null : layer.priorPrecision();
             layers.add(LayerState.newBuilder().setSumA(matrix(p.sumA)).setSumC(matrix(p.sumC))
-                    .setSumG(matrix(p.sumG)).setMean(matrix(p.mean)).build());
+                    .setSumG(matrix(p.sumG)).setMean(matrix(p.mean)).setPriorPrecision(lambda).build());
         }
         return BaliModelState.newBuilder()
                 .setFormatVersion(FORMAT_VERSION)
@@ -115,6 +117,13 @@ public final class ModelStateCodec {
             final DMatrixRMaj sumC = matrix(ls.getSumC(), layer.q, layer.p, "layer " + (l + 1) + " S_C");
             final DMatrixRMaj sumG = matrix(ls.getSumG(), gSize, gSize, "layer " + (l + 1) + " S_G");
             final DMatrixRMaj mean = matrix(ls.getMean(), layer.q, layer.p, "layer " + (l + 1) + " M");
+            if (ls.getPriorPrecision() != null) {
+                if (!(ls.getPriorPrecision() > 0) || Double.isInfinite(ls.getPriorPrecision())) {
+                    throw new IllegalArgumentException("layer " + (l + 1) + " prior precision must be finite and > 0, got "
+                            + ls.getPriorPrecision());
+                }
+                layer.setPriorPrecision(ls.getPriorPrecision());
+            }
             if (!layer.restore(sumA, sumC, sumG, mean, state.getBiasWeight(), state.getBiasWeightG(), noiseVariance)) {
                 throw new IllegalArgumentException("layer " + (l + 1) + " of the model state is not positive definite");
             }

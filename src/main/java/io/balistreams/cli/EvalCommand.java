@@ -67,6 +67,10 @@ public final class EvalCommand implements Runnable {
                 defaultValue = "5")
         int ensemble;
 
+        @Option(names = "--no-refit", negatable = false,
+                description = "Skip the evidence refit of each network's last layer after training.")
+        boolean noRefit;
+
         @Option(names = "--seed", description = "Seed (default ${DEFAULT-VALUE}).", defaultValue = "1")
         long seed;
 
@@ -76,7 +80,7 @@ public final class EvalCommand implements Runnable {
             final int k = splits == null ? data.numSplits() : splits;
             final UciProtocol.Settings d = UciProtocol.Settings.defaults();
             final UciProtocol.Settings settings = new UciProtocol.Settings(hidden, activation, epochs, d.batchSize(),
-                    d.beta(), d.kappa(), d.priorPrecision(), ensemble, d.validationFraction(), seed);
+                    d.beta(), d.kappa(), d.priorPrecision(), ensemble, d.validationFraction(), !noRefit, seed);
             final ProgressBar bar = new ProgressBar(System.err, "eval uci " + data.name(), k);
             final UciProtocol.Result r;
             try {

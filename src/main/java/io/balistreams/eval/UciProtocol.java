@@ -15,7 +15,9 @@ import java.util.function.IntConsumer;
  * <ol>
  *   <li>standardise inputs and target with the training part's mean and standard deviation;</li>
  *   <li>hold out a fraction of the training part (default 20%) and train an ensemble of
- *       {@code ensembleSize} BALI networks (different seeds) on the rest, offline (N = its size);</li>
+ *       {@code ensembleSize} BALI networks (different seeds) on the rest, offline (N = its size), each
+ *       followed by an evidence refit of its last layer on the same records (§10,
+ *       {@link BaliModel#refitLastLayer});</li>
  *   <li>choose one variance scale ρ that maximises the held-out log-likelihood of the ensemble's
  *       mixture predictive (for one network this is ρ = mean r²/((1+h)σ²), §10 item 1) — the noise
  *       learned from training residuals is overconfident on small data sets;</li>
@@ -32,9 +34,10 @@ public final class UciProtocol {
      * docs/results.md, the same for every data set.
      */
     public record Settings(int hidden, Activation activation, int epochs, int batchSize, double beta, double kappa,
-                           double priorPrecision, int ensembleSize, double validationFraction, long seed) {
+                           double priorPrecision, int ensembleSize, double validationFraction, boolean evidenceRefit,
+                           long seed) {
         public static Settings defaults() {
-            return new Settings(50, Activation.RELU, 40, 32, 0.9, 1.0, 1.0, 5, 0.2, 1L);
+            return new Settings(50, Activation.RELU, 40, 32, 0.9, 1.0, 1.0, 5, 0.2, true, 1L);
         }
 
         void validate() {
@@ -214,6 +217,9 @@ public final class UciProtocol {
                     }
                     models[e].learn(bx, by);
                 }
+            }
+            if (s.evidenceRefit()) {
+                models[e].refitLastLayer(x, y);
             }
         }
         return models;
