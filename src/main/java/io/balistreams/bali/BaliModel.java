@@ -518,7 +518,7 @@ public final class BaliModel {
         checkFeatures(features, 0);
         final double[] feat = meanFeatures(features);
         final BayesianLayer last = layers[numLayers - 1];
-        Kernels.affine(last.current().mean, feat, outputs);
+        Kernels.affineTransposed(last.meanTransposed(), feat, outputs);
         final double leverage = leverage(feat);
         final double s = targetScale();
         final double sigma2 = noiseVarianceStandardised() * s * s;
@@ -559,7 +559,7 @@ public final class BaliModel {
         ensureLogitOffsets();
         final double[] feat = meanFeatures(features);
         final BayesianLayer last = layers[numLayers - 1];
-        Kernels.affine(last.current().mean, feat, outputs);
+        Kernels.affineTransposed(last.meanTransposed(), feat, outputs);
         final double leverage = leverage(feat);
         final double spread = Math.sqrt(leverage);
         final int k = config.numClasses();
@@ -623,7 +623,7 @@ public final class BaliModel {
         double[] in = featuresA;
         double[] out = featuresB;
         for (int l = 0; l < numLayers - 1; l++) {
-            Kernels.affine(layers[l].current().mean, in, out);
+            Kernels.affineTransposed(layers[l].meanTransposed(), in, out);
             activations[l].applyRange(out, 0, layers[l].q);
             final double[] t = in;
             in = out;

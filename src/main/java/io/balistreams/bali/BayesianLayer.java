@@ -75,6 +75,8 @@ final class BayesianLayer {
 
     private Parameters current;
     private Parameters next;
+    /** Mᵀ of the committed mean (p × q): the per-record affine map walks its rows contiguously. */
+    private final DMatrixRMaj meanTransposed;
 
     private final DMatrixRMaj batchStat;
     private final DMatrixRMaj lambda;
@@ -99,6 +101,7 @@ final class BayesianLayer {
         final boolean hasG = sigmaKind != SigmaKind.GAUSSIAN_NOISE;
         this.current = new Parameters(p, q, hasG);
         this.next = new Parameters(p, q, hasG);
+        this.meanTransposed = new DMatrixRMaj(p, q);
         this.batchStat = new DMatrixRMaj(p, p);
         this.lambda = new DMatrixRMaj(p, p);
         this.sigmaStat = new DMatrixRMaj(q, q);
@@ -117,6 +120,7 @@ final class BayesianLayer {
         current.sumC.zero();
         current.sumG.zero();
         current.mean.setTo(initialMean);
+        CommonOps_DDRM.transpose(current.mean, meanTransposed);
         CommonOps_DDRM.setIdentity(current.cholLambda);
         CommonOps_DDRM.scale(Math.sqrt(priorPrecision), current.cholLambda);
         CommonOps_DDRM.setIdentity(current.sigmaInvChol);
@@ -130,6 +134,11 @@ final class BayesianLayer {
     /** Sets λ before {@link #restore} (a state that was refitted carries its own λ). */
     void setPriorPrecision(final double lambda) {
         this.priorPrecision = lambda;
+    }
+
+    /** Mᵀ of the committed mean (read-only by contract). */
+    DMatrixRMaj meanTransposed() {
+        return meanTransposed;
     }
 
     /** The committed parameters (read-only by contract). */
@@ -319,6 +328,7 @@ final class BayesianLayer {
         final Parameters t = current;
         current = next;
         next = t;
+        CommonOps_DDRM.transpose(current.mean, meanTransposed);
         gamma = nextGamma;
     }
 

@@ -197,6 +197,26 @@ final class Kernels {
         }
     }
 
+    /**
+     * The same affine map from the transposed weights Wᵀ (p × q, bias in the last row):
+     * out = Wᵀ[p−1,:] + Σ_j in[j] Wᵀ[j,:]. Each step is an axpy over a contiguous row, which the JIT
+     * vectorises; used on the per-record hot path with the posterior means.
+     */
+    static void affineTransposed(final DMatrixRMaj wt, final double[] in, final double[] out) {
+        final int p = wt.numRows;
+        final int q = wt.numCols;
+        final int d = p - 1;
+        final double[] w = wt.data;
+        System.arraycopy(w, d * q, out, 0, q);
+        for (int j = 0; j < d; j++) {
+            final double a = in[j];
+            final int row = j * q;
+            for (int i = 0; i < q; i++) {
+                out[i] += a * w[row + i];
+            }
+        }
+    }
+
     /** In-place numerically stable softmax of {@code z[0..k)}; returns log Σ exp z. */
     static double softmaxInPlace(final double[] z, final int k) {
         double max = Double.NEGATIVE_INFINITY;
