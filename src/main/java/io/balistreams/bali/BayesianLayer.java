@@ -190,7 +190,7 @@ final class BayesianLayer {
     boolean updateSigma(final DMatrixRMaj grads, final double decayG, final double biasWeightG,
                         final double noiseVariance) {
         if (sigmaKind != SigmaKind.GAUSSIAN_NOISE) {
-            CommonOps_DDRM.multInner(grads, sigmaStat);
+            Kernels.gram(grads, sigmaStat);
             CommonOps_DDRM.add(decayG, current.sumG, (1.0 - decayG) / grads.numRows, sigmaStat, next.sumG);
             Kernels.symmetrize(next.sumG);
         }
@@ -267,7 +267,7 @@ final class BayesianLayer {
     boolean updatePosterior(final DMatrixRMaj inputs, final DMatrixRMaj pseudo, final double decay,
                             final double dataScale, final double biasWeight) {
         final double weight = (1.0 - decay) * dataScale / inputs.numRows;
-        CommonOps_DDRM.multInner(inputs, batchStat);
+        Kernels.gram(inputs, batchStat);
         CommonOps_DDRM.add(decay, current.sumA, weight, batchStat, next.sumA);
         Kernels.symmetrize(next.sumA);
         CommonOps_DDRM.multTransA(pseudo, inputs, next.sumC);

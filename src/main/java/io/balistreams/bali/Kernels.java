@@ -94,6 +94,38 @@ final class Kernels {
         return allFinite(lower);
     }
 
+    /**
+     * out = XᵀX (n × n) for X with b rows of length n, as a sum of rank-one updates of the upper
+     * triangle (each an axpy over a contiguous row of out, which the JIT vectorises), then mirrored;
+     * the result is exactly symmetric.
+     */
+    static void gram(final DMatrixRMaj x, final DMatrixRMaj out) {
+        final int b = x.numRows;
+        final int n = x.numCols;
+        out.reshape(n, n);
+        final double[] o = out.data;
+        final double[] d = x.data;
+        java.util.Arrays.fill(o, 0, n * n, 0.0);
+        for (int r = 0; r < b; r++) {
+            final int row = r * n;
+            for (int i = 0; i < n; i++) {
+                final double xi = d[row + i];
+                if (xi == 0.0) {
+                    continue;
+                }
+                final int outRow = i * n;
+                for (int j = i; j < n; j++) {
+                    o[outRow + j] += xi * d[row + j];
+                }
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            for (int j = i + 1; j < n; j++) {
+                o[j * n + i] = o[i * n + j];
+            }
+        }
+    }
+
     /** m ← (m + mᵀ)/2. */
     static void symmetrize(final DMatrixRMaj m) {
         final int n = m.numRows;

@@ -50,6 +50,23 @@ class NumericsTest {
     }
 
     @Test
+    void gramMatrixEqualsXTransposeXAndIsExactlySymmetric() {
+        final Rng rng = new Rng(12);
+        final DMatrixRMaj x = TestMatrices.random(rng, 7, 5);
+        x.set(2, 3, 0.0);
+        final DMatrixRMaj expected = new DMatrixRMaj(5, 5);
+        CommonOps_DDRM.multTransA(x, x, expected);
+        final DMatrixRMaj gram = new DMatrixRMaj(1, 1);
+        Kernels.gram(x, gram);
+        assertThat(TestMatrices.maxAbsDiff(gram, expected)).isLessThan(1e-12);
+        for (int i = 0; i < 5; i++) {
+            for (int j = 0; j < 5; j++) {
+                assertThat(gram.get(i, j)).isEqualTo(gram.get(j, i));
+            }
+        }
+    }
+
+    @Test
     void failedCholeskyEscalatesJitterAndNonFiniteInputFails() {
         // Rank one and indefinite by rounding: v vᵀ − tiny I.
         final DMatrixRMaj m = new DMatrixRMaj(3, 3);
