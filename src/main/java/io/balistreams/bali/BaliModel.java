@@ -1,6 +1,8 @@
 package io.balistreams.bali;
 
+import java.util.Arrays;
 import org.ejml.data.DMatrixRMaj;
+import org.ejml.dense.row.CommonOps_DDRM;
 
 /**
  * A multilayer perceptron learned by BALI, Bayesian layerwise inference (BALI.md; Kurle et al.,
@@ -424,10 +426,10 @@ public final class BaliModel {
             y.data[r] = config.standardizeTargets() ? targetStandardizer.transform(targets[r]) : targets[r];
         }
         final DMatrixRMaj gram = new DMatrixRMaj(p, p);
-        org.ejml.dense.row.CommonOps_DDRM.multInner(phi, gram);
+        CommonOps_DDRM.multInner(phi, gram);
         final DMatrixRMaj cross = new DMatrixRMaj(p, 1);
-        org.ejml.dense.row.CommonOps_DDRM.multTransA(phi, y, cross);
-        final double yy = org.ejml.dense.row.CommonOps_DDRM.dot(y, y);
+        CommonOps_DDRM.multTransA(phi, y, cross);
+        final double yy = CommonOps_DDRM.dot(y, y);
 
         final boolean learnNoise = config.fixedNoiseVariance() == null;
         double alpha = last.priorPrecision() / noiseVarianceStandardised();
@@ -454,7 +456,7 @@ public final class BaliModel {
             Kernels.solveLowerTransposed(l, m, 0);
             double traceInverse = 0;
             for (int j = 0; j < p; j++) {
-                java.util.Arrays.fill(column, 0.0);
+                Arrays.fill(column, 0.0);
                 column[j] = 1.0;
                 traceInverse += Kernels.inverseQuadraticForm(l, column);
             }

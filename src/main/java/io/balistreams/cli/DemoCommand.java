@@ -25,6 +25,8 @@ import picocli.CommandLine.Option;
         description = "Stream a drifting data set (SEA concepts) through an online BALI classifier, "
                 + "test-then-train, and summarise accuracy around each drift.")
 public final class DemoCommand implements Callable<Integer> {
+    static final long MAX_EVENTS = 100_000_000L;
+
     @Option(names = "--events", defaultValue = "40000", description = "Number of events (default ${DEFAULT-VALUE}).")
     long events;
 
@@ -54,6 +56,9 @@ public final class DemoCommand implements Callable<Integer> {
         if (events < 1 || conceptLength < 1 || window < 1) {
             throw new IllegalArgumentException("--events, --concept-length and --window must be >= 1");
         }
+        if (events > MAX_EVENTS) {
+            throw new IllegalArgumentException("--events must be at most " + MAX_EVENTS + " (one hit flag per event is kept)");
+        }
         final BaliConfig config = BaliConfig.classification(3, 32, 32, 2).activation(Activation.TANH)
                 .batchSize(32).effectiveMemory(memory).seed(seed).build();
         final BaliModel model = new BaliModel(config);
@@ -64,7 +69,7 @@ public final class DemoCommand implements Callable<Integer> {
         int pending = 0;
         long correct = 0;
         long rejected = 0;
-        final boolean[] hits = new boolean[(int) Math.min(events, Integer.MAX_VALUE)];
+        final boolean[] hits = new boolean[(int) events];
         final PrintStream err = System.err;
         final long start = System.nanoTime();
         long lastReport = start;

@@ -55,5 +55,10 @@ class DemoCommandTest {
         final int code = new CommandLine(new BaliCommand()).setErr(new java.io.PrintWriter(new ByteArrayOutputStream()))
                 .execute("demo", "--events", "many");
         assertThat(code).isEqualTo(2);
+        final java.io.StringWriter err = new java.io.StringWriter();
+        final int tooMany = BaliCommand.commandLine().setErr(new java.io.PrintWriter(err))
+                .execute("demo", "--events", "0");
+        assertThat(tooMany).isEqualTo(1);
+        assertThat(err.toString()).startsWith("error: --events");
     }
 }
