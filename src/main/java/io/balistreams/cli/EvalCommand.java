@@ -82,13 +82,8 @@ public final class EvalCommand implements Runnable {
             final UciProtocol.Settings d = UciProtocol.Settings.defaults();
             final UciProtocol.Settings settings = new UciProtocol.Settings(hidden, activation, epochs, d.batchSize(),
                     d.beta(), d.kappa(), d.priorPrecision(), ensemble, d.validationFraction(), !noRefit, seed);
-            final ProgressBar bar = new ProgressBar(System.err, "eval uci " + data.name(), k);
-            final UciProtocol.Result r;
-            try {
-                r = UciProtocol.run(data, k, settings, s -> bar.update(s + 1));
-            } finally {
-                bar.finish();
-            }
+            final UciProtocol.Result r = ProgressBar.around("eval uci " + data.name(), k,
+                    bar -> UciProtocol.run(data, k, settings, s -> bar.accept(s + 1)));
             final double[] rmse = r.rmse();
             final double[] ll = r.logLikelihood();
             if (json) {
@@ -193,15 +188,10 @@ public final class EvalCommand implements Runnable {
             }
             final BaliConfig config = builder.activation(activation).batchSize(batch).effectiveMemory(memory)
                     .seed(seed).build();
-            final ProgressBar bar = new ProgressBar(System.err, "eval prequential", table.rows());
-            final PrequentialEvaluation.Result r;
-            try {
-                r = classification
-                        ? PrequentialEvaluation.classification(config, table.features(), table.labels(), window, bar::update)
-                        : PrequentialEvaluation.regression(config, table.features(), table.targets(), window, bar::update);
-            } finally {
-                bar.finish();
-            }
+            final PrequentialEvaluation.Result r = ProgressBar.around("eval prequential", table.rows(),
+                    bar -> classification
+                            ? PrequentialEvaluation.classification(config, table.features(), table.labels(), window, bar)
+                            : PrequentialEvaluation.regression(config, table.features(), table.targets(), window, bar));
             if (json) {
                 final Map<String, Object> out = new LinkedHashMap<>();
                 out.put("n", r.records());
@@ -280,13 +270,8 @@ public final class EvalCommand implements Runnable {
             final OodEvaluation.Settings d = OodEvaluation.Settings.defaults();
             final OodEvaluation.Settings settings = new OodEvaluation.Settings(hidden, d.activation(), epochs, batch,
                     d.beta(), kappa, standardize, seed);
-            final ProgressBar bar = new ProgressBar(System.err, "eval ood (epochs)", epochs);
-            final OodEvaluation.Result r;
-            try {
-                r = OodEvaluation.run(trainX, trainY, testX, testY, oodX, settings, e -> bar.update(e + 1));
-            } finally {
-                bar.finish();
-            }
+            final OodEvaluation.Result r = ProgressBar.around("eval ood (epochs)", epochs,
+                    bar -> OodEvaluation.run(trainX, trainY, testX, testY, oodX, settings, e -> bar.accept(e + 1)));
             if (json) {
                 final Map<String, Object> out = new LinkedHashMap<>();
                 out.put("accuracy", r.accuracy());

@@ -2,6 +2,7 @@ package io.balistreams.cli;
 
 import java.io.PrintStream;
 import java.util.Locale;
+import java.util.function.LongConsumer;
 
 /**
  * A one-line progress bar on stderr, shown only once a run has taken more than two seconds (short
@@ -39,6 +40,19 @@ final class ProgressBar {
         err.printf(Locale.ROOT, "\r%s [%s%s] %3.0f%%  %,d/%,d  %.0fs elapsed, ~%.0fs left ", label,
                 "#".repeat(filled), " ".repeat(WIDTH - filled), 100 * fraction, done, total, elapsed, eta);
         err.flush();
+    }
+
+    /**
+     * Runs {@code work} with a progress bar on stderr, handing it the bar's update function, and clears
+     * the bar afterwards whatever happens.
+     */
+    static <T> T around(final String label, final long total, final java.util.function.Function<LongConsumer, T> work) {
+        final ProgressBar bar = new ProgressBar(System.err, label, total);
+        try {
+            return work.apply(bar::update);
+        } finally {
+            bar.finish();
+        }
     }
 
     void finish() {
