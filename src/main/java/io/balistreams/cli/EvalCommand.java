@@ -167,7 +167,13 @@ public final class EvalCommand implements Runnable {
                 throw new IllegalArgumentException("--task must be classification or regression, got " + task);
             }
             final CsvTable table = CsvTable.read(csv, target, new LinkedHashSet<>(drop), maxLevels);
-            final int d = table.features()[0].length;
+            if (table.rows() == 0) {
+                throw new IllegalArgumentException(csv + ": no data rows after the header");
+            }
+            final int d = table.featureNames().size();
+            if (d == 0) {
+                throw new IllegalArgumentException(csv + ": no feature columns besides the target " + target);
+            }
             final int[] widths = new int[hidden.size() + 2];
             widths[0] = d;
             for (int i = 0; i < hidden.size(); i++) {

@@ -110,6 +110,12 @@ class EvalCommandTest {
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.err()).startsWith("error: ").contains("bad.csv").contains("line 3");
 
+        final Path empty = dir.resolve("empty.csv");
+        Files.writeString(empty, "a,b,class\n");
+        final Run noRows = run("eval", "prequential", "--csv", empty.toString(), "--target", "class");
+        assertThat(noRows.code()).isEqualTo(1);
+        assertThat(noRows.err()).startsWith("error: ").contains("empty.csv");
+
         final Run missing = run("eval", "uci", "--dir", dir.resolve("nothing-here").toString());
         assertThat(missing.code()).isEqualTo(1);
         assertThat(missing.err()).startsWith("error: ").contains("nothing-here");
