@@ -236,7 +236,7 @@ public final class EvalCommand implements Runnable {
         @Option(names = "--ood", required = true, description = "Out-of-distribution IDX images.")
         Path ood;
 
-        @Option(names = "--epochs", defaultValue = "3", description = "Passes over the training set (default ${DEFAULT-VALUE}).")
+        @Option(names = "--epochs", defaultValue = "5", description = "Passes over the training set (default ${DEFAULT-VALUE}).")
         int epochs;
 
         @Option(names = "--hidden", defaultValue = "128", description = "Hidden units (default ${DEFAULT-VALUE}).")
@@ -245,7 +245,7 @@ public final class EvalCommand implements Runnable {
         @Option(names = "--batch", defaultValue = "128", description = "Mini-batch size (default ${DEFAULT-VALUE}).")
         int batch;
 
-        @Option(names = "--kappa", defaultValue = "100",
+        @Option(names = "--kappa", defaultValue = "300",
                 description = "Relative floor of the hidden layer's Sigma^-1, gamma = kappa tr(G)/q (default ${DEFAULT-VALUE}).")
         double kappa;
 

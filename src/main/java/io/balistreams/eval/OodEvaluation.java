@@ -28,7 +28,7 @@ public final class OodEvaluation {
     public record Settings(int hidden, Activation activation, int epochs, int batchSize, double beta, double kappa,
                            boolean standardizeInputs, long seed) {
         public static Settings defaults() {
-            return new Settings(128, Activation.RELU, 3, 128, 0.9, 100.0, false, 1L);
+            return new Settings(128, Activation.RELU, 5, 128, 0.9, 300.0, false, 1L);
         }
     }
 
