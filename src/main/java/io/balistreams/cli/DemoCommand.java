@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -48,8 +49,8 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the stream and the model (default ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--json", description = "Print the final summary as one JSON object.")
-    boolean json;
+    @Mixin
+    JsonOption output;
 
     @Override
     public Integer call() {
@@ -91,14 +92,14 @@ public final class DemoCommand implements Callable<Integer> {
                 pending = 0;
             }
             final long now = System.nanoTime();
-            if (!json && now - lastReport > 500_000_000L) {
+            if (!output.json && now - lastReport > 500_000_000L) {
                 err.printf(Locale.ROOT, "\r%,d events  %,.0f events/s  accuracy %.4f", i + 1,
                         (i + 1) / ((now - start) / 1e9), correct / (double) (i + 1));
                 lastReport = now;
             }
         }
         final double seconds = (System.nanoTime() - start) / 1e9;
-        if (!json) {
+        if (!output.json) {
             err.print("\r" + " ".repeat(72) + "\r");
             err.flush();
         }
@@ -107,7 +108,7 @@ public final class DemoCommand implements Callable<Integer> {
             drifts.add(new double[]{d, accuracy(hits, d - window, d), accuracy(hits, d, d + window)});
         }
         final double accuracy = correct / (double) events;
-        if (json) {
+        if (output.json) {
             final StringBuilder sb = new StringBuilder();
             sb.append(String.format(Locale.ROOT, "{\"events\":%d,\"events_per_second\":%.1f,\"accuracy\":%.6f,"
                     + "\"rejected_updates\":%d,\"model_version\":%d,\"drifts\":[", events, events / seconds, accuracy,

@@ -19,6 +19,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -49,8 +50,8 @@ public final class EvalCommand implements Runnable {
         @Option(names = "--splits", description = "Evaluate the first K splits (default: all).")
         Integer splits;
 
-        @Option(names = "--json", description = "Print one JSON object on stdout.")
-        boolean json;
+        @Mixin
+        JsonOption output;
 
         @Option(names = "--epochs", split = ",", defaultValue = "20,40,80",
                 description = "Candidate passes over the training part, chosen per split on the hold-out "
@@ -86,7 +87,7 @@ public final class EvalCommand implements Runnable {
                     bar -> UciProtocol.run(data, k, settings, s -> bar.accept(s + 1)));
             final double[] rmse = r.rmse();
             final double[] ll = r.logLikelihood();
-            if (json) {
+            if (output.json) {
                 final Map<String, Object> out = new LinkedHashMap<>();
                 out.put("dataset", data.name());
                 out.put("splits", k);
@@ -153,8 +154,8 @@ public final class EvalCommand implements Runnable {
         @Option(names = "--seed", defaultValue = "1", description = "Seed (default ${DEFAULT-VALUE}).")
         long seed;
 
-        @Option(names = "--json", description = "Print one JSON object on stdout.")
-        boolean json;
+        @Mixin
+        JsonOption output;
 
         @Override
         public Integer call() {
@@ -198,7 +199,7 @@ public final class EvalCommand implements Runnable {
                     bar -> classification
                             ? PrequentialEvaluation.classification(config, table.features(), table.labels(), window, bar)
                             : PrequentialEvaluation.regression(config, table.features(), table.targets(), window, bar));
-            if (json) {
+            if (output.json) {
                 final Map<String, Object> out = new LinkedHashMap<>();
                 out.put("n", r.records());
                 out.put("records_per_second", r.recordsPerSecond());
@@ -258,8 +259,8 @@ public final class EvalCommand implements Runnable {
         @Option(names = "--seed", defaultValue = "1", description = "Seed (default ${DEFAULT-VALUE}).")
         long seed;
 
-        @Option(names = "--json", description = "Print one JSON object on stdout.")
-        boolean json;
+        @Mixin
+        JsonOption output;
 
         @Override
         public Integer call() {
@@ -278,7 +279,7 @@ public final class EvalCommand implements Runnable {
                     d.beta(), kappa, standardize, seed);
             final OodEvaluation.Result r = ProgressBar.around("eval ood (epochs)", epochs,
                     bar -> OodEvaluation.run(trainX, trainY, testX, testY, oodX, settings, e -> bar.accept(e + 1)));
-            if (json) {
+            if (output.json) {
                 final Map<String, Object> out = new LinkedHashMap<>();
                 out.put("accuracy", r.accuracy());
                 out.put("nll", r.nll());
