@@ -30,6 +30,52 @@ public final class ClassificationScorer {
         this.confusion = new long[numClasses * numClasses];
     }
 
+    /**
+     * The running sums as one array, for persisting a scorer (the service keeps it in a state store):
+     * {@code [n, correct, nll, brier, confusion (K² row-major, actual × predicted), bin counts, bin confidence
+     * sums, bin correct counts]}, counts stored exactly as doubles (below 2⁵³).
+     */
+    public double[] exportState() {
+        final int k2 = numClasses * numClasses;
+        final double[] s = new double[4 + k2 + 3 * ECE_BINS];
+        s[0] = n;
+        s[1] = correct;
+        s[2] = nll;
+        s[3] = brier;
+        for (int i = 0; i < k2; i++) {
+            s[4 + i] = confusion[i];
+        }
+        for (int b = 0; b < ECE_BINS; b++) {
+            s[4 + k2 + b] = binCount[b];
+            s[4 + k2 + ECE_BINS + b] = binConfidence[b];
+            s[4 + k2 + 2 * ECE_BINS + b] = binCorrect[b];
+        }
+        return s;
+    }
+
+    /** A scorer continuing from {@link #exportState()} of a scorer with the same number of classes. */
+    public static ClassificationScorer restore(final int numClasses, final double[] state) {
+        final ClassificationScorer c = new ClassificationScorer(numClasses);
+        final int k2 = numClasses * numClasses;
+        if (state.length != 4 + k2 + 3 * ECE_BINS) {
+            throw new IllegalArgumentException("classification scorer state for " + numClasses
+                    + " classes needs " + (4 + k2 + 3 * ECE_BINS) + " values, got " + state.length);
+        }
+        c.n = (long) state[0];
+        c.correct = (long) state[1];
+        c.nll = state[2];
+        c.brier = state[3];
+        for (int i = 0; i < k2; i++) {
+            c.confusion[i] = (long) state[4 + i];
+        }
+        for (int b = 0; b < ECE_BINS; b++) {
+            c.binCount[b] = (long) state[4 + k2 + b];
+            c.binConfidence[b] = state[4 + k2 + ECE_BINS + b];
+            c.binCorrect[b] = (long) state[4 + k2 + 2 * ECE_BINS + b];
+        }
+        return c;
+    }
+
     /** Adds one prediction (class probabilities summing to 1, arg-max {@code predicted}) of a record labelled {@code label}. */
     public void add(final double[] probabilities, final int predicted, final int label) {
         n++;

@@ -16,6 +16,25 @@ public final class RegressionScorer {
     private double nll;
     private long covered;
 
+    /** The running sums {@code [n, squared error, absolute error, nll, covered]}, for persisting a scorer. */
+    public double[] exportState() {
+        return new double[]{n, squaredError, absoluteError, nll, covered};
+    }
+
+    /** A scorer continuing from {@link #exportState()}. */
+    public static RegressionScorer restore(final double[] state) {
+        if (state.length != 5) {
+            throw new IllegalArgumentException("regression scorer state needs 5 values, got " + state.length);
+        }
+        final RegressionScorer r = new RegressionScorer();
+        r.n = (long) state[0];
+        r.squaredError = state[1];
+        r.absoluteError = state[2];
+        r.nll = state[3];
+        r.covered = (long) state[4];
+        return r;
+    }
+
     /** Adds one prediction with mean {@code mean} and total variance {@code variance} of the target {@code y}. */
     public void add(final double mean, final double variance, final double y) {
         n++;

@@ -1,0 +1,266 @@
+package io.balistreams.streams;
+
+import io.balistreams.bali.Activation;
+import io.balistreams.bali.Task;
+import io.balistreams.streams.serde.RecordSerdes;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.StreamsConfig;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+
+/**
+ * The service's configuration, read from one properties map. Keys starting with {@code bali.} belong to the
+ * service (documented in {@link #DEFAULTS} and the README); every other key is passed unchanged to Kafka
+ * Streams and through it to the clients (bootstrap servers, security settings, client overrides).
+ * Every {@code bali.} key has a default and is validated here, with an error naming the key.
+ */
+public final class ServiceConfig {
+    /** The service's own keys with their defaults and meaning (the README's configuration table). */
+    public static final Map<String, String[]> DEFAULTS = new LinkedHashMap<>();
+
+    static {
+        doc("bali.topic.events", "events", "input topic of Event records");
+        doc("bali.topic.predictions", "predictions", "one Prediction per valid event");
+        doc("bali.topic.drift-alerts", "drift-alerts", "DriftAlert records");
+        doc("bali.topic.model-metrics", "model-metrics", "ModelMetrics records");
+        doc("bali.topic.model-snapshots", "model-snapshots", "ModelSnapshot records (compacted, key = model id)");
+        doc("bali.topic.dead-letter", "dead-letter", "DeadLetter records: refused input with its reason");
+        doc("bali.topic.model-config", "model-config", "ModelConfig overrides per model (compacted, key = model id)");
+        doc("bali.topic.model-config-valid", "model-config-validated",
+                "the entries of model-config that passed validation (compacted; read as a global table)");
+        doc("bali.models.max", "1000", "maximum number of models one instance creates; later new models are refused");
+        doc("bali.model.default.id", "default", "model of events without a model id; empty: such events are refused");
+        doc("bali.batch.max.wait.ms", "5000",
+                "a partial mini-batch older than this is learned from anyway (wall clock); 0 = wait for a full batch");
+        doc("bali.metrics.every", "1000", "labelled events between two ModelMetrics records of a model");
+        doc("bali.snapshot.every", "100", "updates between two ModelSnapshot records of a model; 0 = never");
+        doc("bali.state.max.bytes", String.valueOf(64 << 20),
+                "largest serialised model state: sets max.message.bytes of the changelog and snapshot topics and the producer's max.request.size");
+        doc("bali.serdes.class", RecordSerdes.SingleObjectSerdes.class.getName(),
+                "serdes of the public topics (io.balistreams.streams.serde.RecordSerdes implementation)");
+        doc("bali.model.task", "classification", "classification or regression");
+        doc("bali.model.input.dimension", "", "number of features; empty: taken from each model's first event");
+        doc("bali.model.hidden", "64,64", "widths of the hidden layers, comma-separated; empty: no hidden layer");
+        doc("bali.model.activation", "relu", "relu, tanh or identity");
+        doc("bali.model.classes", "2", "number of classes K (classification)");
+        doc("bali.model.class.names", "", "comma-separated class names (index = class); empty: numbered classes");
+        doc("bali.model.batch.size", "32", "labelled events per BALI update (B)");
+        doc("bali.model.beta", "0.9", "EMA decay per batch; N_eff = B/(1-beta) (BALI.md section 4)");
+        doc("bali.model.beta.g", "0.9", "EMA decay per batch of the output-side factor G");
+        doc("bali.model.prior.precision", "1.0", "prior precision lambda of every layer");
+        doc("bali.model.seed", "42", "seed of each model's random numbers");
+    }
+
+    private static void doc(final String key, final String value, final String meaning) {
+        DEFAULTS.put(key, new String[]{value, meaning});
+    }
+
+    private final Map<String, String> values;
+    private final ModelSpec modelDefaults;
+
+    private ServiceConfig(final Map<String, String> values) {
+        this.values = values;
+        for (final String key : values.keySet()) {
+            if (key.startsWith("bali.") && !DEFAULTS.containsKey(key)) {
+                throw new IllegalArgumentException("unknown configuration key " + key + " (known: "
+                        + String.join(", ", DEFAULTS.keySet()) + ")");
+            }
+        }
+        positiveInt("bali.models.max");
+        nonNegativeLong("bali.batch.max.wait.ms");
+        positiveInt("bali.metrics.every");
+        nonNegativeLong("bali.snapshot.every");
+        positiveInt("bali.state.max.bytes");
+        for (final String topicKey : List.of("bali.topic.events", "bali.topic.predictions", "bali.topic.drift-alerts",
+                "bali.topic.model-metrics", "bali.topic.model-snapshots", "bali.topic.dead-letter",
+                "bali.topic.model-config", "bali.topic.model-config-valid")) {
+            if (get(topicKey).isBlank()) {
+                throw new IllegalArgumentException(topicKey + " must not be empty");
+            }
+        }
+        try {
+            this.modelDefaults = readModelDefaults();
+        } catch (final IllegalArgumentException e) {
+            throw new IllegalArgumentException("bali.model.*: " + e.getMessage(), e);
+        }
+    }
+
+    /** A configuration from properties (unset keys take their defaults). */
+    public static ServiceConfig from(final Properties properties) {
+        final Map<String, String> m = new TreeMap<>();
+        properties.stringPropertyNames().forEach(k -> m.put(k, properties.getProperty(k).trim()));
+        return new ServiceConfig(m);
+    }
+
+    /** A configuration from a map (unset keys take their defaults). */
+    public static ServiceConfig from(final Map<String, String> map) {
+        final Properties p = new Properties();
+        p.putAll(map);
+        return from(p);
+    }
+
+    /** The value of a key, or its default. */
+    public String get(final String key) {
+        final String v = values.get(key);
+        if (v != null) {
+            return v;
+        }
+        final String[] d = DEFAULTS.get(key);
+        return d == null ? null : d[0];
+    }
+
+    public String eventsTopic() { return get("bali.topic.events"); }
+    public String predictionsTopic() { return get("bali.topic.predictions"); }
+    public String driftAlertsTopic() { return get("bali.topic.drift-alerts"); }
+    public String metricsTopic() { return get("bali.topic.model-metrics"); }
+    public String snapshotsTopic() { return get("bali.topic.model-snapshots"); }
+    public String deadLetterTopic() { return get("bali.topic.dead-letter"); }
+    public String modelConfigTopic() { return get("bali.topic.model-config"); }
+    public String validModelConfigTopic() { return get("bali.topic.model-config-valid"); }
+
+    /** Every public topic the service reads or writes, in a fixed order. */
+    public List<String> topics() {
+        return List.of(eventsTopic(), predictionsTopic(), driftAlertsTopic(), metricsTopic(), snapshotsTopic(),
+                deadLetterTopic(), modelConfigTopic(), validModelConfigTopic());
+    }
+
+    /** The topics that hold one latest record per key and are compacted. */
+    public List<String> compactedTopics() {
+        return List.of(snapshotsTopic(), modelConfigTopic(), validModelConfigTopic());
+    }
+
+    public int maxModels() { return Integer.parseInt(get("bali.models.max")); }
+
+    /** The default model id, or null if events must name their model. */
+    public String defaultModelId() {
+        final String v = get("bali.model.default.id");
+        return v.isBlank() ? null : v;
+    }
+
+    public long batchMaxWaitMs() { return Long.parseLong(get("bali.batch.max.wait.ms")); }
+    public int metricsEvery() { return Integer.parseInt(get("bali.metrics.every")); }
+    public long snapshotEvery() { return Long.parseLong(get("bali.snapshot.every")); }
+    public int stateMaxBytes() { return Integer.parseInt(get("bali.state.max.bytes")); }
+    public ModelSpec modelDefaults() { return modelDefaults; }
+
+    /** A new instance of the configured {@link RecordSerdes}, configured with every key. */
+    public RecordSerdes recordSerdes() {
+        final String name = get("bali.serdes.class");
+        try {
+            final RecordSerdes s = (RecordSerdes) Class.forName(name).getDeclaredConstructor().newInstance();
+            s.configure(new LinkedHashMap<>(values));
+            return s;
+        } catch (final ReflectiveOperationException | ClassCastException e) {
+            throw new IllegalArgumentException("bali.serdes.class: cannot create " + name + " as a RecordSerdes: " + e, e);
+        }
+    }
+
+    /**
+     * The Kafka Streams properties: every non-{@code bali.} key, with these defaults where unset:
+     * application.id {@code bali-streams}, processing.guarantee {@code exactly_once_v2}, and the producer's
+     * max.request.size raised to {@code bali.state.max.bytes} so a large model state fits in its changelog.
+     */
+    public Properties streamsProperties() {
+        final Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, "bali-streams");
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), String.valueOf(stateMaxBytes()));
+        values.forEach((k, v) -> {
+            if (!k.startsWith("bali.")) {
+                p.put(k, v);
+            }
+        });
+        return p;
+    }
+
+    /** The client properties (bootstrap servers, security ...) for an Admin, producer or consumer of the tools. */
+    public Map<String, Object> clientProperties() {
+        final Map<String, Object> m = new LinkedHashMap<>();
+        values.forEach((k, v) -> {
+            if (!k.startsWith("bali.") && !k.startsWith("producer.") && !k.startsWith("consumer.")
+                    && !k.startsWith("admin.") && !k.startsWith("main.consumer.") && !k.startsWith("restore.consumer.")
+                    && !k.startsWith("global.consumer.") && !k.equals(StreamsConfig.APPLICATION_ID_CONFIG)
+                    && !k.equals(StreamsConfig.PROCESSING_GUARANTEE_CONFIG) && !k.equals("num.stream.threads")
+                    && !k.equals("state.dir") && !k.equals("commit.interval.ms")) {
+                m.put(k, v);
+            }
+        });
+        return m;
+    }
+
+    private ModelSpec readModelDefaults() {
+        final Task task = parseEnum(Task.class, "bali.model.task");
+        final String dim = get("bali.model.input.dimension");
+        final Integer inputs = dim.isBlank() ? null : parseInt("bali.model.input.dimension");
+        final String hidden = get("bali.model.hidden");
+        final int[] widths;
+        try {
+            widths = hidden.isBlank() ? new int[0]
+                    : Arrays.stream(hidden.split(",")).map(String::trim).mapToInt(Integer::parseInt).toArray();
+        } catch (final NumberFormatException e) {
+            throw new IllegalArgumentException("bali.model.hidden must be comma-separated whole numbers, got '" + hidden + "'");
+        }
+        final String names = get("bali.model.class.names");
+        final List<String> classNames = new ArrayList<>();
+        if (!names.isBlank()) {
+            Arrays.stream(names.split(",")).map(String::trim).forEach(classNames::add);
+        }
+        return new ModelSpec(task, inputs, widths, parseEnum(Activation.class, "bali.model.activation"),
+                parseInt("bali.model.classes"), classNames, parseInt("bali.model.batch.size"),
+                parseDouble("bali.model.beta"), parseDouble("bali.model.beta.g"),
+                parseDouble("bali.model.prior.precision"), parseLong("bali.model.seed"));
+    }
+
+    private <E extends Enum<E>> E parseEnum(final Class<E> type, final String key) {
+        final String v = get(key);
+        try {
+            return Enum.valueOf(type, v.toUpperCase(Locale.ROOT));
+        } catch (final IllegalArgumentException e) {
+            throw new IllegalArgumentException(key + " must be one of " + Arrays.toString(type.getEnumConstants())
+                    .toLowerCase(Locale.ROOT) + ", got '" + v + "'");
+        }
+    }
+
+    private int parseInt(final String key) {
+        try {
+            return Integer.parseInt(get(key));
+        } catch (final NumberFormatException e) {
+            throw new IllegalArgumentException(key + " must be a whole number, got '" + get(key) + "'");
+        }
+    }
+
+    private long parseLong(final String key) {
+        try {
+            return Long.parseLong(get(key));
+        } catch (final NumberFormatException e) {
+            throw new IllegalArgumentException(key + " must be a whole number, got '" + get(key) + "'");
+        }
+    }
+
+    private double parseDouble(final String key) {
+        try {
+            return Double.parseDouble(get(key));
+        } catch (final NumberFormatException e) {
+            throw new IllegalArgumentException(key + " must be a number, got '" + get(key) + "'");
+        }
+    }
+
+    private void positiveInt(final String key) {
+        if (parseInt(key) < 1) {
+            throw new IllegalArgumentException(key + " must be >= 1, got " + get(key));
+        }
+    }
+
+    private void nonNegativeLong(final String key) {
+        if (parseLong(key) < 0) {
+            throw new IllegalArgumentException(key + " must be >= 0, got " + get(key));
+        }
+    }
+}
