@@ -58,11 +58,20 @@ public record ModelSpec(Task task, Integer inputDimension, int[] hiddenLayers, A
             throw new IllegalArgumentException("classNames given for a regression model");
         }
         // the engine validates the BALI knobs (batch size, beta, betaG, prior) with messages naming them
-        toBaliConfig(inputDimension == null ? 1 : inputDimension);
+        baliConfig(task, inputDimension == null ? 1 : inputDimension, hiddenLayers, activation, numClasses, batchSize,
+                beta, betaG, priorPrecision, seed);
     }
 
     /** The engine configuration for a model with {@code inputs} features (streaming scaling, BALI.md §4). */
     public BaliConfig toBaliConfig(final int inputs) {
+        return baliConfig(task, inputs, hiddenLayers, activation, numClasses, batchSize, beta, betaG, priorPrecision,
+                seed);
+    }
+
+    private static BaliConfig baliConfig(final Task task, final int inputs, final int[] hiddenLayers,
+                                         final Activation activation, final int numClasses, final int batchSize,
+                                         final double beta, final double betaG, final double priorPrecision,
+                                         final long seed) {
         final int[] sizes = new int[hiddenLayers.length + 2];
         sizes[0] = inputs;
         System.arraycopy(hiddenLayers, 0, sizes, 1, hiddenLayers.length);

@@ -1,0 +1,153 @@
+package io.balistreams.streams;
+
+import io.balistreams.avro.DeadLetter;
+import io.balistreams.avro.DriftAlert;
+import io.balistreams.avro.Event;
+import io.balistreams.avro.ModelConfig;
+import io.balistreams.avro.ModelMetrics;
+import io.balistreams.avro.ModelSnapshot;
+import io.balistreams.avro.Prediction;
+import io.balistreams.avro.internal.LearnerProgress;
+import io.balistreams.avro.internal.PendingLabel;
+import io.balistreams.avro.internal.RoutedEvent;
+import io.balistreams.streams.serde.AvroSerde;
+import io.balistreams.streams.serde.RecordSerdes;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Branched;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The service's topology (DESIGN.md, data flow):
+ * <pre>
+ *  events ─► EventValidator ─┬─► repartition by model id ─► LearnerProcessor ─┬─► predictions
+ *                            └─► dead-letter                                 ├─► model-metrics
+ *                                                                            ├─► model-snapshots
+ *  model-config ─► ConfigValidator ─┬─► model-config-validated ─► (global    ├─► drift-alerts
+ *                                   └─► dead-letter                 store) ──┘└─► dead-letter
+ * </pre>
+ * The processors use the Processor API; the DSL only wires them, repartitions (an internal topic that
+ * Kafka Streams creates and manages) and routes each output record type to its topic with its serde.
+ */
+public final class BaliTopology {
+    private BaliTopology() {
+    }
+
+    /** Builds the topology for one application instance (its model limit is counted per instance). */
+    public static Topology build(final ServiceConfig config) {
+        final RecordSerdes publicSerdes = config.recordSerdes();
+        final Serde<String> strings = Serdes.String();
+        final Serde<byte[]> bytes = Serdes.ByteArray();
+        final StreamsBuilder builder = new StreamsBuilder();
+
+        final Map<String, String> largeRecords = Map.of(
+                TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(config.stateMaxBytes()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                        Stores.persistentKeyValueStore(LearnerProcessor.MODEL_STORE), strings, bytes)
+                .withLoggingEnabled(largeRecords).withCachingEnabled());
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                        Stores.persistentKeyValueStore(LearnerProcessor.PROGRESS_STORE), strings,
+                        AvroSerde.of(LearnerProgress.class))
+                .withLoggingEnabled(Map.of()).withCachingEnabled());
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                        Stores.persistentKeyValueStore(LearnerProcessor.PENDING_STORE), strings,
+                        AvroSerde.of(PendingLabel.class))
+                .withLoggingEnabled(Map.of()).withCachingEnabled());
+        final Serde<ModelConfig> validConfigs = AvroSerde.of(ModelConfig.class);
+        builder.addGlobalStore(Stores.keyValueStoreBuilder(
+                        Stores.inMemoryKeyValueStore(LearnerProcessor.CONFIG_STORE), strings, validConfigs)
+                        .withLoggingDisabled(),
+                config.validModelConfigTopic(), Consumed.with(strings, validConfigs).withName("model-config-validated"),
+                () -> new GlobalConfigUpdater());
+
+        // model configuration: validate, then feed the global store
+        final Map<String, KStream<String, SpecificRecord>> configOut = builder
+                .stream(config.modelConfigTopic(), Consumed.with(bytes, bytes).withName("model-config-source"))
+                .process(() -> new ConfigValidator(publicSerdes.serde(ModelConfig.class).deserializer(),
+                        config.modelDefaults()), Named.as("validate-model-config"))
+                .split(Named.as("model-config-"))
+                .branch((k, v) -> v instanceof DeadLetter, Branched.as("rejected"))
+                .defaultBranch(Branched.as("valid"));
+        configOut.get("model-config-valid").mapValues(v -> (ModelConfig) v, Named.as("as-model-config"))
+                .to(config.validModelConfigTopic(), Produced.with(strings, validConfigs).withName("model-config-validated-sink"));
+        toDeadLetters(configOut.get("model-config-rejected"), config, publicSerdes, "model-config");
+
+        // events: validate, repartition by model id, learn
+        final Map<String, KStream<String, SpecificRecord>> eventsOut = builder
+                .stream(config.eventsTopic(), Consumed.with(bytes, bytes).withName("events-source"))
+                .process(() -> new EventValidator(publicSerdes.serde(Event.class).deserializer(),
+                        config.defaultModelId()), Named.as("validate-event"))
+                .split(Named.as("events-"))
+                .branch((k, v) -> v instanceof DeadLetter, Branched.as("rejected"))
+                .defaultBranch(Branched.as("valid"));
+        toDeadLetters(eventsOut.get("events-rejected"), config, publicSerdes, "events");
+
+        final AtomicInteger modelsInInstance = new AtomicInteger();
+        final Map<String, KStream<String, SpecificRecord>> learnerOut = eventsOut.get("events-valid")
+                .mapValues(v -> (RoutedEvent) v, Named.as("as-routed-event"))
+                .repartition(Repartitioned.with(strings, AvroSerde.of(RoutedEvent.class)).withName("events-by-model"))
+                .process(() -> new LearnerProcessor(config, modelsInInstance), Named.as("learner"),
+                        LearnerProcessor.MODEL_STORE, LearnerProcessor.PROGRESS_STORE, LearnerProcessor.PENDING_STORE)
+                .split(Named.as("learner-"))
+                .branch((k, v) -> v instanceof Prediction, Branched.as("prediction"))
+                .branch((k, v) -> v instanceof ModelMetrics, Branched.as("metrics"))
+                .branch((k, v) -> v instanceof ModelSnapshot, Branched.as("snapshot"))
+                .branch((k, v) -> v instanceof DriftAlert, Branched.as("drift"))
+                .defaultBranch(Branched.as("rejected"));
+        route(learnerOut.get("learner-prediction"), Prediction.class, config.predictionsTopic(), publicSerdes);
+        route(learnerOut.get("learner-metrics"), ModelMetrics.class, config.metricsTopic(), publicSerdes);
+        route(learnerOut.get("learner-snapshot"), ModelSnapshot.class, config.snapshotsTopic(), publicSerdes);
+        route(learnerOut.get("learner-drift"), DriftAlert.class, config.driftAlertsTopic(), publicSerdes);
+        toDeadLetters(learnerOut.get("learner-rejected"), config, publicSerdes, "learner");
+        return builder.build();
+    }
+
+    private static <T extends SpecificRecord> void route(final KStream<String, SpecificRecord> stream,
+                                                         final Class<T> type, final String topic,
+                                                         final RecordSerdes serdes) {
+        stream.mapValues(type::cast, Named.as("as-" + type.getSimpleName()))
+                .to(topic, Produced.with(Serdes.String(), serdes.serde(type)).withName(topic + "-sink"));
+    }
+
+    private static void toDeadLetters(final KStream<String, SpecificRecord> stream, final ServiceConfig config,
+                                      final RecordSerdes serdes, final String from) {
+        stream.mapValues(v -> (DeadLetter) v, Named.as(from + "-as-dead-letter"))
+                .to(config.deadLetterTopic(), Produced.with(Serdes.String(), serdes.serde(DeadLetter.class))
+                        .withName(from + "-dead-letter-sink"));
+    }
+
+    /** Keeps the global store of validated model configurations equal to its topic (tombstones delete). */
+    static final class GlobalConfigUpdater implements Processor<String, ModelConfig, Void, Void> {
+        private KeyValueStore<String, ModelConfig> store;
+
+        @Override
+        public void init(final ProcessorContext<Void, Void> context) {
+            store = context.getStateStore(LearnerProcessor.CONFIG_STORE);
+        }
+
+        @Override
+        public void process(final Record<String, ModelConfig> record) {
+            if (record.value() == null) {
+                store.delete(record.key());
+            } else {
+                store.put(record.key(), record.value());
+            }
+        }
+    }
+}

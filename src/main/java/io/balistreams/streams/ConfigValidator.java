@@ -1,0 +1,75 @@
+package io.balistreams.streams;
+
+import io.balistreams.avro.DeadLetterReason;
+import io.balistreams.avro.ModelConfig;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+
+/**
+ * Validates {@code model-config} entries: the bytes decode, the record key equals the entry's model id, and
+ * the application's model defaults with the entry applied form a valid {@link ModelSpec}. Valid entries (and
+ * tombstones) are forwarded to the validated topic that the learner reads as a global table; invalid ones
+ * become dead letters with reason INVALID_MODEL_CONFIG (or UNDECODABLE) and are otherwise ignored, so a
+ * model keeps its last valid configuration.
+ */
+final class ConfigValidator implements Processor<byte[], byte[], String, SpecificRecord> {
+    private final Deserializer<ModelConfig> configs;
+    private final ModelSpec defaults;
+    private final StringDeserializer keys = new StringDeserializer();
+    private ProcessorContext<String, SpecificRecord> context;
+
+    ConfigValidator(final Deserializer<ModelConfig> configs, final ModelSpec defaults) {
+        this.configs = configs;
+        this.defaults = defaults;
+    }
+
+    @Override
+    public void init(final ProcessorContext<String, SpecificRecord> context) {
+        this.context = context;
+    }
+
+    @Override
+    public void process(final Record<byte[], byte[]> record) {
+        final DeadLetters.Source source = EventValidator.source(context);
+        final String key = record.key() == null ? null : keys.deserialize(source.topic(), record.key());
+        if (key == null || key.isEmpty()) {
+            reject(record, DeadLetterReason.INVALID_MODEL_CONFIG, "a model-config record needs the model id as key",
+                    source, null);
+            return;
+        }
+        if (record.value() == null) {
+            context.forward(record.withKey(key).withValue(null)); // tombstone: back to the defaults
+            return;
+        }
+        final ModelConfig config;
+        try {
+            config = configs.deserialize(source.topic(), record.value());
+        } catch (final SerializationException e) {
+            reject(record, DeadLetterReason.UNDECODABLE, e.getMessage(), source, key);
+            return;
+        }
+        if (!key.equals(config.getModelId())) {
+            reject(record, DeadLetterReason.INVALID_MODEL_CONFIG, "record key '" + key
+                    + "' differs from the entry's modelId '" + config.getModelId() + "'", source, key);
+            return;
+        }
+        try {
+            defaults.withOverrides(config);
+        } catch (final IllegalArgumentException e) {
+            reject(record, DeadLetterReason.INVALID_MODEL_CONFIG, "model " + key + ": " + e.getMessage(), source, key);
+            return;
+        }
+        context.forward(record.withKey(key).withValue(config));
+    }
+
+    private void reject(final Record<byte[], byte[]> record, final DeadLetterReason reason, final String detail,
+                        final DeadLetters.Source source, final String modelId) {
+        context.forward(record.withKey(modelId).withValue(
+                DeadLetters.of(reason, detail, source, record.key(), record.value(), modelId)));
+    }
+}

@@ -1,0 +1,62 @@
+package io.balistreams.streams;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * Creates the service's public topics if they do not exist: compacted ones for snapshots and model
+ * configuration, and {@code max.message.bytes} raised to {@code bali.state.max.bytes} where a whole model
+ * state travels (snapshots). Existing topics are left as they are. Kafka Streams creates its own internal
+ * topics (repartition, changelogs) itself.
+ */
+public final class TopicSetup {
+    private TopicSetup() {
+    }
+
+    /**
+     * @param partitions         partitions of each new topic (the events topic's partitions bound the
+     *                           learner's parallelism)
+     * @param replicationFactor  replication of each new topic, or empty for the broker default
+     * @return the topics that were created
+     */
+    public static List<String> ensureTopics(final Admin admin, final ServiceConfig config, final int partitions,
+                                            final Optional<Short> replicationFactor) {
+        final Set<String> compacted = Set.copyOf(config.compactedTopics());
+        final List<NewTopic> wanted = new ArrayList<>();
+        for (final String topic : config.topics()) {
+            final Map<String, String> settings = new HashMap<>();
+            if (compacted.contains(topic)) {
+                settings.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+            }
+            if (topic.equals(config.snapshotsTopic())) {
+                settings.put(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(config.stateMaxBytes()));
+            }
+            wanted.add(new NewTopic(topic, Optional.of(partitions), replicationFactor).configs(settings));
+        }
+        final List<String> created = new ArrayList<>();
+        admin.createTopics(wanted).values().forEach((topic, future) -> {
+            try {
+                future.get();
+                created.add(topic);
+            } catch (final ExecutionException e) {
+                if (!(e.getCause() instanceof TopicExistsException)) {
+                    throw new IllegalStateException("cannot create topic " + topic + ": " + e.getCause(), e.getCause());
+                }
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while creating topic " + topic, e);
+            }
+        });
+        return created;
+    }
+}

@@ -1,0 +1,191 @@
+package io.balistreams.streams;
+
+import io.balistreams.avro.DeadLetter;
+import io.balistreams.avro.DeadLetterReason;
+import io.balistreams.avro.ModelConfig;
+import io.balistreams.avro.ModelMetrics;
+import io.balistreams.avro.ModelSnapshot;
+import io.balistreams.avro.ModelTask;
+import io.balistreams.avro.Prediction;
+import io.balistreams.bali.BaliModel;
+import io.balistreams.bali.ModelStateCodec;
+import io.balistreams.bali.Rng;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static io.balistreams.streams.TopologyHarness.event;
+import static org.assertj.core.api.Assertions.assertThat;
+
+class LearnerTopologyTest {
+    @TempDir
+    Path stateDir;
+
+    /** Two separable Gaussian blobs in 2-D; label 1 when x0 + x1 > 0. */
+    private static double[][] blobs(final int n, final long seed, final int[] labels) {
+        final Rng rng = Rng.forStream(seed, 0);
+        final double[][] x = new double[n][];
+        for (int i = 0; i < n; i++) {
+            labels[i] = (int) (rng.nextLong() & 1);
+            final double c = labels[i] == 1 ? 1.5 : -1.5;
+            x[i] = new double[]{c + 0.5 * rng.nextGaussian(), c + 0.5 * rng.nextGaussian()};
+        }
+        return x;
+    }
+
+    @Test
+    void everyEventIsScoredOnceAndTheModelEqualsTheEngineFedTheSameBatches() {
+        final int n = 200;
+        final int[] y = new int[n];
+        final double[][] x = blobs(n, 7, y);
+        try (TopologyHarness h = new TopologyHarness(stateDir, Map.of(
+                "bali.model.hidden", "8", "bali.model.batch.size", "16", "bali.metrics.every", "50",
+                "bali.snapshot.every", "4"))) {
+            for (int i = 0; i < n; i++) {
+                // every fifth event unlabelled: scored, not learned from
+                h.send(event("e" + i, null, x[i], i % 5 == 4 ? null : (double) y[i]));
+            }
+            final List<Prediction> predictions = h.predictions.readValuesToList();
+            assertThat(predictions).hasSize(n);
+            assertThat(predictions).extracting(Prediction::getEventId).doesNotHaveDuplicates();
+            assertThat(predictions).allSatisfy(p -> assertThat(p.getModelId()).isEqualTo("default"));
+            // 160 labels, B = 16: the version steps after every 16th label; the 160th label is event 198,
+            // scored by version 9 before the tenth update, and event 199 is scored by version 10
+            assertThat(predictions.get(0).getModelVersion()).isZero();
+            assertThat(predictions.get(n - 2).getModelVersion()).isEqualTo(9);
+            assertThat(predictions.get(n - 1).getModelVersion()).isEqualTo(10);
+            assertThat(predictions.get(n - 1).getClassification().getProbabilities()).hasSize(2);
+
+            // the same events fed to the engine directly, in the same batches, give a bit-identical model
+            final BaliModel reference = new BaliModel(h.config.modelDefaults().toBaliConfig(2));
+            final List<double[]> bx = new ArrayList<>();
+            final List<Integer> by = new ArrayList<>();
+            int correctLate = 0;
+            for (int i = 0; i < n; i++) {
+                if (i >= 100 && predictions.get(i).getClassification().getPredictedClass() == y[i]) {
+                    correctLate++;
+                }
+                if (i % 5 == 4) {
+                    continue;
+                }
+                bx.add(x[i]);
+                by.add(y[i]);
+                if (bx.size() == 16) {
+                    reference.learn(bx.toArray(new double[0][]), by.stream().mapToInt(Integer::intValue).toArray());
+                    bx.clear();
+                    by.clear();
+                }
+            }
+            assertThat(correctLate).as("accuracy on the second half").isGreaterThanOrEqualTo(95);
+            final List<ModelSnapshot> snapshots = h.snapshots.readValuesToList();
+            assertThat(snapshots).extracting(ModelSnapshot::getModelVersion).containsExactly(4L, 8L);
+            final BaliModel viaKafka = ModelStateCodec.fromRecord(stateOf(h));
+            assertThat(ModelStateCodec.encode(viaKafka)).isEqualTo(ModelStateCodec.encode(reference));
+
+            final List<ModelMetrics> metrics = h.metrics.readValuesToList();
+            assertThat(metrics).hasSize(3); // 160 labels / 50
+            assertThat(metrics.get(2).getLabelsSeen()).isEqualTo(150);
+            assertThat(metrics.get(2).getWindowLabels()).isEqualTo(50);
+            assertThat(metrics.get(2).getTask()).isEqualTo(ModelTask.CLASSIFICATION);
+            assertThat(metrics.get(2).getWindow().get("accuracy")).isGreaterThan(0.9);
+            assertThat(metrics.get(2).getStateBytes()).isGreaterThan(1000);
+            assertThat(h.deadLetters.isEmpty()).isTrue();
+        }
+    }
+
+    private static io.balistreams.avro.BaliModelState stateOf(final TopologyHarness h) {
+        final org.apache.kafka.streams.state.KeyValueStore<String, byte[]> store =
+                h.driver.getKeyValueStore(LearnerProcessor.MODEL_STORE);
+        return io.balistreams.streams.serde.AvroSerde.of(ModelSnapshot.class).decode(store.get("default")).getState();
+    }
+
+    @Test
+    void modelsAreKeptApartAndPerModelConfigurationIsApplied() {
+        try (TopologyHarness h = new TopologyHarness(stateDir, Map.of("bali.model.batch.size", "4"))) {
+            h.sendConfig("reg", ModelConfig.newBuilder().setModelId("reg").setTask(ModelTask.REGRESSION)
+                    .setInputDimension(3).setHiddenLayers(List.of(5)).setBatchSize(2).build());
+            for (int i = 0; i < 8; i++) {
+                h.send(event("r" + i, "reg", new double[]{i, 1, -i}, 0.5 * i));
+                h.send(event("c" + i, "cls", new double[]{i, -i}, (double) (i % 2)));
+            }
+            final List<Prediction> all = h.predictions.readValuesToList();
+            assertThat(all).hasSize(16);
+            final List<Prediction> reg = all.stream().filter(p -> p.getModelId().equals("reg")).toList();
+            final List<Prediction> cls = all.stream().filter(p -> p.getModelId().equals("cls")).toList();
+            assertThat(reg).allSatisfy(p -> assertThat(p.getRegression()).isNotNull());
+            assertThat(reg.get(0).getRegression().getStdTotal()).isPositive();
+            assertThat(cls).allSatisfy(p -> assertThat(p.getClassification()).isNotNull());
+            // reg learns every 2 labels (its entry), cls every 4 (the default override in this test)
+            assertThat(reg.get(7).getModelVersion()).isEqualTo(3);
+            assertThat(cls.get(7).getModelVersion()).isEqualTo(1);
+            final var store = h.driver.<String, byte[]>getKeyValueStore(LearnerProcessor.MODEL_STORE);
+            final var serde = io.balistreams.streams.serde.AvroSerde.of(ModelSnapshot.class);
+            assertThat(serde.decode(store.get("reg")).getState().getConfig().getLayerSizes()).containsExactly(3, 5, 1);
+            assertThat(serde.decode(store.get("cls")).getState().getConfig().getLayerSizes()).containsExactly(2, 64, 64, 2);
+        }
+    }
+
+    @Test
+    void everyKindOfBadInputBecomesADeadLetterWithItsBytesAndSource() {
+        try (TopologyHarness h = new TopologyHarness(stateDir, Map.of("bali.models.max", "2",
+                "bali.model.default.id", "", "bali.model.class.names", "cat,dog"))) {
+            h.sendConfig("bad", ModelConfig.newBuilder().setModelId("bad").setBeta(1.5).build());
+            h.sendConfig("mismatch", ModelConfig.newBuilder().setModelId("other").build());
+            h.sendConfig("reg", ModelConfig.newBuilder().setModelId("reg").setTask(ModelTask.REGRESSION).build());
+            final byte[] garbage = {1, 2, 3, 4, 5};
+            h.events.pipeInput(new byte[]{9}, garbage);                                             // UNDECODABLE
+            h.send(event("no-model", null, new double[]{1, 2}, null));                              // MISSING_MODEL_ID
+            h.send(event("nan", "m", new double[]{1, Double.NaN}, null));                           // NON_FINITE_FEATURE
+            h.send(event("ok", "m", new double[]{1, 2}, "dog"));                                    // creates m (2 inputs)
+            h.send(event("wide", "m", new double[]{1, 2, 3}, null));                                // WRONG_DIMENSION
+            h.send(event("class9", "m", new double[]{1, 2}, 9.0));                                  // LABEL_OUT_OF_RANGE
+            h.send(event("half", "m", new double[]{1, 2}, 0.5));                                    // LABEL_OUT_OF_RANGE
+            h.send(event("bird", "m", new double[]{1, 2}, "bird"));                                 // UNKNOWN_CLASS
+            h.send(event("reg-string", "reg", new double[]{1, 2}, "dog"));                          // LABEL_OUT_OF_RANGE
+            h.send(event("reg-ok", "reg", new double[]{1, 2}, 3.5));                                // creates reg
+            h.send(event("third", "x", new double[]{1, 2}, null));                                  // MODEL_LIMIT_REACHED
+
+            final List<DeadLetter> dead = h.deadLetters.readValuesToList();
+            assertThat(dead).extracting(DeadLetter::getReason).containsExactlyInAnyOrder(
+                    DeadLetterReason.INVALID_MODEL_CONFIG, DeadLetterReason.INVALID_MODEL_CONFIG,
+                    DeadLetterReason.UNDECODABLE, DeadLetterReason.MISSING_MODEL_ID,
+                    DeadLetterReason.NON_FINITE_FEATURE, DeadLetterReason.WRONG_DIMENSION,
+                    DeadLetterReason.LABEL_OUT_OF_RANGE, DeadLetterReason.LABEL_OUT_OF_RANGE,
+                    DeadLetterReason.UNKNOWN_CLASS, DeadLetterReason.LABEL_OUT_OF_RANGE,
+                    DeadLetterReason.MODEL_LIMIT_REACHED);
+            final DeadLetter undecodable = dead.stream().filter(d -> d.getReason() == DeadLetterReason.UNDECODABLE)
+                    .findFirst().orElseThrow();
+            assertThat(bytes(undecodable.getPayload())).isEqualTo(garbage);
+            assertThat(bytes(undecodable.getKey())).containsExactly(9);
+            assertThat(undecodable.getSourceTopic()).isEqualTo("events");
+            assertThat(undecodable.getSourcePartition()).isZero();
+            final DeadLetter wide = dead.stream().filter(d -> d.getReason() == DeadLetterReason.WRONG_DIMENSION)
+                    .findFirst().orElseThrow();
+            assertThat(wide.getDetail()).contains("wide").contains("3 features").contains("takes 2");
+            assertThat(wide.getSourceTopic()).isEqualTo("events");
+            assertThat(h.eventSerde.decode(bytes(wide.getPayload())).getEventId()).isEqualTo("wide");
+            assertThat(wide.getModelId()).isEqualTo("m");
+            final DeadLetter badConfig = dead.stream().filter(d -> d.getReason() == DeadLetterReason.INVALID_MODEL_CONFIG)
+                    .filter(d -> "bad".equals(d.getModelId())).findFirst().orElseThrow();
+            assertThat(badConfig.getDetail()).contains("beta");
+            assertThat(badConfig.getSourceTopic()).isEqualTo("model-config");
+
+            // only the two good events were scored, and nothing bad reached a model
+            assertThat(h.predictions.readValuesToList()).extracting(Prediction::getEventId)
+                    .containsExactly("ok", "reg-ok");
+            assertThat(h.predictions.isEmpty()).isTrue();
+        }
+    }
+
+    private static byte[] bytes(final ByteBuffer b) {
+        final ByteBuffer d = b.duplicate();
+        final byte[] out = new byte[d.remaining()];
+        d.get(out);
+        return out;
+    }
+}

@@ -1,0 +1,79 @@
+package io.balistreams.streams;
+
+import io.balistreams.avro.DeadLetter;
+import io.balistreams.avro.Event;
+import io.balistreams.avro.ModelConfig;
+import io.balistreams.avro.ModelMetrics;
+import io.balistreams.avro.ModelSnapshot;
+import io.balistreams.avro.Prediction;
+import io.balistreams.streams.serde.AvroSerde;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/** The service topology in a {@link TopologyTestDriver}, with typed access to its topics. */
+final class TopologyHarness implements AutoCloseable {
+    final ServiceConfig config;
+    final TopologyTestDriver driver;
+    final TestInputTopic<byte[], byte[]> events;
+    final TestInputTopic<String, byte[]> modelConfig;
+    final TestOutputTopic<String, Prediction> predictions;
+    final TestOutputTopic<String, ModelMetrics> metrics;
+    final TestOutputTopic<String, ModelSnapshot> snapshots;
+    final TestOutputTopic<String, DeadLetter> deadLetters;
+    final AvroSerde<Event> eventSerde = AvroSerde.of(Event.class);
+    final AvroSerde<ModelConfig> configSerde = AvroSerde.of(ModelConfig.class);
+    private long offsetCounter;
+
+    TopologyHarness(final Path stateDir, final Map<String, String> settings) {
+        final Map<String, String> all = new HashMap<>();
+        all.put("bali.batch.max.wait.ms", "0");
+        all.putAll(settings);
+        config = ServiceConfig.from(all);
+        final Properties p = config.streamsProperties();
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        driver = new TopologyTestDriver(BaliTopology.build(config), p);
+        events = driver.createInputTopic(config.eventsTopic(), new ByteArraySerializer(), new ByteArraySerializer());
+        modelConfig = driver.createInputTopic(config.modelConfigTopic(), new StringSerializer(), new ByteArraySerializer());
+        final StringDeserializer keys = new StringDeserializer();
+        predictions = driver.createOutputTopic(config.predictionsTopic(), keys, AvroSerde.of(Prediction.class).deserializer());
+        metrics = driver.createOutputTopic(config.metricsTopic(), keys, AvroSerde.of(ModelMetrics.class).deserializer());
+        snapshots = driver.createOutputTopic(config.snapshotsTopic(), keys, AvroSerde.of(ModelSnapshot.class).deserializer());
+        deadLetters = driver.createOutputTopic(config.deadLetterTopic(), keys, AvroSerde.of(DeadLetter.class).deserializer());
+    }
+
+    static Event event(final String id, final String modelId, final double[] x, final Object label) {
+        final List<Double> features = new ArrayList<>();
+        for (final double v : x) {
+            features.add(v);
+        }
+        return new Event(id, modelId, Instant.ofEpochMilli(1_000_000L), features, label);
+    }
+
+    void send(final Event e) {
+        events.pipeInput(null, eventSerde.encode(e));
+        offsetCounter++;
+    }
+
+    void sendConfig(final String key, final ModelConfig c) {
+        modelConfig.pipeInput(key, c == null ? null : configSerde.encode(c));
+    }
+
+    @Override
+    public void close() {
+        driver.close();
+    }
+}
