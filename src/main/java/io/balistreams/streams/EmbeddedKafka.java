@@ -58,6 +58,8 @@ public final class EmbeddedKafka implements AutoCloseable {
             p.put("share.coordinator.state.topic.replication.factor", "1");
             p.put("share.coordinator.state.topic.min.isr", "1");
             p.put("group.initial.rebalance.delay.ms", "0");
+            // a crashed transactional producer's open transaction is aborted within about a second, not 10 s
+            p.put("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000");
             p.put("message.max.bytes", String.valueOf(64 << 20));
             p.put("replica.fetch.max.bytes", String.valueOf(64 << 20));
             final Path cfg = dir.resolve("server.properties");

@@ -22,7 +22,7 @@ import java.util.Objects;
  * @param classNames     class names (index = class), empty if classes are only numbered
  * @param batchSize      labelled events per BALI update (B)
  * @param beta           EMA decay per batch of S_A, S_C (BALI.md §4)
- * @param betaG          EMA decay per batch of S_G
+ * @param betaG          EMA decay per batch of S_G (NaN: the same as beta)
  * @param priorPrecision prior precision λ of every layer
  * @param seed           seed of the model's random numbers
  */
@@ -119,7 +119,8 @@ public record ModelSpec(Task task, Integer inputDimension, int[] hiddenLayers, A
         return o instanceof ModelSpec s && task == s.task && Objects.equals(inputDimension, s.inputDimension)
                 && Arrays.equals(hiddenLayers, s.hiddenLayers) && activation == s.activation
                 && numClasses == s.numClasses && classNames.equals(s.classNames) && batchSize == s.batchSize
-                && beta == s.beta && betaG == s.betaG && priorPrecision == s.priorPrecision && seed == s.seed;
+                && Double.compare(beta, s.beta) == 0 && Double.compare(betaG, s.betaG) == 0
+                && Double.compare(priorPrecision, s.priorPrecision) == 0 && seed == s.seed;
     }
 
     @Override

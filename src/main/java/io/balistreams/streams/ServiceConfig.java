@@ -53,7 +53,7 @@ public final class ServiceConfig {
         doc("bali.model.class.names", "", "comma-separated class names (index = class); empty: numbered classes");
         doc("bali.model.batch.size", "32", "labelled events per BALI update (B)");
         doc("bali.model.beta", "0.9", "EMA decay per batch; N_eff = B/(1-beta) (BALI.md section 4)");
-        doc("bali.model.beta.g", "0.9", "EMA decay per batch of the output-side factor G");
+        doc("bali.model.beta.g", "", "EMA decay per batch of the output-side factor G; empty: the same as beta");
         doc("bali.model.prior.precision", "1.0", "prior precision lambda of every layer");
         doc("bali.model.seed", "42", "seed of each model's random numbers");
     }
@@ -214,7 +214,7 @@ public final class ServiceConfig {
         }
         return new ModelSpec(task, inputs, widths, parseEnum(Activation.class, "bali.model.activation"),
                 parseInt("bali.model.classes"), classNames, parseInt("bali.model.batch.size"),
-                parseDouble("bali.model.beta"), parseDouble("bali.model.beta.g"),
+                parseDouble("bali.model.beta"), get("bali.model.beta.g").isBlank() ? Double.NaN : parseDouble("bali.model.beta.g"),
                 parseDouble("bali.model.prior.precision"), parseLong("bali.model.seed"));
     }
 

@@ -1,0 +1,610 @@
+package io.balistreams.cli;
+
+import io.balistreams.avro.Event;
+import io.balistreams.eval.DataFormatException;
+import io.balistreams.streams.ServiceConfig;
+import io.balistreams.streams.serde.AvroSerde;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code bali produce}: sends the rows of a CSV file to a Kafka topic as Avro {@link Event} records, one event
+ * per data row in file order, so that the service can score and learn from them.
+ *
+ * <p><b>File.</b> The same CSV dialect and feature encoding as {@code bali eval prequential}
+ * ({@link io.balistreams.eval.CsvTable}): UTF-8, a header row, comma-separated fields with optional double
+ * quotes, blank lines skipped; missing values are {@code "" ? NA N/A NaN nan}. The features of an event are
+ * all columns except the target, the id column, the event-time column and the dropped columns, in header
+ * order; a numeric column gives one feature (a missing value is an error), a categorical column is one-hot
+ * encoded in order of first appearance ({@code col=level}) or, with more than {@code --max-levels} levels,
+ * hashed into {@code --max-levels} 0/1 features ({@code col#b}, bucket {@code floorMod(level.hashCode(), B)}),
+ * a missing value encoding as all zeros. The encoding is decided over the whole file, so all events of one
+ * file have the same input dimension. Every problem with the file is a {@link DataFormatException} naming the
+ * file and, where relevant, the 1-based line.
+ *
+ * <p><b>Event fields.</b> {@code eventId}: the value of {@code --id-column} (must not be empty), or
+ * {@code <file name>-<n>} with n the 1-based data row number. {@code modelId}: {@code --model-id}, or null
+ * (the service's default model). {@code eventTime}: the value of {@code --event-time-column} (milliseconds
+ * since the epoch, or an ISO-8601 instant such as {@code 2024-01-31T12:00:00Z}), or the wall-clock time at
+ * which the row is sent. {@code label}: without {@code --target}, null; with it, the target value as a double
+ * ({@code --label-kind number}, the default: a regression target or a class index 0..K-1) or as the raw
+ * string ({@code --label-kind class-name}); a missing target value gives an unlabelled (score-only) event.
+ *
+ * <p><b>Sending.</b> Record key: the model id in UTF-8, or none; value: the event in Avro single-object
+ * encoding ({@link AvroSerde}). The producer uses {@code acks=all} and idempotence, so the events of one
+ * partition arrive once and in file order; the command waits until every event is acknowledged, then prints
+ * {@code sent N events to T ...} on stderr and nothing on stdout (with {@code --json}: one JSON object
+ * {@code {"topic","events","labelled","features","feature_names"}}). Every row is checked before the first
+ * event is sent, so a bad file sends nothing; a failed send stops sending and ends the command with an error
+ * giving the number of events acknowledged before it.
+ */
+@Command(name = "produce", mixinStandardHelpOptions = true,
+        description = "Send the rows of a CSV file (with a header) to a Kafka topic as Avro Event records, "
+                + "one event per row, in file order.")
+public final class ProduceCommand implements Callable<Integer> {
+    private static final Pattern DECIMAL = Pattern.compile("[+-]?(\\d+(\\.\\d*)?|\\.\\d+)([eE][+-]?\\d+)?");
+    private static final Set<String> MISSING = Set.of("", "?", "NA", "N/A", "NaN", "nan");
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--csv", required = true, paramLabel = "FILE", description = "CSV file with a header row.")
+    Path csv;
+
+    @Option(names = "--topic", required = true, paramLabel = "TOPIC", description = "Topic to send the events to.")
+    String topic;
+
+    @Mixin
+    ClientOptions client;
+
+    @Option(names = "--target", paramLabel = "COLUMN",
+            description = "Column holding the label (default: none, every event is unlabelled).")
+    String target;
+
+    @Option(names = "--label-kind", paramLabel = "number|class-name", defaultValue = "number",
+            description = "How the target becomes the label: number (a regression target or a class index 0..K-1) "
+                    + "or class-name (the value as a string) (default ${DEFAULT-VALUE}).")
+    String labelKind;
+
+    @Option(names = "--model-id", paramLabel = "ID",
+            description = "Model of every event; also the record key (default: none, the service's default model).")
+    String modelId;
+
+    @Option(names = "--id-column", paramLabel = "COLUMN",
+            description = "Column holding the event ids (default: <file name>-<row number>, rows counted from 1).")
+    String idColumn;
+
+    @Option(names = "--event-time-column", paramLabel = "COLUMN",
+            description = "Column holding the event time, in epoch milliseconds or ISO-8601 (default: the time of sending).")
+    String eventTimeColumn;
+
+    @Option(names = "--drop", split = ",", paramLabel = "COLUMN", description = "Columns to ignore, comma-separated.")
+    List<String> drop = new ArrayList<>();
+
+    @Option(names = "--max-levels", defaultValue = "32", paramLabel = "N",
+            description = "Categorical columns with more levels than this are hashed into this many buckets "
+                    + "(default ${DEFAULT-VALUE}).")
+    int maxLevels;
+
+    @Mixin
+    JsonOption output;
+
+    /**
+     * The Kafka connection options shared by {@code produce} and {@code tail} (picocli mixin): the client
+     * properties of a service configuration file, with {@code --bootstrap-servers} taking precedence.
+     */
+    static final class ClientOptions {
+        @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT[,HOST:PORT...]",
+                description = "Kafka brokers to connect to (overrides bootstrap.servers of --config).")
+        String bootstrapServers;
+
+        @Option(names = "--config", paramLabel = "FILE",
+                description = "Service properties file: its Kafka client settings (bootstrap.servers, security.protocol, "
+                        + "sasl.*, ssl.* ...) are used; bali.* keys are validated and otherwise ignored.")
+        Path config;
+
+        /**
+         * The client properties: those of {@code --config}, then {@code --bootstrap-servers}.
+         *
+         * @throws IllegalArgumentException if the configuration file is missing or invalid, or no broker is given
+         */
+        Map<String, Object> properties() {
+            final Map<String, Object> p = new LinkedHashMap<>();
+            if (config != null) {
+                final Properties props = new Properties();
+                try (Reader r = Files.newBufferedReader(config, StandardCharsets.UTF_8)) {
+                    props.load(r);
+                } catch (final NoSuchFileException e) {
+                    throw new IllegalArgumentException("--config " + config + ": file not found");
+                } catch (final IOException | IllegalArgumentException e) {
+                    throw new IllegalArgumentException("--config " + config + ": cannot read: " + e.getMessage(), e);
+                }
+                try {
+                    p.putAll(ServiceConfig.from(props).clientProperties());
+                } catch (final IllegalArgumentException e) {
+                    throw new IllegalArgumentException("--config " + config + ": " + e.getMessage(), e);
+                }
+            }
+            if (bootstrapServers != null) {
+                if (bootstrapServers.isBlank()) {
+                    throw new IllegalArgumentException("--bootstrap-servers must not be empty");
+                }
+                p.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers.strip());
+            }
+            final Object servers = p.get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG);
+            if (servers == null || servers.toString().isBlank()) {
+                throw new IllegalArgumentException("no Kafka broker given: use --bootstrap-servers HOST:PORT, or --config FILE "
+                        + "with bootstrap.servers" + (config == null ? "" : " (" + config + " has none)"));
+            }
+            return p;
+        }
+    }
+
+    @Override
+    public Integer call() {
+        final boolean classNameLabels;
+        if ("number".equals(labelKind)) {
+            classNameLabels = false;
+        } else if ("class-name".equals(labelKind)) {
+            classNameLabels = true;
+        } else {
+            throw new IllegalArgumentException("--label-kind must be number or class-name, got '" + labelKind + "'");
+        }
+        if (topic.isBlank()) {
+            throw new IllegalArgumentException("--topic must not be empty");
+        }
+        if (modelId != null && modelId.isBlank()) {
+            throw new IllegalArgumentException("--model-id must not be empty (leave it out for the default model)");
+        }
+        if (maxLevels < 1) {
+            throw new IllegalArgumentException("--max-levels must be >= 1, got " + maxLevels);
+        }
+        final Map<String, Object> clientProperties = client.properties();
+
+        final Rows rows = Rows.read(csv);
+        final Map<String, Integer> column = new HashMap<>();
+        for (int c = 0; c < rows.header.length; c++) {
+            column.put(rows.header[c], c);
+        }
+        final Set<Integer> special = new LinkedHashSet<>();
+        final int targetCol = columnOf(rows, column, target, "--target", special);
+        final int idCol = columnOf(rows, column, idColumn, "--id-column", special);
+        final int timeCol = columnOf(rows, column, eventTimeColumn, "--event-time-column", special);
+        for (final String d : drop) {
+            final Integer c = column.get(d.strip());
+            if (c == null) {
+                throw new DataFormatException(csv + ": column to drop '" + d + "' not found; available columns: "
+                        + Arrays.toString(rows.header));
+            }
+            if (special.contains(c)) {
+                throw new IllegalArgumentException("column '" + d + "' is given to --drop and to --target, "
+                        + "--id-column or --event-time-column");
+            }
+            special.add(c);
+        }
+        final List<ColumnEncoding> encodings = new ArrayList<>();
+        final List<String> featureNames = new ArrayList<>();
+        for (int c = 0; c < rows.header.length; c++) {
+            if (!special.contains(c)) {
+                final ColumnEncoding e = ColumnEncoding.of(rows, c, maxLevels);
+                encodings.add(e);
+                featureNames.addAll(e.names);
+            }
+        }
+        if (featureNames.isEmpty()) {
+            throw new IllegalArgumentException(csv + ": no feature columns (every column is the target, the id, "
+                    + "the event time or dropped)");
+        }
+        final EventMaker maker = new EventMaker(encodings, featureNames.size(), targetCol, idCol, timeCol,
+                classNameLabels, csv.getFileName().toString());
+        // Check every row before connecting, so that a bad value fails the command before anything is sent;
+        // the events are built again while sending rather than all kept in memory.
+        long labelled = 0;
+        for (int i = 0; i < rows.data.size(); i++) {
+            if (maker.event(rows.data.get(i), i).getLabel() != null) {
+                labelled++;
+            }
+        }
+
+        final Map<String, Object> producerConfig = new LinkedHashMap<>();
+        producerConfig.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        producerConfig.putAll(clientProperties);
+        producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
+        producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        producerConfig.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        producerConfig.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        final AvroSerde<Event> serde = AvroSerde.of(Event.class);
+        final byte[] key = modelId == null ? null : modelId.getBytes(StandardCharsets.UTF_8);
+        final AtomicLong acknowledged = new AtomicLong();
+        final AtomicReference<Exception> failure = new AtomicReference<>();
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig)) {
+            for (int i = 0; i < rows.data.size(); i++) {
+                final Event event = maker.event(rows.data.get(i), i);
+                producer.send(new ProducerRecord<>(topic, key, serde.encode(event)), (metadata, e) -> {
+                    if (e == null) {
+                        acknowledged.incrementAndGet();
+                    } else {
+                        failure.compareAndSet(null, e);
+                    }
+                });
+                if (failure.get() != null) {
+                    break;
+                }
+            }
+            producer.flush();
+        } catch (final KafkaException e) {
+            failure.compareAndSet(null, e);
+        }
+        if (failure.get() != null) {
+            throw new IllegalStateException("sending to topic " + topic + " failed after " + acknowledged.get() + " of "
+                    + rows.data.size() + " events: " + failure.get().getMessage(), failure.get());
+        }
+        spec.commandLine().getErr().printf(Locale.ROOT, "sent %d events to %s (%d labelled, %d features)%n", rows.data.size(), topic,
+                labelled, featureNames.size());
+        spec.commandLine().getErr().flush();
+        if (output.json) {
+            final Map<String, Object> out = new LinkedHashMap<>();
+            out.put("topic", topic);
+            out.put("events", rows.data.size());
+            out.put("labelled", labelled);
+            out.put("features", featureNames.size());
+            out.put("feature_names", featureNames);
+            spec.commandLine().getOut().println(Json.write(out));
+            spec.commandLine().getOut().flush();
+        }
+        return 0;
+    }
+
+    /** Turns one data row into an event: features, label, id and time (see the class comment). */
+    private final class EventMaker {
+        private final List<ColumnEncoding> encodings;
+        private final int width;
+        private final int targetCol;
+        private final int idCol;
+        private final int timeCol;
+        private final boolean classNameLabels;
+        private final String fileName;
+
+        EventMaker(final List<ColumnEncoding> encodings, final int width, final int targetCol, final int idCol,
+                   final int timeCol, final boolean classNameLabels, final String fileName) {
+            this.encodings = encodings;
+            this.width = width;
+            this.targetCol = targetCol;
+            this.idCol = idCol;
+            this.timeCol = timeCol;
+            this.classNameLabels = classNameLabels;
+            this.fileName = fileName;
+        }
+
+        /** The event of data row i (0-based); without an event-time column its time is now. */
+        Event event(final Row row, final int i) {
+            final double[] x = new double[width];
+            int offset = 0;
+            for (final ColumnEncoding e : encodings) {
+                offset = e.encode(csv, row, x, offset);
+            }
+            final List<Double> features = new ArrayList<>(width);
+            for (final double v : x) {
+                features.add(v);
+            }
+            final String eventId;
+            if (idCol >= 0) {
+                eventId = row.fields[idCol];
+                if (eventId.isEmpty()) {
+                    throw DataFormat.atLine(csv, row.line, "empty event id in column '" + idColumn + "'");
+                }
+            } else {
+                eventId = fileName + "-" + (i + 1);
+            }
+            return Event.newBuilder().setEventId(eventId).setModelId(modelId).setFeatures(features)
+                    .setLabel(targetCol < 0 ? null : label(row, targetCol, classNameLabels))
+                    .setEventTime(timeCol < 0 ? Instant.ofEpochMilli(System.currentTimeMillis()) : eventTime(row, timeCol))
+                    .build();
+        }
+    }
+
+    /** Index of a target/id/time column (-1 if not given), checked against the header and the other ones. */
+    private int columnOf(final Rows rows, final Map<String, Integer> column, final String name, final String option,
+                        final Set<Integer> special) {
+        if (name == null) {
+            return -1;
+        }
+        final Integer c = column.get(name.strip());
+        if (c == null) {
+            throw new DataFormatException(csv + ": " + option + " column '" + name + "' not found; available columns: "
+                    + Arrays.toString(rows.header));
+        }
+        if (!special.add(c)) {
+            throw new IllegalArgumentException("column '" + name + "' is given to more than one of --target, "
+                    + "--id-column and --event-time-column");
+        }
+        return c;
+    }
+
+    private Object label(final Row row, final int c, final boolean className) {
+        final String value = row.fields[c];
+        if (MISSING.contains(value)) {
+            return null;
+        }
+        if (className) {
+            return value;
+        }
+        if (!DECIMAL.matcher(value).matches()) {
+            throw DataFormat.atLine(csv, row.line, "target value '" + value + "' in column '" + target + "' (field "
+                    + (c + 1) + ") is not a number; for class names use --label-kind class-name");
+        }
+        final double v = Double.parseDouble(value);
+        if (!Double.isFinite(v)) {
+            throw DataFormat.atLine(csv, row.line, "target value '" + value + "' in column '" + target
+                    + "' overflows a double");
+        }
+        return v;
+    }
+
+    private Instant eventTime(final Row row, final int c) {
+        final String value = row.fields[c];
+        try {
+            if (value.matches("[+-]?\\d{1,18}")) {
+                return Instant.ofEpochMilli(Long.parseLong(value));
+            }
+            return Instant.parse(value);
+        } catch (final DateTimeParseException | NumberFormatException e) {
+            throw DataFormat.atLine(csv, row.line, "event time '" + value + "' in column '" + eventTimeColumn
+                    + "' is neither epoch milliseconds nor an ISO-8601 instant such as 2024-01-31T12:00:00Z");
+        }
+    }
+
+    /** Messages in the form of {@link DataFormatException}: the file, the line, the problem. */
+    private static final class DataFormat {
+        static DataFormatException atLine(final Path file, final long line, final String problem) {
+            return new DataFormatException(file + " line " + line + ": " + problem);
+        }
+
+        static DataFormatException inFile(final Path file, final String problem) {
+            return new DataFormatException(file + ": " + problem);
+        }
+    }
+
+    /** One CSV record and the 1-based line it starts on. */
+    private record Row(String[] fields, int line) {
+    }
+
+    /** The header (trimmed, distinct, non-empty names) and the data records, each as wide as the header. */
+    private static final class Rows {
+        final String[] header;
+        final List<Row> data;
+
+        private Rows(final String[] header, final List<Row> data) {
+            this.header = header;
+            this.data = data;
+        }
+
+        /** Reads a file with the syntax of {@link io.balistreams.eval.CsvTable}. */
+        static Rows read(final Path file) {
+            final String text;
+            try {
+                final String t = Files.readString(file);
+                text = t.startsWith("\uFEFF") ? t.substring(1) : t;
+            } catch (final NoSuchFileException e) {
+                throw DataFormat.inFile(file, "file not found");
+            } catch (final CharacterCodingException e) {
+                throw new DataFormatException(file + ": not valid UTF-8 text", e);
+            } catch (final IOException e) {
+                throw new DataFormatException(file + ": cannot read: " + e, e);
+            }
+            final List<Row> records = parse(file, text);
+            if (records.isEmpty()) {
+                throw DataFormat.inFile(file, "empty file: no header row");
+            }
+            final Row headerRow = records.get(0);
+            final String[] names = headerRow.fields;
+            final Set<String> seen = new LinkedHashSet<>();
+            for (int c = 0; c < names.length; c++) {
+                names[c] = names[c].strip();
+                if (names[c].isEmpty()) {
+                    throw DataFormat.atLine(file, headerRow.line, "column " + (c + 1) + " has an empty name");
+                }
+                if (!seen.add(names[c])) {
+                    throw DataFormat.atLine(file, headerRow.line, "duplicate column name '" + names[c] + "'");
+                }
+            }
+            final List<Row> data = records.subList(1, records.size());
+            if (data.isEmpty()) {
+                throw DataFormat.inFile(file, "no data rows after the header");
+            }
+            for (final Row row : data) {
+                if (row.fields.length != names.length) {
+                    throw DataFormat.atLine(file, row.line, "expected " + names.length
+                            + " fields (as in the header), found " + row.fields.length);
+                }
+            }
+            return new Rows(names, data);
+        }
+
+        private static boolean isBlank(final char c) {
+            return c == ' ' || c == '\t';
+        }
+
+        private static List<Row> parse(final Path file, final String text) {
+            final List<Row> records = new ArrayList<>();
+            final int n = text.length();
+            final StringBuilder field = new StringBuilder();
+            final List<String> fields = new ArrayList<>();
+            int pos = 0;
+            int line = 1;
+            while (pos < n) {
+                final int recordLine = line;
+                fields.clear();
+                boolean anyQuoted = false;
+                while (true) {
+                    field.setLength(0);
+                    while (pos < n && isBlank(text.charAt(pos))) {
+                        pos++;
+                    }
+                    if (pos < n && text.charAt(pos) == '"') {
+                        anyQuoted = true;
+                        final int quoteLine = line;
+                        pos++;
+                        while (true) {
+                            if (pos >= n) {
+                                throw DataFormat.atLine(file, quoteLine,
+                                        "field " + (fields.size() + 1) + ": unterminated quoted field");
+                            }
+                            final char c = text.charAt(pos);
+                            if (c == '"') {
+                                if (pos + 1 < n && text.charAt(pos + 1) == '"') {
+                                    field.append('"');
+                                    pos += 2;
+                                    continue;
+                                }
+                                pos++;
+                                break;
+                            }
+                            if (c == '\n' || (c == '\r' && (pos + 1 >= n || text.charAt(pos + 1) != '\n'))) {
+                                line++;
+                            }
+                            field.append(c);
+                            pos++;
+                        }
+                        while (pos < n && isBlank(text.charAt(pos))) {
+                            pos++;
+                        }
+                        if (pos < n && text.charAt(pos) != ',' && text.charAt(pos) != '\n' && text.charAt(pos) != '\r') {
+                            throw DataFormat.atLine(file, line, "field " + (fields.size() + 1)
+                                    + ": unexpected '" + text.charAt(pos) + "' after closing quote");
+                        }
+                        fields.add(field.toString());
+                    } else {
+                        while (pos < n) {
+                            final char c = text.charAt(pos);
+                            if (c == ',' || c == '\n' || c == '\r') {
+                                break;
+                            }
+                            if (c == '"') {
+                                throw DataFormat.atLine(file, line, "field " + (fields.size() + 1)
+                                        + ": quote inside an unquoted field (quote the whole field and double the quote)");
+                            }
+                            field.append(c);
+                            pos++;
+                        }
+                        fields.add(field.toString().strip());
+                    }
+                    if (pos < n && text.charAt(pos) == ',') {
+                        pos++;
+                        continue;
+                    }
+                    if (pos < n) {
+                        pos += text.charAt(pos) == '\r' && pos + 1 < n && text.charAt(pos + 1) == '\n' ? 2 : 1;
+                        line++;
+                    }
+                    break;
+                }
+                if (!(fields.size() == 1 && !anyQuoted && fields.get(0).isEmpty())) {
+                    records.add(new Row(fields.toArray(new String[0]), recordLine));
+                }
+            }
+            return records;
+        }
+    }
+
+    /** How one feature column becomes features: numeric, one-hot or hashed (decided over the whole file). */
+    private static final class ColumnEncoding {
+        final int column;
+        final String name;
+        final List<String> names = new ArrayList<>();
+        /** Null for a numeric column, otherwise the slot of each one-hot level; null too when hashed. */
+        final Map<String, Integer> levels;
+        final boolean hashed;
+        final int width;
+
+        private ColumnEncoding(final int column, final String name, final Map<String, Integer> levels,
+                               final boolean hashed, final int width) {
+            this.column = column;
+            this.name = name;
+            this.levels = levels;
+            this.hashed = hashed;
+            this.width = width;
+        }
+
+        static ColumnEncoding of(final Rows rows, final int c, final int maxLevels) {
+            final String name = rows.header[c];
+            boolean numeric = true;
+            final Map<String, Integer> levels = new LinkedHashMap<>();
+            for (final Row row : rows.data) {
+                final String value = row.fields[c];
+                if (!MISSING.contains(value)) {
+                    numeric &= DECIMAL.matcher(value).matches();
+                    levels.putIfAbsent(value, levels.size());
+                }
+            }
+            if (numeric) {
+                final ColumnEncoding e = new ColumnEncoding(c, name, null, false, 1);
+                e.names.add(name);
+                return e;
+            }
+            if (levels.size() <= maxLevels) {
+                final ColumnEncoding e = new ColumnEncoding(c, name, levels, false, levels.size());
+                levels.keySet().forEach(level -> e.names.add(name + "=" + level));
+                return e;
+            }
+            final ColumnEncoding e = new ColumnEncoding(c, name, null, true, maxLevels);
+            for (int b = 0; b < maxLevels; b++) {
+                e.names.add(name + "#" + b);
+            }
+            return e;
+        }
+
+        /** Writes this column's features of the row into x from offset; returns the next offset. */
+        int encode(final Path file, final Row row, final double[] x, final int offset) {
+            final String value = row.fields[column];
+            if (levels == null && !hashed) {
+                if (MISSING.contains(value)) {
+                    throw DataFormat.atLine(file, row.line, "missing value in numeric column '" + name + "' (field "
+                            + (column + 1) + "); missing values are not imputed");
+                }
+                final double v = Double.parseDouble(value);
+                if (!Double.isFinite(v)) {
+                    throw DataFormat.atLine(file, row.line, "value '" + value + "' in column '" + name + "' (field "
+                            + (column + 1) + ") overflows a double");
+                }
+                x[offset] = v;
+            } else if (!MISSING.contains(value)) {
+                final int slot = hashed ? Math.floorMod(value.hashCode(), width) : levels.get(value);
+                x[offset + slot] = 1.0;
+            }
+            return offset + width;
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package io.balistreams.cli;
+
+import io.balistreams.streams.BaliService;
+import io.balistreams.streams.ServiceConfig;
+import org.apache.kafka.streams.StreamsConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code bali run --config FILE}: the production service. Reads a properties file (keys {@code bali.*} for the
+ * service, every other key passed to Kafka Streams and its clients: bootstrap servers, application id,
+ * security settings), creates the missing public topics, and processes until SIGTERM/SIGINT, on which it
+ * commits, leaves the consumer group and exits. Exit code 0 after a requested shutdown, 1 if a stream
+ * thread failed.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = "Run the BALI Streams service against a Kafka cluster until stopped (SIGTERM).")
+public final class RunCommand implements Callable<Integer> {
+    @Option(names = "--config", required = true, paramLabel = "FILE",
+            description = "Service configuration (Java properties; see the README's configuration table).")
+    Path configFile;
+
+    @Option(names = "--partitions", defaultValue = "1",
+            description = "Partitions of topics the service creates (default ${DEFAULT-VALUE}).")
+    int partitions;
+
+    @Option(names = "--replication-factor", paramLabel = "N",
+            description = "Replication factor of topics the service creates (default: the broker's).")
+    Short replicationFactor;
+
+    @Option(names = "--no-create-topics", description = "Do not create missing topics.")
+    boolean noCreateTopics;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        if (partitions < 1) {
+            throw new IllegalArgumentException("--partitions must be >= 1, got " + partitions);
+        }
+        final ServiceConfig config = ServiceConfig.from(load(configFile));
+        if (config.streamsProperties().getProperty(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG) == null) {
+            throw new IllegalArgumentException(configFile + ": bootstrap.servers is not set");
+        }
+        final BaliService service = new BaliService(config);
+        if (!noCreateTopics) {
+            service.createTopics(partitions, Optional.ofNullable(replicationFactor));
+        }
+        final Thread hook = new Thread(() -> service.close(Duration.ofSeconds(30)), "bali-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        service.start();
+        System.err.println("bali run: application " + config.streamsProperties().getProperty(StreamsConfig.APPLICATION_ID_CONFIG)
+                + " on " + config.streamsProperties().getProperty(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG)
+                + ", reading " + config.eventsTopic() + " (stop with SIGTERM)");
+        while (!service.awaitStop(Duration.ofSeconds(1))) {
+            // keep the main thread alive while the stream threads work
+        }
+        if (service.failure().isPresent()) {
+            System.err.println("error: the service stopped: " + service.failure().get());
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (final IllegalStateException shuttingDown) {
+                // already exiting
+            }
+            service.close(Duration.ofSeconds(10));
+            return 1;
+        }
+        return 0;
+    }
+
+    static Properties load(final Path file) {
+        final Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(file)) {
+            p.load(r);
+        } catch (final NoSuchFileException e) {
+            throw new IllegalArgumentException("configuration file " + file + " does not exist");
+        } catch (final IOException e) {
+            throw new UncheckedIOException("cannot read configuration file " + file + ": " + e.getMessage(), e);
+        }
+        return p;
+    }
+}

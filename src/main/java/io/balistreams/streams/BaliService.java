@@ -1,0 +1,115 @@
+package io.balistreams.streams;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * One instance of the service: the topology of {@link BaliTopology} in a {@link KafkaStreams} client, with
+ * topic creation, start-up, waiting for RUNNING, and a graceful close that leaves the consumer group (so a
+ * restarted instance does not wait out the session timeout; KAFKA-AVRO-EJML-NOTES.md §3). A stream thread
+ * that dies of an unexpected exception shuts the whole client down (the error is kept for the caller):
+ * replacing the thread would replay the same record into the same failure.
+ */
+public final class BaliService implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(BaliService.class);
+
+    private final ServiceConfig config;
+    private final KafkaStreams streams;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+
+    public BaliService(final ServiceConfig config) {
+        this.config = config;
+        this.streams = new KafkaStreams(BaliTopology.build(config), config.streamsProperties());
+        streams.setUncaughtExceptionHandler(e -> {
+            failure.compareAndSet(null, e);
+            LOG.error("stream thread failed, shutting the service down", e);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+        streams.setStateListener((now, before) -> {
+            if (now == KafkaStreams.State.NOT_RUNNING || now == KafkaStreams.State.ERROR) {
+                stopped.countDown();
+            }
+        });
+    }
+
+    /** Creates the missing public topics (see {@link TopicSetup}) with this many partitions. */
+    public void createTopics(final int partitions, final Optional<Short> replicationFactor) {
+        try (Admin admin = Admin.create(config.clientProperties())) {
+            TopicSetup.ensureTopics(admin, config, partitions, replicationFactor);
+        }
+    }
+
+    /** Starts processing (returns at once; see {@link #awaitRunning}). */
+    public void start() {
+        streams.start();
+    }
+
+    /**
+     * Waits until the client is RUNNING.
+     *
+     * @throws IllegalStateException if it stops or fails first, or the wait times out
+     */
+    public void awaitRunning(final Duration timeout) {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        while (streams.state() != KafkaStreams.State.RUNNING) {
+            if (!streams.state().isRunningOrRebalancing() && streams.state() != KafkaStreams.State.CREATED) {
+                throw new IllegalStateException("the service stopped before it was running: " + streams.state()
+                        + (failure.get() == null ? "" : " (" + failure.get() + ")"));
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the service was not running after " + timeout + ": " + streams.state());
+            }
+            sleep(20);
+        }
+    }
+
+    /** Blocks until the client has stopped (closed, or failed); true if it stopped within the timeout. */
+    public boolean awaitStop(final Duration timeout) throws InterruptedException {
+        return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The exception that stopped a stream thread, if any. */
+    public Optional<Throwable> failure() {
+        return Optional.ofNullable(failure.get());
+    }
+
+    public KafkaStreams streams() {
+        return streams;
+    }
+
+    public ServiceConfig config() {
+        return config;
+    }
+
+    /** Commits, leaves the group and closes within 30 s. */
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(30));
+    }
+
+    public void close(final Duration timeout) {
+        streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                .withTimeout(timeout));
+        stopped.countDown();
+    }
+
+    private static void sleep(final long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+}

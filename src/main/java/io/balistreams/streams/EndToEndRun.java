@@ -1,0 +1,181 @@
+package io.balistreams.streams;
+
+import io.balistreams.avro.DeadLetter;
+import io.balistreams.avro.DriftAlert;
+import io.balistreams.avro.Prediction;
+import io.balistreams.streams.serde.AvroSerde;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongFunction;
+
+/**
+ * Pushes a stream of records through a running service and reads everything it answers: the driver of
+ * {@code bali demo} and of the end-to-end benchmark. A producer thread sends {@code total} records to the
+ * events topic (record timestamp = send time); the calling thread reads predictions, dead letters and drift
+ * alerts with {@code isolation.level=read_committed} until every record is accounted for (one prediction
+ * or one dead letter each) or nothing arrives for {@code idleTimeout}. Latency is measured per prediction
+ * from the event record's timestamp to its arrival at the reading consumer.
+ */
+public final class EndToEndRun {
+    /** Receives what the service emits, on the reading thread. */
+    public interface Listener {
+        default void prediction(final Prediction p, final long latencyMs) {
+        }
+
+        default void deadLetter(final DeadLetter d) {
+        }
+
+        default void driftAlert(final DriftAlert a) {
+        }
+
+        /** Called about twice a second. */
+        default void progress(final long sent, final long predictions, final long deadLetters, final double seconds) {
+        }
+    }
+
+    /** What one run measured. */
+    public record Result(long sent, long predictions, long deadLetters, long driftAlerts, double seconds,
+                         long[] latenciesMs, boolean complete) {
+        /** Events answered per second, from the first send to the last answer. */
+        public double eventsPerSecond() {
+            return (predictions + deadLetters) / seconds;
+        }
+
+        /** The q-quantile (0..1) of the latencies, nearest rank; NaN without predictions. */
+        public double latencyQuantileMs(final double q) {
+            if (latenciesMs.length == 0) {
+                return Double.NaN;
+            }
+            final long[] sorted = latenciesMs.clone();
+            Arrays.sort(sorted);
+            final int rank = (int) Math.ceil(q * sorted.length) - 1;
+            return sorted[Math.max(0, Math.min(sorted.length - 1, rank))];
+        }
+    }
+
+    private EndToEndRun() {
+    }
+
+    /**
+     * @param config      the service's configuration (topics, client settings)
+     * @param total       records to send
+     * @param records     record {@code i} (key and value bytes) for i = 0..total-1, called on the producer thread
+     * @param idleTimeout give up when nothing arrives for this long
+     */
+    public static Result run(final ServiceConfig config, final long total,
+                             final LongFunction<ProducerRecord<byte[], byte[]>> records, final Listener listener,
+                             final Duration idleTimeout) {
+        final AtomicLong sent = new AtomicLong();
+        final AtomicReference<Throwable> producerFailure = new AtomicReference<>();
+        final Map<String, Object> consumerProps = new HashMap<>(config.clientProperties());
+        consumerProps.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        consumerProps.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        consumerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        consumerProps.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
+        final AvroSerde<Prediction> predictions = AvroSerde.of(Prediction.class);
+        final AvroSerde<DeadLetter> deadLetters = AvroSerde.of(DeadLetter.class);
+        final AvroSerde<DriftAlert> alerts = AvroSerde.of(DriftAlert.class);
+        final List<Long> latencies = new ArrayList<>();
+        long predicted = 0;
+        long dead = 0;
+        long alerted = 0;
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            final List<TopicPartition> partitions = new ArrayList<>();
+            for (final String topic : List.of(config.predictionsTopic(), config.deadLetterTopic(), config.driftAlertsTopic())) {
+                consumer.partitionsFor(topic, Duration.ofSeconds(30))
+                        .forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+            }
+            consumer.assign(partitions);
+            consumer.seekToEnd(partitions);
+            partitions.forEach(consumer::position); // fix the start before anything is sent
+
+            final long start = System.nanoTime();
+            final Thread producerThread = new Thread(() -> produce(config, total, records, sent, producerFailure),
+                    "bali-e2e-producer");
+            producerThread.setDaemon(true);
+            producerThread.start();
+
+            long lastArrival = System.nanoTime();
+            long lastProgress = 0;
+            long lastAnswer = start;
+            while (true) {
+                if (producerFailure.get() != null) {
+                    throw new IllegalStateException("sending events failed: " + producerFailure.get(), producerFailure.get());
+                }
+                final var polled = consumer.poll(Duration.ofMillis(100));
+                final long now = System.currentTimeMillis();
+                for (final ConsumerRecord<byte[], byte[]> r : polled) {
+                    if (r.topic().equals(config.predictionsTopic())) {
+                        predicted++;
+                        final long latency = now - r.timestamp();
+                        latencies.add(latency);
+                        listener.prediction(predictions.decode(r.value()), latency);
+                    } else if (r.topic().equals(config.deadLetterTopic())) {
+                        dead++;
+                        listener.deadLetter(deadLetters.decode(r.value()));
+                    } else {
+                        alerted++;
+                        listener.driftAlert(alerts.decode(r.value()));
+                    }
+                }
+                final long nanos = System.nanoTime();
+                if (!polled.isEmpty()) {
+                    lastArrival = nanos;
+                    lastAnswer = nanos;
+                }
+                if (nanos - lastProgress > 500_000_000L) {
+                    listener.progress(sent.get(), predicted, dead, (nanos - start) / 1e9);
+                    lastProgress = nanos;
+                }
+                final boolean done = sent.get() == total && predicted + dead >= total;
+                if (done || nanos - lastArrival > idleTimeout.toNanos()) {
+                    final long[] l = latencies.stream().mapToLong(Long::longValue).toArray();
+                    return new Result(sent.get(), predicted, dead, alerted, (lastAnswer - start) / 1e9, l, done);
+                }
+            }
+        }
+    }
+
+    private static void produce(final ServiceConfig config, final long total,
+                                final LongFunction<ProducerRecord<byte[], byte[]>> records, final AtomicLong sent,
+                                final AtomicReference<Throwable> failure) {
+        final Map<String, Object> props = new HashMap<>(config.clientProperties());
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        props.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        props.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(128 * 1024));
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(),
+                new ByteArraySerializer())) {
+            for (long i = 0; i < total; i++) {
+                final ProducerRecord<byte[], byte[]> r = records.apply(i);
+                producer.send(new ProducerRecord<>(config.eventsTopic(), null, System.currentTimeMillis(), r.key(), r.value()),
+                        (metadata, e) -> {
+                            if (e != null) {
+                                failure.compareAndSet(null, e);
+                            }
+                        });
+                sent.incrementAndGet();
+            }
+            producer.flush();
+        } catch (final RuntimeException e) {
+            failure.compareAndSet(null, e);
+        }
+    }
+}
