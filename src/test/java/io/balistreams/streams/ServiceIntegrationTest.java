@@ -1,0 +1,315 @@
+package io.balistreams.streams;
+
+import io.balistreams.avro.DeadLetter;
+import io.balistreams.avro.DeadLetterReason;
+import io.balistreams.avro.Event;
+import io.balistreams.avro.ModelConfig;
+import io.balistreams.avro.ModelMetrics;
+import io.balistreams.avro.ModelSnapshot;
+import io.balistreams.avro.ModelTask;
+import io.balistreams.avro.Prediction;
+import io.balistreams.bali.BaliModel;
+import io.balistreams.bali.ModelStateCodec;
+import io.balistreams.bali.Rng;
+import io.balistreams.streams.serde.AvroSerde;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.function.Predicate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The service against a real Kafka broker running inside the test JVM (KRaft, loopback). */
+class ServiceIntegrationTest {
+    private static EmbeddedKafka kafka;
+    private final AvroSerde<Event> events = AvroSerde.of(Event.class);
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void startBroker() {
+        kafka = new EmbeddedKafka();
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        kafka.close();
+    }
+
+    private Map<String, String> settings(final String app) {
+        final Map<String, String> s = new LinkedHashMap<>();
+        s.put("bootstrap.servers", kafka.bootstrapServers());
+        s.put("application.id", app);
+        s.put("state.dir", tmp.resolve("state").toString());
+        s.put("commit.interval.ms", "100");
+        s.put("consumer.session.timeout.ms", "6000");
+        for (final String key : List.of("bali.topic.events", "bali.topic.predictions", "bali.topic.drift-alerts",
+                "bali.topic.model-metrics", "bali.topic.model-snapshots", "bali.topic.dead-letter",
+                "bali.topic.model-config", "bali.topic.model-config-valid")) {
+            s.put(key, app + "-" + ServiceConfig.DEFAULTS.get(key)[0]);
+        }
+        s.put("bali.batch.max.wait.ms", "0");
+        s.put("bali.model.hidden", "16");
+        s.put("bali.model.batch.size", "8");
+        s.put("bali.metrics.every", "100");
+        s.put("bali.snapshot.every", "5");
+        return s;
+    }
+
+    private static Event event(final String id, final String model, final double[] x, final Double label) {
+        final List<Double> f = new ArrayList<>();
+        for (final double v : x) {
+            f.add(v);
+        }
+        return new Event(id, model, Instant.now(), f, label);
+    }
+
+    @Test
+    void everyEventGetsExactlyOnePredictionAndModelsMetricsSnapshotsAndDeadLettersFlow() throws Exception {
+        final ServiceConfig config = ServiceConfig.from(settings("e2e"));
+        try (BaliService service = new BaliService(config)) {
+            service.createTopics(1, java.util.Optional.empty());
+            service.start();
+            service.awaitRunning(Duration.ofSeconds(60));
+            try (KafkaProducer<byte[], byte[]> producer = producer()) {
+                final ModelConfig reg = ModelConfig.newBuilder().setModelId("reg").setTask(ModelTask.REGRESSION)
+                        .setInputDimension(3).setHiddenLayers(List.of(8)).setBatchSize(4).build();
+                producer.send(new ProducerRecord<>(config.modelConfigTopic(), "reg".getBytes(StandardCharsets.UTF_8),
+                        AvroSerde.of(ModelConfig.class).encode(reg))).get();
+                awaitConfig(service, "reg");
+
+                final Rng rng = Rng.forStream(3, 0);
+                final List<String> sent = new ArrayList<>();
+                for (int i = 0; i < 300; i++) {
+                    final double a = rng.nextGaussian();
+                    final double b = rng.nextGaussian();
+                    send(producer, config, event("c" + i, "cls", new double[]{a, b}, a + b > 0 ? 1.0 : 0.0));
+                    send(producer, config, event("r" + i, "reg", new double[]{a, b, 1}, 2 * a - b));
+                    sent.add("c" + i);
+                    sent.add("r" + i);
+                }
+                producer.send(new ProducerRecord<>(config.eventsTopic(), new byte[]{1, 2, 3})).get();
+                send(producer, config, event("nan", "cls", new double[]{Double.NaN, 1}, null));
+                send(producer, config, event("wide", "cls", new double[]{1, 2, 3}, null));
+                producer.flush();
+
+                final Map<String, List<byte[]>> out = readCommitted(config, Duration.ofSeconds(60), got ->
+                        got.get(config.predictionsTopic()).size() >= 600 && got.get(config.deadLetterTopic()).size() >= 3);
+                final List<Prediction> predictions = decode(out.get(config.predictionsTopic()), Prediction.class);
+                assertThat(predictions).extracting(Prediction::getEventId).containsExactlyInAnyOrderElementsOf(sent);
+                final Prediction lastReg = predictions.stream().filter(p -> p.getEventId().equals("r299")).findFirst().orElseThrow();
+                assertThat(lastReg.getModelVersion()).isEqualTo(74); // 299 labels before it, batch 4
+                assertThat(lastReg.getRegression().getStdTotal()).isPositive();
+                final long regHits = predictions.stream().filter(p -> p.getModelId().equals("reg"))
+                        .filter(p -> p.getLabelled()).count();
+                assertThat(regHits).isEqualTo(300);
+                final Prediction lastCls = predictions.stream().filter(p -> p.getEventId().equals("c299")).findFirst().orElseThrow();
+                assertThat(lastCls.getModelVersion()).isEqualTo(37); // 299 labels, batch 8
+
+                assertThat(decode(out.get(config.deadLetterTopic()), DeadLetter.class)).extracting(DeadLetter::getReason)
+                        .containsExactlyInAnyOrder(DeadLetterReason.UNDECODABLE, DeadLetterReason.NON_FINITE_FEATURE,
+                                DeadLetterReason.WRONG_DIMENSION);
+
+                final Map<String, List<byte[]>> more = readCommitted(config, Duration.ofSeconds(30), got ->
+                        got.get(config.metricsTopic()).size() >= 6 && got.get(config.snapshotsTopic()).size() >= 7 + 15);
+                final List<ModelMetrics> metrics = decode(more.get(config.metricsTopic()), ModelMetrics.class);
+                assertThat(metrics).filteredOn(m -> m.getModelId().equals("cls")).hasSize(3)
+                        .allSatisfy(m -> assertThat(m.getCumulative()).containsKeys("accuracy", "kappa", "nll", "ece", "brier"));
+                assertThat(metrics).filteredOn(m -> m.getModelId().equals("reg")).hasSize(3)
+                        .allSatisfy(m -> assertThat(m.getCumulative()).containsKeys("rmse", "mae", "nll", "coverage95"));
+                final List<ModelSnapshot> snapshots = decode(more.get(config.snapshotsTopic()), ModelSnapshot.class);
+                assertThat(snapshots).filteredOn(s -> s.getModelId().equals("reg"))
+                        .extracting(ModelSnapshot::getModelVersion).containsExactly(5L, 10L, 15L, 20L, 25L, 30L, 35L, 40L,
+                                45L, 50L, 55L, 60L, 65L, 70L, 75L);
+                assertThat(snapshots).filteredOn(s -> s.getModelId().equals("reg")).first()
+                        .satisfies(s -> assertThat(s.getState().getConfig().getLayerSizes()).containsExactly(3, 8, 1));
+                assertThat(snapshots).filteredOn(s -> s.getModelId().equals("cls")).hasSize(7)
+                        .first().satisfies(s -> assertThat(s.getState().getConfig().getLayerSizes()).containsExactly(2, 16, 2));
+            }
+        }
+    }
+
+    /**
+     * Kills the service process (SIGKILL) while it is processing, restarts it, and checks that a
+     * read_committed consumer sees every prediction exactly once and that the final model is bit-identical
+     * to the engine fed the same events without interruption.
+     */
+    @Test
+    void aCrashInTheMiddleOfTheStreamLosesAndDuplicatesNothing() throws Exception {
+        final Map<String, String> s = settings("crash");
+        final ServiceConfig config = ServiceConfig.from(s);
+        try (BaliService topics = new BaliService(config)) {
+            topics.createTopics(1, java.util.Optional.empty());
+        }
+        final Path file = tmp.resolve("crash.properties");
+        final Properties p = new Properties();
+        p.putAll(s);
+        try (Writer w = Files.newBufferedWriter(file)) {
+            p.store(w, null);
+        }
+        final int total = 4000;
+        final double[][] x = new double[total][];
+        final int[] y = new int[total];
+        final Rng rng = Rng.forStream(11, 0);
+        for (int i = 0; i < total; i++) {
+            x[i] = new double[]{rng.nextGaussian(), rng.nextGaussian()};
+            y[i] = x[i][0] - x[i][1] > 0 ? 1 : 0;
+        }
+
+        final Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "io.balistreams.cli.BaliCommand", "run",
+                "--config", file.toString(), "--no-create-topics")
+                .redirectErrorStream(true).redirectOutput(tmp.resolve("child.log").toFile()).start();
+        final Thread feeder;
+        try (KafkaProducer<byte[], byte[]> producer = producer()) {
+            for (int i = 0; i < 200; i++) {
+                send(producer, config, event("e" + i, "m", x[i], (double) y[i]));
+            }
+            producer.flush();
+            readCommitted(config, Duration.ofSeconds(90), got -> got.get(config.predictionsTopic()).size() >= 100);
+            // the child is running: feed the rest at a steady pace, so that the crash lands while events are in flight
+            feeder = new Thread(() -> {
+                for (int i = 200; i < total; i++) {
+                    send(producer, config, event("e" + i, "m", x[i], (double) y[i]));
+                    if (i % 100 == 99) {
+                        producer.flush();
+                        sleep(50);
+                    }
+                }
+                producer.flush();
+            });
+            feeder.start();
+            final int beforeCrash = readCommitted(config, Duration.ofSeconds(90),
+                    got -> got.get(config.predictionsTopic()).size() >= 800).get(config.predictionsTopic()).size();
+            child.destroyForcibly();
+            child.waitFor();
+            assertThat(child.exitValue()).as("killed, not exited").isNotZero();
+            assertThat(beforeCrash).as("the crash came before the end of the stream").isLessThan(total - 1000);
+
+            try (BaliService restarted = new BaliService(config)) {
+                restarted.start();
+                feeder.join();
+                final Map<String, List<byte[]>> out = readCommitted(config, Duration.ofSeconds(90),
+                        got -> got.get(config.predictionsTopic()).size() >= total);
+                final List<Prediction> predictions = decode(out.get(config.predictionsTopic()), Prediction.class);
+                final Map<String, Integer> seen = new HashMap<>();
+                predictions.forEach(pr -> seen.merge(pr.getEventId(), 1, Integer::sum));
+                assertThat(seen).hasSize(total);
+                assertThat(seen.values()).allMatch(c -> c == 1);
+                assertThat(predictions.size()).as("no duplicates for a read_committed consumer").isEqualTo(total);
+
+                final BaliModel reference = new BaliModel(config.modelDefaults().toBaliConfig(2));
+                for (int start = 0; start + 8 <= total; start += 8) {
+                    reference.learn(java.util.Arrays.copyOfRange(x, start, start + 8),
+                            java.util.Arrays.copyOfRange(y, start, start + 8));
+                }
+                final ReadOnlyKeyValueStore<String, byte[]> store = restarted.streams().store(
+                        StoreQueryParameters.fromNameAndType(LearnerProcessor.MODEL_STORE, QueryableStoreTypes.keyValueStore()));
+                final ModelSnapshot finalState = AvroSerde.of(ModelSnapshot.class).decode(store.get("m"));
+                assertThat(finalState.getModelVersion()).isEqualTo(total / 8);
+                assertThat(ModelStateCodec.encode(ModelStateCodec.fromRecord(finalState.getState())))
+                        .isEqualTo(ModelStateCodec.encode(reference));
+            }
+        } finally {
+            child.destroyForcibly();
+        }
+        assertThat(Files.readString(tmp.resolve("child.log"))).contains("bali run: application crash");
+    }
+
+    private void send(final KafkaProducer<byte[], byte[]> producer, final ServiceConfig config, final Event e) {
+        producer.send(new ProducerRecord<>(config.eventsTopic(), events.encode(e)));
+    }
+
+    private static void sleep(final long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static KafkaProducer<byte[], byte[]> producer() {
+        final Map<String, Object> p = new HashMap<>();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    private static void awaitConfig(final BaliService service, final String modelId) throws InterruptedException {
+        final long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline) {
+            final ReadOnlyKeyValueStore<String, ModelConfig> store = service.streams().store(
+                    StoreQueryParameters.fromNameAndType(LearnerProcessor.CONFIG_STORE, QueryableStoreTypes.keyValueStore()));
+            if (store.get(modelId) != null) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("model-config entry " + modelId + " never reached the global store");
+    }
+
+    /** Reads the output topics from the beginning with read_committed until {@code done} or the timeout. */
+    private static Map<String, List<byte[]>> readCommitted(final ServiceConfig config, final Duration timeout,
+                                                           final Predicate<Map<String, List<byte[]>>> done) {
+        final Map<String, Object> p = new HashMap<>();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        final Map<String, List<byte[]>> got = new HashMap<>();
+        final List<String> topics = List.of(config.predictionsTopic(), config.deadLetterTopic(), config.metricsTopic(),
+                config.snapshotsTopic());
+        topics.forEach(t -> got.put(t, new ArrayList<>()));
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            final List<TopicPartition> parts = topics.stream().map(t -> new TopicPartition(t, 0)).toList();
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            final long deadline = System.nanoTime() + timeout.toNanos();
+            while (!done.test(got)) {
+                if (System.nanoTime() > deadline) {
+                    final Map<String, Integer> sizes = new HashMap<>();
+                    got.forEach((k, v) -> sizes.put(k, v.size()));
+                    throw new AssertionError("timed out reading the outputs; got " + sizes);
+                }
+                for (final ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    got.get(r.topic()).add(r.value());
+                }
+            }
+        }
+        return got;
+    }
+
+    private static <T extends org.apache.avro.specific.SpecificRecord> List<T> decode(final List<byte[]> values,
+                                                                                       final Class<T> type) {
+        final AvroSerde<T> serde = AvroSerde.of(type);
+        return values.stream().map(serde::decode).toList();
+    }
+
+}
