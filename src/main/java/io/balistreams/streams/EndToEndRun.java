@@ -81,6 +81,16 @@ public final class EndToEndRun {
     public static Result run(final ServiceConfig config, final long total,
                              final LongFunction<ProducerRecord<byte[], byte[]>> records, final Listener listener,
                              final Duration idleTimeout) {
+        return run(config, total, records, listener, idleTimeout, 0);
+    }
+
+    /**
+     * As {@link #run(ServiceConfig, long, LongFunction, Listener, Duration)}, sending at most
+     * {@code ratePerSecond} records per second (0: as fast as the producer can).
+     */
+    public static Result run(final ServiceConfig config, final long total,
+                             final LongFunction<ProducerRecord<byte[], byte[]>> records, final Listener listener,
+                             final Duration idleTimeout, final double ratePerSecond) {
         final AtomicLong sent = new AtomicLong();
         final AtomicReference<Throwable> producerFailure = new AtomicReference<>();
         final Map<String, Object> consumerProps = new HashMap<>(config.clientProperties());
@@ -107,7 +117,8 @@ public final class EndToEndRun {
             partitions.forEach(consumer::position); // fix the start before anything is sent
 
             final long start = System.nanoTime();
-            final Thread producerThread = new Thread(() -> produce(config, total, records, sent, producerFailure),
+            final Thread producerThread = new Thread(() -> produce(config, total, records, sent, producerFailure,
+                    ratePerSecond),
                     "bali-e2e-producer");
             producerThread.setDaemon(true);
             producerThread.start();
@@ -155,7 +166,7 @@ public final class EndToEndRun {
 
     private static void produce(final ServiceConfig config, final long total,
                                 final LongFunction<ProducerRecord<byte[], byte[]>> records, final AtomicLong sent,
-                                final AtomicReference<Throwable> failure) {
+                                final AtomicReference<Throwable> failure, final double ratePerSecond) {
         final Map<String, Object> props = new HashMap<>(config.clientProperties());
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
@@ -163,7 +174,15 @@ public final class EndToEndRun {
         props.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(128 * 1024));
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(),
                 new ByteArraySerializer())) {
+            final long start = System.nanoTime();
             for (long i = 0; i < total; i++) {
+                if (ratePerSecond > 0) {
+                    final long due = start + (long) (i * 1e9 / ratePerSecond);
+                    long wait;
+                    while ((wait = due - System.nanoTime()) > 0) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(Math.min(wait, 1_000_000L));
+                    }
+                }
                 final ProducerRecord<byte[], byte[]> r = records.apply(i);
                 producer.send(new ProducerRecord<>(config.eventsTopic(), null, System.currentTimeMillis(), r.key(), r.value()),
                         (metadata, e) -> {

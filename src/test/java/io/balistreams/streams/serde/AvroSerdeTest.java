@@ -1,0 +1,341 @@
+package io.balistreams.streams.serde;
+
+import io.balistreams.avro.ClassificationOutput;
+import io.balistreams.avro.DeadLetter;
+import io.balistreams.avro.DeadLetterReason;
+import io.balistreams.avro.DriftState;
+import io.balistreams.avro.Event;
+import io.balistreams.avro.ModelConfig;
+import io.balistreams.avro.ModelTask;
+import io.balistreams.avro.ActivationName;
+import io.balistreams.avro.Prediction;
+import io.balistreams.avro.RegressionOutput;
+import io.balistreams.bali.Rng;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.message.BinaryMessageDecoder;
+import org.apache.avro.message.BinaryMessageEncoder;
+import org.apache.avro.message.MissingSchemaException;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.errors.SerializationException;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** {@link AvroSerde}: single-object encoding, schema history, and every failure as a SerializationException. */
+class AvroSerdeTest {
+    private static final Instant T0 = Instant.ofEpochMilli(1_700_000_000_123L);
+
+    private static Event event(final String id, final Object label) {
+        return new Event(id, "model-a", T0, List.of(1.5, -2.25, 0.0, 1e-300), label);
+    }
+
+    private static Prediction classificationPrediction() {
+        return Prediction.newBuilder()
+                .setEventId("e-1").setModelId("model-a").setModelVersion(17L)
+                .setEventTime(T0).setScoredAt(T0.plusMillis(42))
+                .setClassification(new ClassificationOutput(List.of(0.25, 0.75), 1, "dog", 0.5623351446188083, 0.0))
+                .setLeverage(0.125).setOodScore(0.125).setOodThreshold(3.5).setOodFlag(false)
+                .setDriftState(DriftState.WARNING).setLabelled(true)
+                .build();
+    }
+
+    private static Prediction regressionPrediction() {
+        return Prediction.newBuilder()
+                .setEventId("e-2").setModelId("reg").setModelVersion(0L)
+                .setEventTime(T0).setScoredAt(T0)
+                .setRegression(new RegressionOutput(1.0, 2.0, 1.5, 1.3228756555322954, 1.0 - 3.92, 1.0 + 3.92))
+                .setLeverage(7.0).setOodScore(7.0).setOodThreshold(null).setOodFlag(true)
+                .setDriftState(null).setLabelled(false)
+                .build();
+    }
+
+    private static ModelConfig fullModelConfig() {
+        return ModelConfig.newBuilder().setModelId("m").setTask(ModelTask.CLASSIFICATION).setInputDimension(7)
+                .setHiddenLayers(List.of(16, 8)).setActivation(ActivationName.TANH).setNumClasses(3)
+                .setClassNames(List.of("a", "b", "c")).setBatchSize(4).setBeta(0.8).setBetaG(0.95)
+                .setPriorPrecision(2.5).setSeed(-9L).build();
+    }
+
+    private static DeadLetter deadLetter() {
+        return new DeadLetter(DeadLetterReason.UNDECODABLE, "bad header", "events", 3, 123456789012L,
+                ByteBuffer.wrap(new byte[]{0, 1, 2, (byte) 0xFF}), ByteBuffer.wrap(new byte[]{(byte) 0xC3, 0x01, 9}),
+                null, T0);
+    }
+
+    private static <T extends SpecificRecord> T roundTrip(final Class<T> type, final T record) {
+        final AvroSerde<T> serde = AvroSerde.of(type);
+        final byte[] bytes = serde.encode(record);
+        assertHeader(bytes, SchemaHistory.fingerprint(SpecificData.get().getSchema(type)));
+        return serde.decode(bytes);
+    }
+
+    private static void assertHeader(final byte[] bytes, final long fingerprint) {
+        assertThat(bytes.length).isGreaterThan(10);
+        assertThat(bytes[0]).isEqualTo((byte) 0xC3);
+        assertThat(bytes[1]).isEqualTo((byte) 0x01);
+        final long written = ByteBuffer.wrap(bytes, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        assertThat(written).as("little-endian fingerprint").isEqualTo(fingerprint);
+    }
+
+    // ---------------------------------------------------------------- round trips
+
+    @Test
+    void eventRoundTripsWithEveryLabelKind() {
+        for (final Object label : new Object[]{null, 2.5, -0.0, "dog"}) {
+            final Event original = event("id-" + label, label);
+            final Event decoded = roundTrip(Event.class, original);
+            assertThat(decoded).isEqualTo(original);
+            assertThat(decoded.getLabel()).isEqualTo(label);
+            if (label != null) {
+                assertThat(decoded.getLabel()).isInstanceOf(label.getClass());
+            }
+            assertThat(decoded.getFeatures()).containsExactly(1.5, -2.25, 0.0, 1e-300);
+            assertThat(decoded.getEventTime()).isEqualTo(T0);
+        }
+        final Event noModel = new Event("x", null, T0, List.of(), 1.0);
+        assertThat(roundTrip(Event.class, noModel)).isEqualTo(noModel);
+    }
+
+    @Test
+    void eventHeaderIsMarkerThenLittleEndianFingerprintOfTheCurrentSchema() {
+        final byte[] bytes = AvroSerde.of(Event.class).encode(event("e", 1.0));
+        final long fp = SchemaHistory.fingerprint(Event.getClassSchema());
+        assertThat(Arrays.copyOf(bytes, 10)).containsExactly(
+                (byte) 0xC3, (byte) 0x01,
+                (byte) fp, (byte) (fp >>> 8), (byte) (fp >>> 16), (byte) (fp >>> 24),
+                (byte) (fp >>> 32), (byte) (fp >>> 40), (byte) (fp >>> 48), (byte) (fp >>> 56));
+        assertThat(SchemaHistory.find(fp)).isEqualTo(Event.getClassSchema());
+    }
+
+    @Test
+    void predictionRoundTrips() {
+        final Prediction cls = classificationPrediction();
+        final Prediction decodedCls = roundTrip(Prediction.class, cls);
+        assertThat(decodedCls).isEqualTo(cls);
+        assertThat(decodedCls.getClassification().getProbabilities()).containsExactly(0.25, 0.75);
+        assertThat(decodedCls.getModelVersion()).isEqualTo(17L);
+        assertThat(decodedCls.getScoredAt()).isEqualTo(T0.plusMillis(42));
+
+        final Prediction reg = regressionPrediction();
+        final Prediction decodedReg = roundTrip(Prediction.class, reg);
+        assertThat(decodedReg).isEqualTo(reg);
+        assertThat(decodedReg.getRegression().getLower95()).isEqualTo(1.0 - 3.92);
+        assertThat(decodedReg.getOodThreshold()).isNull();
+        assertThat(decodedReg.getClassification()).isNull();
+    }
+
+    @Test
+    void modelConfigRoundTrips() {
+        final ModelConfig full = fullModelConfig();
+        final ModelConfig decoded = roundTrip(ModelConfig.class, full);
+        assertThat(decoded).isEqualTo(full);
+        assertThat(decoded.getHiddenLayers()).containsExactly(16, 8);
+        assertThat(decoded.getClassNames()).containsExactly("a", "b", "c");
+        assertThat(decoded.getSeed()).isEqualTo(-9L);
+
+        final ModelConfig empty = ModelConfig.newBuilder().setModelId("only-id").build();
+        final ModelConfig decodedEmpty = roundTrip(ModelConfig.class, empty);
+        assertThat(decodedEmpty).isEqualTo(empty);
+        assertThat(decodedEmpty.getTask()).isNull();
+        assertThat(decodedEmpty.getBeta()).isNull();
+    }
+
+    @Test
+    void deadLetterWithBytesRoundTrips() {
+        final DeadLetter original = deadLetter();
+        final DeadLetter decoded = roundTrip(DeadLetter.class, original);
+        assertThat(decoded).isEqualTo(original);
+        assertThat(bytes(decoded.getKey())).containsExactly(0, 1, 2, (byte) 0xFF);
+        assertThat(bytes(decoded.getPayload())).containsExactly((byte) 0xC3, 0x01, 9);
+        assertThat(decoded.getSourceOffset()).isEqualTo(123456789012L);
+        assertThat(decoded.getModelId()).isNull();
+        // encoding left the original's buffers readable from the start
+        assertThat(bytes(original.getKey())).containsExactly(0, 1, 2, (byte) 0xFF);
+    }
+
+    @Test
+    void encodingIsDeterministic() {
+        final AvroSerde<Prediction> serde = AvroSerde.of(Prediction.class);
+        assertThat(serde.encode(classificationPrediction())).isEqualTo(serde.encode(classificationPrediction()));
+        assertThat(serde.encode(classificationPrediction())).isNotEqualTo(serde.encode(regressionPrediction()));
+    }
+
+    private static byte[] bytes(final ByteBuffer b) {
+        final ByteBuffer d = b.duplicate();
+        final byte[] out = new byte[d.remaining()];
+        d.get(out);
+        return out;
+    }
+
+    // ---------------------------------------------------------------- schema evolution
+
+    private static byte[] v1Event(final Schema v1, final String id, final Double label) throws Exception {
+        final GenericRecord r = new GenericData.Record(v1);
+        r.put("eventId", id);
+        r.put("modelId", "legacy");
+        r.put("eventTime", T0.toEpochMilli());
+        r.put("features", List.of(3.0, -4.5));
+        r.put("label", label);
+        final ByteBuffer buffer = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v1).encode(r);
+        final byte[] out = new byte[buffer.remaining()];
+        buffer.get(out);
+        return out;
+    }
+
+    @Test
+    void aV1EventDecodesIntoTheCurrentClass() throws Exception {
+        final Schema v1 = SchemaHistory.load("/schemas/history/Event.v1.avsc");
+        final long v1Fingerprint = SchemaHistory.fingerprint(v1);
+        assertThat(v1Fingerprint).isNotEqualTo(SchemaHistory.fingerprint(Event.getClassSchema()));
+        assertThat(SchemaHistory.find(v1Fingerprint)).as("v1 is in the history").isNotNull();
+
+        final AvroSerde<Event> serde = AvroSerde.of(Event.class);
+        final byte[] labelled = v1Event(v1, "old-1", 2.5);
+        assertHeader(labelled, v1Fingerprint);
+        final Event e = serde.decode(labelled);
+        assertThat(e).isEqualTo(new Event("old-1", "legacy", T0, List.of(3.0, -4.5), 2.5));
+        assertThat(e.getLabel()).isInstanceOf(Double.class).isEqualTo(2.5);
+
+        final Event unlabelled = serde.decode(v1Event(v1, "old-2", null));
+        assertThat(unlabelled).isEqualTo(new Event("old-2", "legacy", T0, List.of(3.0, -4.5), null));
+        assertThat(unlabelled.getLabel()).isNull();
+
+        // the Kafka deserializer goes through the same history
+        assertThat(serde.deserializer().deserialize("events", labelled).getLabel()).isEqualTo(2.5);
+    }
+
+    @Test
+    void withoutTheHistoryTheV1BytesAreUndecodable() throws Exception {
+        final Schema v1 = SchemaHistory.load("/schemas/history/Event.v1.avsc");
+        final byte[] labelled = v1Event(v1, "old-1", 2.5);
+        AvroSerde.of(Event.class); // trusts the generated classes, as the service does
+        final BinaryMessageDecoder<Event> plain = new BinaryMessageDecoder<>(SpecificData.get(), Event.getClassSchema());
+        assertThatThrownBy(() -> plain.decode(labelled)).isInstanceOf(MissingSchemaException.class);
+        // ... while the current version decodes with the plain decoder too
+        final Event current = event("now", "dog");
+        assertThat(plain.decode(AvroSerde.of(Event.class).encode(current))).isEqualTo(current);
+    }
+
+    // ---------------------------------------------------------------- failures
+
+    @Test
+    void garbageBytesAreASerializationExceptionNamingTheType() {
+        final AvroSerde<Event> serde = AvroSerde.of(Event.class);
+        assertThatThrownBy(() -> serde.decode(new byte[]{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13}))
+                .isInstanceOf(SerializationException.class).hasMessageContaining("Event");
+        assertThatThrownBy(() -> serde.decode("hello, world!".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                .isInstanceOf(SerializationException.class).hasMessageContaining("Event");
+    }
+
+    @Test
+    void bytesShorterThanTheHeaderAreASerializationException() {
+        final AvroSerde<Event> serde = AvroSerde.of(Event.class);
+        final byte[] good = serde.encode(event("e", 1.0));
+        for (final int length : new int[]{0, 1, 2, 5, 9}) {
+            final byte[] cut = Arrays.copyOf(good, length);
+            assertThatThrownBy(() -> serde.decode(cut)).as("length %d", length)
+                    .isInstanceOf(SerializationException.class).hasMessageContaining("Event");
+        }
+    }
+
+    @Test
+    void aTruncatedBodyIsASerializationException() {
+        final AvroSerde<Event> serde = AvroSerde.of(Event.class);
+        final byte[] good = serde.encode(event("event-with-a-long-id", "a class name"));
+        assertThat(serde.decode(good).getEventId()).isEqualTo("event-with-a-long-id");
+        for (int length = 10; length < good.length; length++) {
+            final byte[] cut = Arrays.copyOf(good, length);
+            assertThatThrownBy(() -> serde.decode(cut)).as("length %d of %d", length, good.length)
+                    .isInstanceOf(SerializationException.class).hasMessageContaining("Event");
+        }
+    }
+
+    @Test
+    void garbageAfterAValidHeaderIsASerializationException() {
+        final AvroSerde<Event> serde = AvroSerde.of(Event.class);
+        final byte[] header = Arrays.copyOf(serde.encode(event("e", 1.0)), 10);
+        final Rng rng = new Rng(99);
+        for (int trial = 0; trial < 500; trial++) {
+            final byte[] bytes = Arrays.copyOf(header, 10 + 1 + rng.nextInt(40));
+            for (int i = 10; i < bytes.length; i++) {
+                bytes[i] = (byte) rng.nextInt(256);
+            }
+            try {
+                serde.decode(bytes); // a few random bodies happen to be valid events
+            } catch (final SerializationException e) {
+                assertThat(e).hasMessageContaining("Event");
+            } catch (final RuntimeException | Error e) {
+                throw new AssertionError("trial " + trial + ": " + Arrays.toString(bytes)
+                        + " escaped as " + e + " instead of a SerializationException", e);
+            }
+        }
+    }
+
+    @Test
+    void anUnknownFingerprintIsASerializationException() {
+        final AvroSerde<Event> serde = AvroSerde.of(Event.class);
+        final byte[] bytes = serde.encode(event("e", 1.0));
+        bytes[5] ^= 0x5A; // a fingerprint nobody knows
+        assertThatThrownBy(() -> serde.decode(bytes))
+                .isInstanceOf(SerializationException.class).hasMessageContaining("Event");
+    }
+
+    @Test
+    void aKnownFingerprintOfAnotherTypeIsASerializationException() {
+        final byte[] prediction = AvroSerde.of(Prediction.class).encode(classificationPrediction());
+        assertThat(SchemaHistory.find(SchemaHistory.fingerprint(Prediction.getClassSchema()))).isNotNull();
+        assertThatThrownBy(() -> AvroSerde.of(Event.class).decode(prediction))
+                .isInstanceOf(SerializationException.class).hasMessageContaining("Event");
+
+        final byte[] event = AvroSerde.of(Event.class).encode(event("e", 1.0));
+        assertThatThrownBy(() -> AvroSerde.of(Prediction.class).decode(event))
+                .isInstanceOf(SerializationException.class).hasMessageContaining("Prediction");
+        assertThatThrownBy(() -> AvroSerde.of(DeadLetter.class).decode(event))
+                .isInstanceOf(SerializationException.class).hasMessageContaining("DeadLetter");
+    }
+
+    @Test
+    void theKafkaDeserializerPrefixesTheTopic() {
+        final AvroSerde<Event> serde = AvroSerde.of(Event.class);
+        final byte[] garbage = {9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9};
+        assertThatThrownBy(() -> serde.deserializer().deserialize("my-events", garbage))
+                .isInstanceOf(SerializationException.class)
+                .hasMessageStartingWith("topic my-events: ")
+                .hasMessageContaining("Event");
+        final String direct = catchMessage(() -> serde.decode(garbage));
+        final String viaKafka = catchMessage(() -> serde.deserializer().deserialize("my-events", garbage));
+        assertThat(viaKafka).isEqualTo("topic my-events: " + direct);
+    }
+
+    private static String catchMessage(final Runnable r) {
+        try {
+            r.run();
+        } catch (final SerializationException e) {
+            return e.getMessage();
+        }
+        throw new AssertionError("no SerializationException");
+    }
+
+    @Test
+    void nullMapsToNullBothWays() {
+        final AvroSerde<Event> serde = AvroSerde.of(Event.class);
+        assertThat(serde.serializer().serialize("events", null)).isNull();
+        assertThat(serde.deserializer().deserialize("events", null)).isNull();
+        // and a value goes through the Kafka interfaces like encode/decode
+        final Event e = event("k", "cat");
+        final byte[] viaKafka = serde.serializer().serialize("events", e);
+        assertThat(viaKafka).isEqualTo(serde.encode(e));
+        assertThat(serde.deserializer().deserialize("events", viaKafka)).isEqualTo(e);
+        assertThat(serde.type()).isEqualTo(Event.class);
+    }
+}
