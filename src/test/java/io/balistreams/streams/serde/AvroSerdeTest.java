@@ -281,6 +281,23 @@ class AvroSerdeTest {
         }
     }
 
+    /**
+     * A valid Event header followed by a string length of 2^31 (zig-zag varint 80 80 80 80 10) for eventId:
+     * Avro 1.12 refuses it with an UnsupportedOperationException (SystemLimitException.checkMaxStringLength),
+     * which must still surface as a SerializationException so the record becomes a dead letter.
+     */
+    @Test
+    void anImpossibleStringLengthIsASerializationException() {
+        final AvroSerde<Event> serde = AvroSerde.of(Event.class);
+        final byte[] header = Arrays.copyOf(serde.encode(event("e", 1.0)), 10);
+        final byte[] bytes = Arrays.copyOf(header, 15);
+        System.arraycopy(new byte[]{(byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x10}, 0, bytes, 10, 5);
+        assertThatThrownBy(() -> serde.decode(bytes))
+                .isInstanceOf(SerializationException.class).hasMessageContaining("Event");
+        assertThatThrownBy(() -> serde.deserializer().deserialize("events", bytes))
+                .isInstanceOf(SerializationException.class).hasMessageStartingWith("topic events: ");
+    }
+
     @Test
     void anUnknownFingerprintIsASerializationException() {
         final AvroSerde<Event> serde = AvroSerde.of(Event.class);
