@@ -85,6 +85,8 @@ final class BayesianLayer {
     private final Kernels.Cholesky cholP;
     private final Kernels.Cholesky cholQ;
     private final double[] rowWork;
+    /** Scratch of {@link Kernels#solveCholeskyRows}: p × q for the mean solve, q × b for pseudo-targets. */
+    private final DMatrixRMaj solveWork = new DMatrixRMaj(1, 1);
 
     /** Floor γ used for the Σ of {@link #next}; for diagnostics. */
     private double nextGamma;
@@ -241,15 +243,12 @@ final class BayesianLayer {
             }
             return;
         }
-        final DMatrixRMaj r = next.sigmaInvChol;
-        for (int n = 0; n < b; n++) {
-            System.arraycopy(grads.data, n * q, rowWork, 0, q);
-            Kernels.solveLower(r, rowWork, 0);
-            Kernels.solveLowerTransposed(r, rowWork, 0);
-            final int off = n * q;
-            for (int i = 0; i < q; i++) {
-                pseudo.data[off + i] = pre.data[off + i] - eta * rowWork[i];
-            }
+        // Σ g_n for all rows at once: Σ = (R Rᵀ)⁻¹ with R the Cholesky factor of Σ⁻¹
+        pseudo.setTo(grads);
+        Kernels.solveCholeskyRows(next.sigmaInvChol, pseudo, solveWork);
+        final int len = b * q;
+        for (int i = 0; i < len; i++) {
+            pseudo.data[i] = pre.data[i] - eta * pseudo.data[i];
         }
     }
 
@@ -282,10 +281,7 @@ final class BayesianLayer {
         }
         final DMatrixRMaj m = next.mean;
         CommonOps_DDRM.scale(1.0 / biasWeight, next.sumC, m);
-        for (int i = 0; i < q; i++) {
-            Kernels.solveLower(next.cholLambda, m.data, i * p);
-            Kernels.solveLowerTransposed(next.cholLambda, m.data, i * p);
-        }
+        Kernels.solveCholeskyRows(next.cholLambda, m, solveWork);
         return Kernels.allFinite(next.sumA) && Kernels.allFinite(next.sumC) && Kernels.allFinite(next.sumG)
                 && Kernels.allFinite(m);
     }

@@ -203,6 +203,115 @@ final class Kernels {
         }
     }
 
+    /**
+     * Solves L Lᵀ xᵣ = bᵣ for every row r of {@code rows} (m × n, row-major) in place: the same result as
+     * {@link #solveLower} then {@link #solveLowerTransposed} on each row, computed for all rows at once.
+     * The rows are transposed into {@code work} (resized to n × m) so that each substitution step updates
+     * eight right-hand sides held in registers while it walks L, instead of one row at a time through
+     * memory. Summation runs over k in increasing order for each right-hand side, so results are
+     * reproducible (they may differ from the one-row solves in the last bits).
+     *
+     * @param lower n × n lower-triangular Cholesky factor L (row-major; the upper part is not read)
+     * @param rows  m × n right-hand sides bᵣ on entry, solutions xᵣ on exit
+     * @param work  scratch, reshaped to n × m
+     */
+    static void solveCholeskyRows(final DMatrixRMaj lower, final DMatrixRMaj rows, final DMatrixRMaj work) {
+        final int n = lower.numRows;
+        final int m = rows.numRows;
+        if (rows.numCols != n) {
+            throw new IllegalArgumentException("rows have " + rows.numCols + " columns, L is " + n + " x " + n);
+        }
+        work.reshape(n, m);
+        final double[] l = lower.data;
+        final double[] w = work.data;
+        final double[] r = rows.data;
+        for (int j = 0; j < m; j++) {
+            for (int i = 0; i < n; i++) {
+                w[i * m + j] = r[j * n + i];
+            }
+        }
+        // forward: W[i,:] = (B[i,:] − Σ_{k<i} L[i,k] W[k,:]) / L[i,i]
+        for (int i = 0; i < n; i++) {
+            final int li = i * n;
+            final double inv = 1.0 / l[li + i];
+            final int wi = i * m;
+            int j = 0;
+            for (; j + 7 < m; j += 8) {
+                double s0 = w[wi + j], s1 = w[wi + j + 1], s2 = w[wi + j + 2], s3 = w[wi + j + 3];
+                double s4 = w[wi + j + 4], s5 = w[wi + j + 5], s6 = w[wi + j + 6], s7 = w[wi + j + 7];
+                for (int k = 0; k < i; k++) {
+                    final double c = l[li + k];
+                    final int wk = k * m + j;
+                    s0 -= c * w[wk];
+                    s1 -= c * w[wk + 1];
+                    s2 -= c * w[wk + 2];
+                    s3 -= c * w[wk + 3];
+                    s4 -= c * w[wk + 4];
+                    s5 -= c * w[wk + 5];
+                    s6 -= c * w[wk + 6];
+                    s7 -= c * w[wk + 7];
+                }
+                w[wi + j] = s0 * inv;
+                w[wi + j + 1] = s1 * inv;
+                w[wi + j + 2] = s2 * inv;
+                w[wi + j + 3] = s3 * inv;
+                w[wi + j + 4] = s4 * inv;
+                w[wi + j + 5] = s5 * inv;
+                w[wi + j + 6] = s6 * inv;
+                w[wi + j + 7] = s7 * inv;
+            }
+            for (; j < m; j++) {
+                double s = w[wi + j];
+                for (int k = 0; k < i; k++) {
+                    s -= l[li + k] * w[k * m + j];
+                }
+                w[wi + j] = s * inv;
+            }
+        }
+        // backward with Lᵀ: X[i,:] = (W[i,:] − Σ_{k>i} L[k,i] X[k,:]) / L[i,i]
+        for (int i = n - 1; i >= 0; i--) {
+            final double inv = 1.0 / l[i * n + i];
+            final int wi = i * m;
+            int j = 0;
+            for (; j + 7 < m; j += 8) {
+                double s0 = w[wi + j], s1 = w[wi + j + 1], s2 = w[wi + j + 2], s3 = w[wi + j + 3];
+                double s4 = w[wi + j + 4], s5 = w[wi + j + 5], s6 = w[wi + j + 6], s7 = w[wi + j + 7];
+                for (int k = i + 1; k < n; k++) {
+                    final double c = l[k * n + i];
+                    final int wk = k * m + j;
+                    s0 -= c * w[wk];
+                    s1 -= c * w[wk + 1];
+                    s2 -= c * w[wk + 2];
+                    s3 -= c * w[wk + 3];
+                    s4 -= c * w[wk + 4];
+                    s5 -= c * w[wk + 5];
+                    s6 -= c * w[wk + 6];
+                    s7 -= c * w[wk + 7];
+                }
+                w[wi + j] = s0 * inv;
+                w[wi + j + 1] = s1 * inv;
+                w[wi + j + 2] = s2 * inv;
+                w[wi + j + 3] = s3 * inv;
+                w[wi + j + 4] = s4 * inv;
+                w[wi + j + 5] = s5 * inv;
+                w[wi + j + 6] = s6 * inv;
+                w[wi + j + 7] = s7 * inv;
+            }
+            for (; j < m; j++) {
+                double s = w[wi + j];
+                for (int k = i + 1; k < n; k++) {
+                    s -= l[k * n + i] * w[k * m + j];
+                }
+                w[wi + j] = s * inv;
+            }
+        }
+        for (int j = 0; j < m; j++) {
+            for (int i = 0; i < n; i++) {
+                r[j * n + i] = w[i * m + j];
+            }
+        }
+    }
+
     /** Σ_i x_i², i &lt; n, after solving L y = x in place: the quadratic form xᵀ (L Lᵀ)⁻¹ x. */
     static double inverseQuadraticForm(final DMatrixRMaj lower, final double[] work) {
         solveLower(lower, work, 0);

@@ -77,7 +77,7 @@ class LearningTest {
                     .isLessThan(1.25 * noise);
             assertThat(Math.sqrt(seTruth / n)).as("seed %d: RMSE against sin x", seed).isLessThan(0.075);
             assertThat(Math.sqrt(model.predict(new double[]{2.0}).aleatoricVariance())).as("seed %d: noise sd", seed)
-                    .isBetween(0.08, 0.13);
+                    .isBetween(0.08, 0.135); // true 0.1; the EMA of squared residuals also holds model error
 
             final double[] total = new double[41];
             final double[] epistemic = new double[41];
