@@ -243,6 +243,60 @@ class ServiceIntegrationTest {
         assertThat(Files.readString(tmp.resolve("child.log"))).contains("bali run: application crash");
     }
 
+    /**
+     * A 784→128→10 model's state is about 7 MB, far above Kafka's 1 MB default record size: the changelog
+     * and snapshot topics must take it, and a new instance with an empty state directory must restore it.
+     */
+    @Test
+    void aLargeModelStateFitsItsChangelogAndIsRestoredByAFreshInstance() throws Exception {
+        final Map<String, String> s = settings("large");
+        s.put("bali.model.input.dimension", "784");
+        s.put("bali.model.hidden", "128");
+        s.put("bali.model.classes", "10");
+        s.put("bali.model.batch.size", "8");
+        s.put("bali.snapshot.every", "1");
+        s.put("bali.metrics.every", "16");
+        final ServiceConfig config = ServiceConfig.from(s);
+        final Rng rng = Rng.forStream(21, 0);
+        final List<Event> batch = new ArrayList<>();
+        for (int i = 0; i < 32; i++) {
+            final double[] x = new double[784];
+            for (int j = 0; j < x.length; j++) {
+                x[j] = rng.nextDouble();
+            }
+            batch.add(event("L" + i, "big", x, (double) (i % 10)));
+        }
+        try (BaliService first = new BaliService(config); KafkaProducer<byte[], byte[]> producer = producer()) {
+            first.createTopics(1, java.util.Optional.empty());
+            first.start();
+            first.awaitRunning(Duration.ofSeconds(60));
+            batch.subList(0, 24).forEach(e -> send(producer, config, e));
+            producer.flush();
+            final Map<String, List<byte[]>> out = readCommitted(config, Duration.ofSeconds(60),
+                    got -> got.get(config.snapshotsTopic()).size() >= 3 && got.get(config.metricsTopic()).size() >= 1);
+            final ModelMetrics metrics = decode(out.get(config.metricsTopic()), ModelMetrics.class).get(0);
+            assertThat(metrics.getStateBytes()).isGreaterThan(5_000_000L);
+            assertThat(out.get(config.snapshotsTopic()).get(2).length).isGreaterThan(5_000_000);
+        }
+        // a new instance on an empty state directory restores the 7 MB state from the changelog
+        final Map<String, String> fresh = new LinkedHashMap<>(s);
+        fresh.put("state.dir", tmp.resolve("fresh-state").toString());
+        final ServiceConfig again = ServiceConfig.from(fresh);
+        try (BaliService second = new BaliService(again); KafkaProducer<byte[], byte[]> producer = producer()) {
+            second.start();
+            second.awaitRunning(Duration.ofSeconds(60));
+            batch.subList(24, 32).forEach(e -> send(producer, again, e));
+            producer.flush();
+            final Map<String, List<byte[]>> out = readCommitted(again, Duration.ofSeconds(60),
+                    got -> got.get(again.snapshotsTopic()).size() >= 4);
+            final List<Prediction> predictions = decode(out.get(again.predictionsTopic()), Prediction.class);
+            assertThat(predictions).hasSize(32);
+            assertThat(predictions.get(24).getModelVersion()).as("continues from the restored version").isEqualTo(3);
+            assertThat(decode(out.get(again.snapshotsTopic()), ModelSnapshot.class))
+                    .extracting(ModelSnapshot::getModelVersion).containsExactly(1L, 2L, 3L, 4L);
+        }
+    }
+
     private void send(final KafkaProducer<byte[], byte[]> producer, final ServiceConfig config, final Event e) {
         producer.send(new ProducerRecord<>(config.eventsTopic(), events.encode(e)));
     }
