@@ -167,7 +167,21 @@ public final class BaliModel {
      * @throws IllegalArgumentException for a wrong shape, a non-finite value, or a classification model
      */
     public UpdateResult learn(final double[][] features, final double[] targets) {
+        return learn(features, targets, config.beta());
+    }
+
+    /**
+     * One BALI update from a regression mini-batch, forgetting at {@code beta} instead of the configured β
+     * for this update only (adaptive forgetting after a drift alarm, BALI.md §4): the EMA decay of S_A, S_C
+     * and the noise is β_now = {@code beta}, that of S_G is min(β_G, β_now); the data scale N and the
+     * standardisers keep their configured rates. {@code beta = config().beta()} is exactly
+     * {@link #learn(double[][], double[])}.
+     *
+     * @throws IllegalArgumentException as {@link #learn(double[][], double[])}, or for β outside (0, 1)
+     */
+    public UpdateResult learn(final double[][] features, final double[] targets, final double beta) {
         requireTask(Task.REGRESSION, "learn(double[][], double[])");
+        requireBeta(beta);
         if (targets == null || features == null || targets.length != features.length) {
             throw new IllegalArgumentException("need as many targets as feature rows, got "
                     + (targets == null ? "null" : targets.length) + " and "
@@ -178,7 +192,7 @@ public final class BaliModel {
                 throw new IllegalArgumentException("record " + n + ": target is " + targets[n]);
             }
         }
-        return learnBatch(features, targets, null);
+        return learnBatch(features, targets, null, beta);
     }
 
     /**
@@ -190,7 +204,16 @@ public final class BaliModel {
      *                                  regression model
      */
     public UpdateResult learn(final double[][] features, final int[] labels) {
+        return learn(features, labels, config.beta());
+    }
+
+    /**
+     * One BALI update from a classification mini-batch, forgetting at {@code beta} for this update only
+     * (see {@link #learn(double[][], double[], double)}).
+     */
+    public UpdateResult learn(final double[][] features, final int[] labels, final double beta) {
         requireTask(Task.CLASSIFICATION, "learn(double[][], int[])");
+        requireBeta(beta);
         if (labels == null || features == null || labels.length != features.length) {
             throw new IllegalArgumentException("need as many labels as feature rows, got "
                     + (labels == null ? "null" : labels.length) + " and "
@@ -202,10 +225,16 @@ public final class BaliModel {
                 throw new IllegalArgumentException("record " + n + ": label " + labels[n] + " is outside [0, " + k + ")");
             }
         }
-        return learnBatch(features, null, labels);
+        return learnBatch(features, null, labels, beta);
     }
 
-    private UpdateResult learnBatch(final double[][] x, final double[] y, final int[] labels) {
+    private static void requireBeta(final double beta) {
+        if (!(beta > 0 && beta < 1)) {
+            throw new IllegalArgumentException("beta must be in (0, 1), got " + beta);
+        }
+    }
+
+    private UpdateResult learnBatch(final double[][] x, final double[] y, final int[] labels, final double beta) {
         final int b = x.length;
         if (b == 0) {
             throw new IllegalArgumentException("empty batch");
@@ -213,8 +242,8 @@ public final class BaliModel {
         for (int n = 0; n < b; n++) {
             checkFeatures(x[n], n);
         }
-        final double decay = config.decayForBatch(config.beta(), b);
-        final double decayG = config.decayForBatch(config.betaG(), b);
+        final double decay = config.decayForBatch(beta, b);
+        final double decayG = config.decayForBatch(beta == config.beta() ? config.betaG() : Math.min(config.betaG(), beta), b);
         final double c = decay * biasWeight + (1.0 - decay);
         final double cG = decayG * biasWeightG + (1.0 - decayG);
         final double dataScale = config.effectiveDataScale();

@@ -160,6 +160,12 @@ class LearningTest {
 
     /** Prequential RMSE over the first {@code window} records after an abrupt change of the target. */
     private static double rmseAfterChange(final double effectiveMemory, final int before, final int window) {
+        return rmseAfterChange(effectiveMemory, before, window, Double.NaN, 0);
+    }
+
+    /** As above; the first {@code boostUpdates} updates after the change forget at {@code boostBeta}. */
+    private static double rmseAfterChange(final double effectiveMemory, final int before, final int window,
+                                          final double boostBeta, final int boostUpdates) {
         final Rng data = new Rng(77);
         final BaliModel model = new BaliModel(BaliConfig.regression(2, 32, 1).activation(Activation.TANH)
                 .batchSize(16).effectiveMemory(effectiveMemory).seed(9).build());
@@ -180,7 +186,8 @@ class LearningTest {
                 counted++;
             }
             if (slot == 15) {
-                assertThat(model.learn(bx, by).accepted()).isTrue();
+                final boolean boosted = i >= before && (i - before) / 16 < boostUpdates;
+                assertThat((boosted ? model.learn(bx, by, boostBeta) : model.learn(bx, by)).accepted()).isTrue();
             }
         }
         return Math.sqrt(se / counted);
@@ -193,6 +200,38 @@ class LearningTest {
         final double longMemory = rmseAfterChange(6000, 6000, 1500);
         assertThat(shortMemory).as("RMSE after change, N_eff 300 vs 6000: %s vs %s", shortMemory, longMemory)
                 .isLessThan(0.7 * longMemory);
+    }
+
+    /**
+     * Adaptive forgetting (BALI.md §4): a long-memory model (N_eff 6,000) that forgets at β = 0.5 for the 20
+     * updates after an abrupt change recovers much faster than the same model at its configured β.
+     */
+    @Test
+    void forgettingFasterForAFewUpdatesAfterAChangeRecoversFaster() {
+        final double boosted = rmseAfterChange(6000, 6000, 1500, 0.5, 20);
+        final double plain = rmseAfterChange(6000, 6000, 1500);
+        assertThat(boosted).as("RMSE after change with / without a boost: %s vs %s", boosted, plain)
+                .isLessThan(0.7 * plain);
+    }
+
+    /** learn with the configured β passed explicitly is the plain update, bit for bit; β outside (0,1) is refused. */
+    @Test
+    void explicitConfiguredBetaIsThePlainUpdate() {
+        final BaliConfig config = BaliConfig.classification(2, 8, 2).batchSize(4).effectiveMemory(400).seed(3).build();
+        final BaliModel a = new BaliModel(config);
+        final BaliModel b = new BaliModel(config);
+        final double[][] x = {{0, 1}, {1, 0}, {2, 2}, {-1, -1}};
+        final int[] y = {0, 1, 1, 0};
+        for (int i = 0; i < 5; i++) {
+            a.learn(x, y);
+            b.learn(x, y, config.beta());
+        }
+        assertThat(ModelStateCodec.encode(b)).isEqualTo(ModelStateCodec.encode(a));
+        final BaliModel c = new BaliModel(config);
+        c.learn(x, y, 0.3);
+        assertThat(ModelStateCodec.encode(c)).isNotEqualTo(ModelStateCodec.encode(new BaliModel(config)));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> c.learn(x, y, 1.0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("beta");
     }
 
     /**
