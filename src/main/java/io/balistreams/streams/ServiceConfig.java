@@ -85,6 +85,7 @@ public final class ServiceConfig {
                 throw new IllegalArgumentException(topicKey + " must not be empty");
             }
         }
+        recordSerdes(); // fail at start-up, not at the first record, for a bad bali.serdes.class
         try {
             this.modelDefaults = readModelDefaults();
         } catch (final IllegalArgumentException e) {

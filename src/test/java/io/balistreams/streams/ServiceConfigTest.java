@@ -352,15 +352,14 @@ class ServiceConfigTest {
     }
 
     @Test
-    void aBadSerdesClassIsNamed() {
-        final ServiceConfig missing = config("bali.serdes.class", "com.example.NoSuchSerdes");
-        assertThatThrownBy(missing::recordSerdes).isInstanceOf(IllegalArgumentException.class)
+    void aBadSerdesClassIsRefusedWhenTheConfigurationIsRead() {
+        assertThatThrownBy(() -> config("bali.serdes.class", "com.example.NoSuchSerdes"))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContainingAll("bali.serdes.class", "com.example.NoSuchSerdes");
-        final ServiceConfig notSerdes = config("bali.serdes.class", "java.lang.StringBuilder");
-        assertThatThrownBy(notSerdes::recordSerdes).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> config("bali.serdes.class", "java.lang.StringBuilder"))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContainingAll("bali.serdes.class", "java.lang.StringBuilder");
-        final ServiceConfig noConstructor = config("bali.serdes.class", "java.lang.Integer");
-        assertThatThrownBy(noConstructor::recordSerdes).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("bali.serdes.class");
+        assertThatThrownBy(() -> config("bali.serdes.class", "java.lang.Integer"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("bali.serdes.class");
     }
 }

@@ -23,7 +23,9 @@ import java.util.Objects;
  *
  * <p>Every failure to decode (bad header, unknown fingerprint, truncated or garbage body, and Avro
  * 1.12.2's class-trust {@link SecurityException}) surfaces as Kafka's {@link SerializationException}
- * naming the topic, so Streams' deserialisation handlers and the service's dead-letter path treat them
+ * (and any other runtime exception that corrupt bytes can provoke) surfaces as Kafka's
+ * {@link SerializationException} naming the topic, so Streams' deserialisation handlers and the
+ * service's dead-letter path treat them
  * alike. {@code null} maps to {@code null} both ways (tombstones).
  *
  * @param <T> the generated record class
@@ -68,7 +70,10 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     public T decode(final byte[] bytes) {
         try {
             return decoder.decode(bytes);
-        } catch (final IOException | AvroRuntimeException | SecurityException | ClassCastException e) {
+        } catch (final IOException | RuntimeException e) {
+            // the bytes are untrusted: besides Avro's own exceptions, a corrupt length can surface as
+            // UnsupportedOperationException (Avro's size limits), NegativeArraySizeException and the like,
+            // and an untrusted class as SecurityException; all mean "not a message of this type"
             throw new SerializationException("not a " + type.getSimpleName() + " message: " + describe(e), e);
         }
     }
