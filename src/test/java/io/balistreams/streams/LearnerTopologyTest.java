@@ -139,6 +139,10 @@ class LearnerTopologyTest {
             h.sendConfig("reg", ModelConfig.newBuilder().setModelId("reg").setTask(ModelTask.REGRESSION).build());
             final byte[] garbage = {1, 2, 3, 4, 5};
             h.events.pipeInput(new byte[]{9}, garbage);                                             // UNDECODABLE
+            final byte[] valid = h.eventSerde.encode(event("x", "m", new double[]{1, 2}, null));
+            final byte[] hugeLength = java.util.Arrays.copyOf(valid, 15);                           // valid header,
+            System.arraycopy(new byte[]{(byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x10}, 0, hugeLength, 10, 5);
+            h.events.pipeInput(null, hugeLength);                                                   // UNDECODABLE
             h.send(event("no-model", null, new double[]{1, 2}, null));                              // MISSING_MODEL_ID
             h.send(event("nan", "m", new double[]{1, Double.NaN}, null));                           // NON_FINITE_FEATURE
             h.send(event("ok", "m", new double[]{1, 2}, "dog"));                                    // creates m (2 inputs)
@@ -153,7 +157,7 @@ class LearnerTopologyTest {
             final List<DeadLetter> dead = h.deadLetters.readValuesToList();
             assertThat(dead).extracting(DeadLetter::getReason).containsExactlyInAnyOrder(
                     DeadLetterReason.INVALID_MODEL_CONFIG, DeadLetterReason.INVALID_MODEL_CONFIG,
-                    DeadLetterReason.UNDECODABLE, DeadLetterReason.MISSING_MODEL_ID,
+                    DeadLetterReason.UNDECODABLE, DeadLetterReason.UNDECODABLE, DeadLetterReason.MISSING_MODEL_ID,
                     DeadLetterReason.NON_FINITE_FEATURE, DeadLetterReason.WRONG_DIMENSION,
                     DeadLetterReason.LABEL_OUT_OF_RANGE, DeadLetterReason.LABEL_OUT_OF_RANGE,
                     DeadLetterReason.UNKNOWN_CLASS, DeadLetterReason.LABEL_OUT_OF_RANGE,
