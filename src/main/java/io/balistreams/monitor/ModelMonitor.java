@@ -1,0 +1,323 @@
+package io.balistreams.monitor;
+
+import java.util.Arrays;
+import java.util.Optional;
+
+/**
+ * Everything that watches one model besides the model itself: a drift detector on its prequential loss, a
+ * feature-drift detector on the rate of out-of-distribution flags, the calibrated out-of-distribution
+ * threshold, and the adaptive-forgetting schedule that answers a drift alarm. Plain Java, used both by the
+ * Kafka learner and by {@code bali eval drift}, so that what is measured is what the service does.
+ *
+ * <p>Call order, per model:
+ * <ul>
+ *   <li>{@link #scored} for every scored event (labelled or not), in stream order, with its OOD score;
+ *       {@link #oodThreshold()} and {@link #isOutOfDistribution} say whether it is flagged;</li>
+ *   <li>{@link #trained} for each labelled event of a mini-batch, in order, just before the update, with
+ *       its prequential loss and OOD score (the threshold is the {@code oodQuantile} of these training
+ *       scores, forgetting at the model's rate: decay 1 − 1/N_eff per value);</li>
+ *   <li>{@link #betaForUpdate()} for the β of that update, then {@link #updated()} after it.</li>
+ * </ul>
+ * Adaptive forgetting (BALI.md §4): a DRIFT from either detector sets β_now = {@code alarmBeta}; after each
+ * update the gap to the configured β shrinks geometrically, β_now = β − (β − alarmBeta)·0.01^{k/K} after k of
+ * K = {@code recoveryUpdates} updates, and β_now = β again after K. A DRIFT within {@code cooldown} values of
+ * the same detector's previous DRIFT re-arms the schedule without a new alarm (ADWIN drops old buckets over
+ * a few checks and may fire several times for one change).
+ *
+ * <p>The whole state exports to a {@code double[]} and restores exactly ({@link #exportState()},
+ * {@link #restore}), so a restarted service continues bit-identically.
+ */
+public final class ModelMonitor {
+    private static final double FORMAT_TAG = 0x30A1;
+    /** Gap left after {@code recoveryUpdates} updates, as a fraction of the initial gap. */
+    private static final double RECOVERY_RESIDUAL = 0.01;
+
+    /** Which detector watches the loss. */
+    public enum Detector { ADWIN, PAGE_HINKLEY, NONE }
+
+    /**
+     * Monitoring settings.
+     *
+     * @param detector           detector on the prequential loss
+     * @param adwinDelta         ADWIN confidence δ of the drift level
+     * @param adwinWarningDelta  ADWIN δ of the warning level (≥ adwinDelta)
+     * @param phDelta            Page-Hinkley magnitude δ (about half the smallest rise worth detecting)
+     * @param phLambda           Page-Hinkley drift threshold λ
+     * @param phWarningLambda    Page-Hinkley warning threshold (≤ λ)
+     * @param adaptiveForgetting whether a DRIFT lowers β for a while
+     * @param alarmBeta          β right after a DRIFT
+     * @param recoveryUpdates    updates to return to the configured β
+     * @param cooldown           values fed to a detector after a DRIFT during which a new DRIFT is not alarmed
+     * @param featureDrift       whether an ADWIN watches the out-of-distribution flags (0/1 per scored event)
+     * @param oodQuantile        quantile of the training scores used as the flag threshold
+     * @param oodMinCount        training scores needed before the threshold is used
+     */
+    public record Settings(Detector detector, double adwinDelta, double adwinWarningDelta, double phDelta,
+                           double phLambda, double phWarningLambda, boolean adaptiveForgetting, double alarmBeta,
+                           int recoveryUpdates, long cooldown, boolean featureDrift,
+                           double oodQuantile, int oodMinCount) {
+        public Settings {
+            if (detector == null) {
+                throw new IllegalArgumentException("detector must be set");
+            }
+            // the detectors validate their own parameters
+            if (detector == Detector.ADWIN || featureDrift) {
+                new Adwin(adwinDelta, adwinWarningDelta);
+            }
+            if (detector == Detector.PAGE_HINKLEY) {
+                new PageHinkley(phDelta, phLambda, phWarningLambda, PageHinkley.DEFAULT_ALPHA,
+                        PageHinkley.DEFAULT_MIN_INSTANCES);
+            }
+            if (!(alarmBeta > 0 && alarmBeta < 1)) {
+                throw new IllegalArgumentException("alarmBeta must be in (0, 1), got " + alarmBeta);
+            }
+            if (recoveryUpdates < 1) {
+                throw new IllegalArgumentException("recoveryUpdates must be >= 1, got " + recoveryUpdates);
+            }
+            if (cooldown < 0) {
+                throw new IllegalArgumentException("cooldown must be >= 0, got " + cooldown);
+            }
+            if (!(oodQuantile > 0 && oodQuantile < 1)) {
+                throw new IllegalArgumentException("oodQuantile must be in (0, 1), got " + oodQuantile);
+            }
+            if (oodMinCount < 1) {
+                throw new IllegalArgumentException("oodMinCount must be >= 1, got " + oodMinCount);
+            }
+        }
+
+        /** ADWIN δ = 0.002 (warning 0.01), adaptive forgetting to β = 0.5 recovering over 20 updates, 500-value
+         * cooldown, feature drift on, threshold at the 99th percentile after 200 training scores. */
+        public static Settings defaults() {
+            return new Settings(Detector.ADWIN, Adwin.DEFAULT_DELTA, Adwin.DEFAULT_WARNING_DELTA,
+                    PageHinkley.DEFAULT_DELTA, PageHinkley.DEFAULT_LAMBDA, PageHinkley.DEFAULT_WARNING_LAMBDA,
+                    true, 0.5, 20, 500, true, 0.99, 200);
+        }
+
+        public Settings withDetector(final Detector d) {
+            return new Settings(d, adwinDelta, adwinWarningDelta, phDelta, phLambda, phWarningLambda, adaptiveForgetting,
+                    alarmBeta, recoveryUpdates, cooldown, featureDrift, oodQuantile, oodMinCount);
+        }
+
+        public Settings withAdaptiveForgetting(final boolean on) {
+            return new Settings(detector, adwinDelta, adwinWarningDelta, phDelta, phLambda, phWarningLambda, on,
+                    alarmBeta, recoveryUpdates, cooldown, featureDrift, oodQuantile, oodMinCount);
+        }
+    }
+
+    /**
+     * A detector changed level.
+     *
+     * @param detector  which detector on which stream, e.g. {@code ADWIN/loss}, {@code ADWIN/ood-rate}
+     * @param level     WARNING or DRIFT
+     * @param statistic the detector's statistic when it fired
+     * @param threshold the bound it crossed
+     * @param position  the position passed with the value that triggered it
+     * @param eventTime the event time passed with it
+     * @param action    what the monitor did, e.g. {@code beta 0.9 -> 0.5, back over 20 updates}
+     */
+    public record Alarm(String detector, DriftLevel level, double statistic, double threshold, long position,
+                        long eventTime, String action) {
+    }
+
+    private final Settings settings;
+    private final double configuredBeta;
+    private final DriftDetector lossDetector;
+    private final Adwin oodRateDetector;
+    private final DecayingQuantileSketch sketch;
+    private double betaNow;
+    /** Updates since the last DRIFT response, or −1 when β is back at its configured value. */
+    private int recovery = -1;
+    /** Detector value counts at the last DRIFT of each detector, −1 if none yet. */
+    private long lossValuesAtDrift = -1;
+    private long oodValuesAtDrift = -1;
+
+    /**
+     * @param configuredBeta  the model's β
+     * @param effectiveMemory the model's N_eff = B/(1 − β), the memory of the threshold's quantile sketch
+     */
+    public ModelMonitor(final Settings settings, final double configuredBeta, final double effectiveMemory) {
+        this(settings, configuredBeta, effectiveMemory, null);
+    }
+
+    private ModelMonitor(final Settings settings, final double configuredBeta, final double effectiveMemory,
+                         final double[] state) {
+        if (!(configuredBeta > 0 && configuredBeta < 1)) {
+            throw new IllegalArgumentException("configuredBeta must be in (0, 1), got " + configuredBeta);
+        }
+        if (!(effectiveMemory >= 1)) {
+            throw new IllegalArgumentException("effectiveMemory must be >= 1, got " + effectiveMemory);
+        }
+        this.settings = settings;
+        this.configuredBeta = configuredBeta;
+        if (state == null) {
+            lossDetector = switch (settings.detector()) {
+                case ADWIN -> new Adwin(settings.adwinDelta(), settings.adwinWarningDelta());
+                case PAGE_HINKLEY -> new PageHinkley(settings.phDelta(), settings.phLambda(), settings.phWarningLambda(),
+                        PageHinkley.DEFAULT_ALPHA, PageHinkley.DEFAULT_MIN_INSTANCES);
+                case NONE -> null;
+            };
+            oodRateDetector = settings.featureDrift() ? new Adwin(settings.adwinDelta(), settings.adwinWarningDelta()) : null;
+            sketch = new DecayingQuantileSketch(settings.oodQuantile(), 1.0 - 1.0 / effectiveMemory);
+            betaNow = configuredBeta;
+            return;
+        }
+        if (state.length < 9 || state[0] != FORMAT_TAG) {
+            throw new IllegalArgumentException("state: not a ModelMonitor state");
+        }
+        betaNow = state[1];
+        recovery = (int) state[2];
+        lossValuesAtDrift = (long) state[5];
+        oodValuesAtDrift = (long) state[6];
+        int at = 7;
+        final int lossLength = (int) state[at++];
+        lossDetector = lossLength == 0 ? null : DriftDetector.restore(Arrays.copyOfRange(state, at, at + lossLength));
+        at += lossLength;
+        final int oodLength = (int) state[at++];
+        oodRateDetector = oodLength == 0 ? null : Adwin.restore(Arrays.copyOfRange(state, at, at + oodLength));
+        at += oodLength;
+        final int sketchLength = (int) state[at++];
+        sketch = DecayingQuantileSketch.restore(Arrays.copyOfRange(state, at, at + sketchLength));
+        final String expected = settings.detector() == Detector.NONE ? null : settings.detector().name();
+        if (!java.util.Objects.equals(lossDetector == null ? null : lossDetector.name(), expected)
+                || (oodRateDetector == null) == settings.featureDrift()) {
+            throw new IllegalArgumentException("state: its detectors do not match the settings");
+        }
+    }
+
+    /** A monitor continuing from {@link #exportState()} (same settings, β and memory as the original). */
+    public static ModelMonitor restore(final Settings settings, final double configuredBeta,
+                                       final double effectiveMemory, final double[] state) {
+        return new ModelMonitor(settings, configuredBeta, effectiveMemory, state);
+    }
+
+    /** The flag threshold: the {@code oodQuantile} of recent training scores, or null before {@code oodMinCount}. */
+    public Double oodThreshold() {
+        return sketch.count() < settings.oodMinCount() ? null : sketch.quantile();
+    }
+
+    /** True if the threshold is calibrated and {@code score} exceeds it. */
+    public boolean isOutOfDistribution(final double score) {
+        final Double t = oodThreshold();
+        return t != null && score > t;
+    }
+
+    /**
+     * One scored event. While the threshold is calibrated, feeds its flag (1 if out of distribution, else 0)
+     * to the feature-drift detector, so that a shift of the inputs raises an alarm before any label arrives.
+     */
+    public Optional<Alarm> scored(final double score, final long position, final long eventTime) {
+        if (oodRateDetector == null || oodThreshold() == null) {
+            return Optional.empty();
+        }
+        final DriftLevel before = oodRateDetector.level();
+        final DriftLevel level = oodRateDetector.add(isOutOfDistribution(score) ? 1.0 : 0.0);
+        final boolean quiet = oodValuesAtDrift >= 0 && oodRateDetector.count() - oodValuesAtDrift < settings.cooldown();
+        if (level == DriftLevel.DRIFT) {
+            oodValuesAtDrift = oodRateDetector.count();
+        }
+        return react("ADWIN/ood-rate", oodRateDetector, before, level, quiet, position, eventTime);
+    }
+
+    /** One labelled event entering the next update: feeds its loss to the loss detector and its score to the sketch. */
+    public Optional<Alarm> trained(final double loss, final double score, final long position, final long eventTime) {
+        sketch.add(score);
+        if (lossDetector == null) {
+            return Optional.empty();
+        }
+        final DriftLevel before = lossDetector.level();
+        final DriftLevel level = lossDetector.add(loss);
+        final boolean quiet = lossValuesAtDrift >= 0 && lossDetector.count() - lossValuesAtDrift < settings.cooldown();
+        if (level == DriftLevel.DRIFT) {
+            lossValuesAtDrift = lossDetector.count();
+        }
+        return react(lossDetector.name() + "/loss", lossDetector, before, level, quiet, position, eventTime);
+    }
+
+    private Optional<Alarm> react(final String name, final DriftDetector d, final DriftLevel before,
+                                  final DriftLevel level, final boolean quiet, final long position, final long eventTime) {
+        if (level == DriftLevel.DRIFT) {
+            final double from = betaNow;
+            if (settings.adaptiveForgetting()) {
+                betaNow = Math.min(betaNow, settings.alarmBeta());
+                recovery = 0;
+            }
+            if (quiet) {
+                return Optional.empty();
+            }
+            final String action = settings.adaptiveForgetting()
+                    ? "beta " + brief(from) + " -> " + brief(betaNow) + ", back to " + brief(configuredBeta) + " over "
+                    + settings.recoveryUpdates() + " updates"
+                    : "none (adaptive forgetting is off)";
+            return Optional.of(new Alarm(name, level, d.statistic(), d.threshold(), position, eventTime, action));
+        }
+        if (level == DriftLevel.WARNING && before == DriftLevel.STABLE && !quiet) {
+            return Optional.of(new Alarm(name, level, d.statistic(), d.threshold(), position, eventTime, "none (warning)"));
+        }
+        return Optional.empty();
+    }
+
+    private static String brief(final double v) {
+        return new java.math.BigDecimal(v).round(new java.math.MathContext(4)).stripTrailingZeros().toPlainString();
+    }
+
+    /** β for the next update: the configured β, or lower while recovering from a drift alarm. */
+    public double betaForUpdate() {
+        return betaNow;
+    }
+
+    /** Advances the recovery of β by one update. */
+    public void updated() {
+        if (recovery < 0) {
+            return;
+        }
+        recovery++;
+        if (recovery >= settings.recoveryUpdates()) {
+            betaNow = configuredBeta;
+            recovery = -1;
+            return;
+        }
+        final double gap = configuredBeta - settings.alarmBeta();
+        betaNow = configuredBeta - gap * Math.pow(RECOVERY_RESIDUAL, recovery / (double) settings.recoveryUpdates());
+    }
+
+    /** DRIFT while forgetting faster after an alarm, WARNING while a detector is at its warning level, else STABLE. */
+    public DriftLevel state() {
+        if (recovery >= 0) {
+            return DriftLevel.DRIFT;
+        }
+        if ((lossDetector != null && lossDetector.level() == DriftLevel.WARNING)
+                || (oodRateDetector != null && oodRateDetector.level() == DriftLevel.WARNING)) {
+            return DriftLevel.WARNING;
+        }
+        return DriftLevel.STABLE;
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    /** The whole state, restorable with {@link #restore}. */
+    public double[] exportState() {
+        final double[] loss = lossDetector == null ? new double[0] : lossDetector.exportState();
+        final double[] ood = oodRateDetector == null ? new double[0] : oodRateDetector.exportState();
+        final double[] sk = sketch.exportState();
+        final double[] s = new double[10 + loss.length + ood.length + sk.length];
+        s[0] = FORMAT_TAG;
+        s[1] = betaNow;
+        s[2] = recovery;
+        s[3] = 0; // reserved
+        s[4] = 0; // reserved
+        s[5] = lossValuesAtDrift;
+        s[6] = oodValuesAtDrift;
+        int at = 7;
+        s[at++] = loss.length;
+        System.arraycopy(loss, 0, s, at, loss.length);
+        at += loss.length;
+        s[at++] = ood.length;
+        System.arraycopy(ood, 0, s, at, ood.length);
+        at += ood.length;
+        s[at++] = sk.length;
+        System.arraycopy(sk, 0, s, at, sk.length);
+        return s;
+    }
+}
