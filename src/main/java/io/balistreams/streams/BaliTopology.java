@@ -69,6 +69,9 @@ public final class BaliTopology {
                         Stores.persistentKeyValueStore(LearnerProcessor.PENDING_STORE), strings,
                         AvroSerde.of(PendingLabel.class))
                 .withLoggingEnabled(Map.of()).withCachingEnabled());
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                        Stores.persistentKeyValueStore(LearnerProcessor.MONITOR_STORE), strings, bytes)
+                .withLoggingEnabled(Map.of()).withCachingEnabled());
         final Serde<ModelConfig> validConfigs = AvroSerde.of(ModelConfig.class);
         builder.addGlobalStore(Stores.keyValueStoreBuilder(
                         Stores.inMemoryKeyValueStore(LearnerProcessor.CONFIG_STORE), strings, validConfigs)
@@ -103,7 +106,8 @@ public final class BaliTopology {
                 .mapValues(v -> (RoutedEvent) v, Named.as("as-routed-event"))
                 .repartition(Repartitioned.with(strings, AvroSerde.of(RoutedEvent.class)).withName("events-by-model"))
                 .process(() -> new LearnerProcessor(config, modelsInInstance), Named.as("learner"),
-                        LearnerProcessor.MODEL_STORE, LearnerProcessor.PROGRESS_STORE, LearnerProcessor.PENDING_STORE)
+                        LearnerProcessor.MODEL_STORE, LearnerProcessor.PROGRESS_STORE, LearnerProcessor.PENDING_STORE,
+                        LearnerProcessor.MONITOR_STORE)
                 .split(Named.as("learner-"))
                 .branch((k, v) -> v instanceof Prediction, Branched.as("prediction"))
                 .branch((k, v) -> v instanceof ModelMetrics, Branched.as("metrics"))

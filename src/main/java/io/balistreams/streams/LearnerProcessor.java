@@ -2,6 +2,9 @@ package io.balistreams.streams;
 
 import io.balistreams.avro.ClassificationOutput;
 import io.balistreams.avro.DeadLetterReason;
+import io.balistreams.avro.DriftAlert;
+import io.balistreams.avro.DriftLevel;
+import io.balistreams.avro.DriftState;
 import io.balistreams.avro.Event;
 import io.balistreams.avro.ModelConfig;
 import io.balistreams.avro.ModelMetrics;
@@ -15,6 +18,7 @@ import io.balistreams.bali.ClassificationPrediction;
 import io.balistreams.bali.RegressionPrediction;
 import io.balistreams.bali.Task;
 import io.balistreams.bali.UpdateResult;
+import io.balistreams.monitor.ModelMonitor;
 import io.balistreams.streams.serde.AvroSerde;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.KeyValue;
@@ -59,6 +63,7 @@ final class LearnerProcessor implements Processor<String, RoutedEvent, String, S
     static final String PROGRESS_STORE = "bali-progress";
     static final String PENDING_STORE = "bali-pending";
     static final String CONFIG_STORE = "bali-model-config";
+    static final String MONITOR_STORE = "bali-monitor";
     private static final double Z95 = 1.959963984540054;
 
     private final ServiceConfig config;
@@ -70,6 +75,7 @@ final class LearnerProcessor implements Processor<String, RoutedEvent, String, S
     private KeyValueStore<String, LearnerProgress> progress;
     private KeyValueStore<String, PendingLabel> pending;
     private KeyValueStore<String, ModelConfig> configs;
+    private KeyValueStore<String, byte[]> monitors;
     private int modelsHeld;
 
     /**
@@ -88,6 +94,7 @@ final class LearnerProcessor implements Processor<String, RoutedEvent, String, S
         this.progress = context.getStateStore(PROGRESS_STORE);
         this.pending = context.getStateStore(PENDING_STORE);
         this.configs = context.getStateStore(CONFIG_STORE);
+        this.monitors = context.getStateStore(MONITOR_STORE);
         cache.clear();
         modelsHeld = 0;
         try (KeyValueIterator<String, LearnerProgress> it = progress.all()) {
@@ -140,7 +147,7 @@ final class LearnerProcessor implements Processor<String, RoutedEvent, String, S
                         + " models (bali.models.max = " + config.maxModels() + ")");
                 return;
             }
-            slot = ModelSlot.create(modelId, spec, inputs);
+            slot = ModelSlot.create(modelId, spec, inputs, config.monitorSettings());
             modelsInInstance.incrementAndGet();
             modelsHeld++;
             cache.put(modelId, slot);
@@ -156,7 +163,13 @@ final class LearnerProcessor implements Processor<String, RoutedEvent, String, S
 
         final double[] x = toArray(event.getFeatures());
         final boolean labelled = !Double.isNaN(checked.target);
-        context.forward(record.withValue(score(slot, event, x, labelled, checked.target)));
+        final long position = slot.eventsScored;
+        final long eventTime = event.getEventTime().toEpochMilli();
+        final Scored scored = score(slot, event, x, labelled, checked.target);
+        context.forward(record.withValue(scored.prediction));
+        final ModelSlot scoredBy = slot;
+        slot.monitor.scored(scored.oodScore, position, eventTime)
+                .ifPresent(alarm -> forwardAlarm(scoredBy, alarm, record.timestamp()));
 
         slot.eventsScored++;
         if (labelled) {
@@ -164,7 +177,8 @@ final class LearnerProcessor implements Processor<String, RoutedEvent, String, S
             if (slot.pendingCount == 0) {
                 slot.oldestPendingAt = System.currentTimeMillis();
             }
-            pending.put(pendingKey(modelId, slot.nextPendingSeq), new PendingLabel(event.getFeatures(), checked.target));
+            pending.put(pendingKey(modelId, slot.nextPendingSeq), new PendingLabel(event.getFeatures(), checked.target,
+                    scored.loss, scored.oodScore, position, eventTime));
             slot.nextPendingSeq++;
             slot.pendingCount++;
             if (slot.windowCount() >= config.metricsEvery()) {
@@ -174,12 +188,17 @@ final class LearnerProcessor implements Processor<String, RoutedEvent, String, S
                 learnPending(slot, record.timestamp());
             }
         }
+        writeMonitor(slot);
         progress.put(modelId, slot.progress());
     }
 
+    /** A prediction with the event's OOD score and (if labelled) its prequential loss for the drift detector. */
+    private record Scored(Prediction prediction, double oodScore, double loss) {
+    }
+
     /** Scores one event, adds it to the prequential metrics if labelled, and builds its prediction. */
-    private Prediction score(final ModelSlot slot, final Event event, final double[] x, final boolean labelled,
-                             final double target) {
+    private Scored score(final ModelSlot slot, final Event event, final double[] x, final boolean labelled,
+                         final double target) {
         final Prediction.Builder p = Prediction.newBuilder()
                 .setEventId(event.getEventId())
                 .setModelId(slot.modelId)
@@ -188,6 +207,9 @@ final class LearnerProcessor implements Processor<String, RoutedEvent, String, S
                 .setScoredAt(Instant.ofEpochMilli(System.currentTimeMillis()))
                 .setLabelled(labelled);
         final double leverage;
+        final double uncertainty;
+        double loss = 0;
+        final boolean nll = config.driftLoss() == ServiceConfig.DriftLoss.NLL;
         if (slot.isClassifier()) {
             final ClassificationPrediction c = slot.model.classify(x);
             final List<Double> probabilities = new ArrayList<>(c.probabilities().length);
@@ -202,8 +224,10 @@ final class LearnerProcessor implements Processor<String, RoutedEvent, String, S
                     .setMutualInformation(c.mutualInformation())
                     .build());
             leverage = c.leverage();
+            uncertainty = c.entropy();
             if (labelled) {
                 slot.scoreClassification(c.probabilities(), c.predictedClass(), (int) target);
+                loss = nll ? -c.logLikelihood((int) target) : (c.predictedClass() == (int) target ? 0 : 1);
             }
         } else {
             final RegressionPrediction r = slot.model.predict(x);
@@ -217,12 +241,49 @@ final class LearnerProcessor implements Processor<String, RoutedEvent, String, S
                     .setUpper95(r.mean() + Z95 * sd)
                     .build());
             leverage = r.leverage();
+            uncertainty = r.epistemicVariance();
             if (labelled) {
                 slot.scoreRegression(r.mean(), r.totalVariance(), target);
+                final double residual = target - r.mean();
+                loss = nll ? -r.logLikelihood(target) : residual * residual / r.totalVariance();
             }
         }
-        return p.setLeverage(leverage).setOodScore(leverage).setOodThreshold(null).setOodFlag(false)
-                .setDriftState(null).build();
+        final double oodScore = config.oodScore() == ServiceConfig.OodScore.LEVERAGE ? leverage : uncertainty;
+        final ModelMonitor monitor = slot.monitor;
+        final boolean watching = monitor.settings().detector() != ModelMonitor.Detector.NONE
+                || monitor.settings().featureDrift();
+        final Prediction prediction = p.setLeverage(leverage).setOodScore(oodScore)
+                .setOodThreshold(monitor.oodThreshold())
+                .setOodFlag(monitor.isOutOfDistribution(oodScore))
+                .setDriftState(watching ? DriftState.valueOf(monitor.state().name()) : null)
+                .build();
+        return new Scored(prediction, oodScore, loss);
+    }
+
+    private void forwardAlarm(final ModelSlot slot, final ModelMonitor.Alarm alarm, final long timestamp) {
+        context.forward(new Record<>(slot.modelId, DriftAlert.newBuilder()
+                .setModelId(slot.modelId)
+                .setDetector(alarm.detector())
+                .setLevel(DriftLevel.valueOf(alarm.level().name()))
+                .setStatistic(alarm.statistic())
+                .setThreshold(alarm.threshold())
+                .setPosition(alarm.position())
+                .setEventTime(Instant.ofEpochMilli(alarm.eventTime()))
+                .setAction(alarm.action())
+                .build(), timestamp));
+    }
+
+    private void writeMonitor(final ModelSlot slot) {
+        final double[] state = slot.monitor.exportState();
+        final ByteBuffer buffer = ByteBuffer.allocate(8 * state.length);
+        buffer.asDoubleBuffer().put(state);
+        monitors.put(slot.modelId, buffer.array());
+    }
+
+    private static double[] readMonitor(final byte[] bytes) {
+        final double[] state = new double[bytes.length / 8];
+        ByteBuffer.wrap(bytes).asDoubleBuffer().get(state);
+        return state;
     }
 
     /** One BALI update from every pending label of the model (BALI.md §2–§4), then the writes it implies. */
@@ -242,17 +303,21 @@ final class LearnerProcessor implements Processor<String, RoutedEvent, String, S
             }
             x[i] = toArray(label.getFeatures());
             targets[i] = label.getTarget();
+            slot.monitor.trained(label.getLoss(), label.getOodScore(), label.getPosition(), label.getEventTime())
+                    .ifPresent(alarm -> forwardAlarm(slot, alarm, timestamp));
         }
+        final double beta = slot.monitor.betaForUpdate();
         final UpdateResult result;
         if (slot.isClassifier()) {
             final int[] labels = new int[n];
             for (int i = 0; i < n; i++) {
                 labels[i] = (int) targets[i];
             }
-            result = slot.model.learn(x, labels);
+            result = slot.model.learn(x, labels, beta);
         } else {
-            result = slot.model.learn(x, targets);
+            result = slot.model.learn(x, targets, beta);
         }
+        slot.monitor.updated();
         if (!result.accepted()) {
             slot.updatesRejected++;
             slot.lastRejection = result.reason();
@@ -284,6 +349,7 @@ final class LearnerProcessor implements Processor<String, RoutedEvent, String, S
             final ModelSlot slot = slot(modelId);
             learnPending(slot, now);
             progress.put(modelId, slot.progress());
+            writeMonitor(slot);
         }
     }
 
@@ -317,7 +383,12 @@ final class LearnerProcessor implements Processor<String, RoutedEvent, String, S
             if (p == null) {
                 throw new IllegalStateException("model " + modelId + " has a state but no progress record");
             }
-            slot = ModelSlot.restore(snapshots.decode(bytes), p, bytes.length);
+            final byte[] monitorBytes = monitors.get(modelId);
+            if (monitorBytes == null) {
+                throw new IllegalStateException("model " + modelId + " has a state but no monitor record");
+            }
+            slot = ModelSlot.restore(snapshots.decode(bytes), p, bytes.length, config.monitorSettings(),
+                    readMonitor(monitorBytes));
             cache.put(modelId, slot);
         }
         return slot;
@@ -330,6 +401,7 @@ final class LearnerProcessor implements Processor<String, RoutedEvent, String, S
         models.put(slot.modelId, bytes);
         if (progress.get(slot.modelId) == null) {
             progress.put(slot.modelId, slot.progress());
+            writeMonitor(slot);
         }
         return snapshot;
     }

@@ -8,6 +8,7 @@ import io.balistreams.bali.ModelStateCodec;
 import io.balistreams.bali.Task;
 import io.balistreams.eval.ClassificationScorer;
 import io.balistreams.eval.RegressionScorer;
+import io.balistreams.monitor.ModelMonitor;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -36,6 +37,8 @@ final class ModelSlot {
     private RegressionScorer windowRegression;
     /** Size in bytes of the model's serialised state, as last written to its store. */
     int stateBytes;
+    /** Drift detectors, OOD threshold and adaptive forgetting of this model. */
+    ModelMonitor monitor;
 
     private ModelSlot(final String modelId, final BaliModel model, final List<String> classNames) {
         this.modelId = modelId;
@@ -44,16 +47,25 @@ final class ModelSlot {
     }
 
     /** A new model from its spec, with the prior only. */
-    static ModelSlot create(final String modelId, final ModelSpec spec, final int inputs) {
+    static ModelSlot create(final String modelId, final ModelSpec spec, final int inputs,
+                            final ModelMonitor.Settings monitoring) {
         final ModelSlot s = new ModelSlot(modelId, new BaliModel(spec.toBaliConfig(inputs)), spec.classNames());
         s.resetScorers(true);
+        s.monitor = new ModelMonitor(monitoring, s.model.config().beta(), effectiveMemory(s.model));
         return s;
     }
 
+    /** N_eff = B/(1 − β): the memory of the model, and of its OOD threshold. */
+    static double effectiveMemory(final BaliModel model) {
+        return model.config().batchSize() / (1.0 - model.config().beta());
+    }
+
     /** A model rebuilt from its stored snapshot and progress record. */
-    static ModelSlot restore(final ModelSnapshot snapshot, final LearnerProgress progress, final int stateBytes) {
+    static ModelSlot restore(final ModelSnapshot snapshot, final LearnerProgress progress, final int stateBytes,
+                             final ModelMonitor.Settings monitoring, final double[] monitorState) {
         final ModelSlot s = new ModelSlot(snapshot.getModelId(), ModelStateCodec.fromRecord(snapshot.getState()),
                 snapshot.getClassNames());
+        s.monitor = ModelMonitor.restore(monitoring, s.model.config().beta(), effectiveMemory(s.model), monitorState);
         s.updatesRejected = snapshot.getUpdatesRejected();
         s.lastRejection = snapshot.getLastRejection();
         s.stateBytes = stateBytes;

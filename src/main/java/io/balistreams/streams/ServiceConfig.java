@@ -2,6 +2,7 @@ package io.balistreams.streams;
 
 import io.balistreams.bali.Activation;
 import io.balistreams.bali.Task;
+import io.balistreams.monitor.ModelMonitor;
 import io.balistreams.streams.serde.RecordSerdes;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
@@ -45,6 +46,21 @@ public final class ServiceConfig {
                 "largest serialised model state: sets max.message.bytes of the changelog and snapshot topics and the producer's max.request.size");
         doc("bali.serdes.class", RecordSerdes.SingleObjectSerdes.class.getName(),
                 "serdes of the public topics (io.balistreams.streams.serde.RecordSerdes implementation)");
+        doc("bali.drift.detector", "adwin", "detector on each model's prequential loss: adwin, page-hinkley or none");
+        doc("bali.drift.loss", "error", "loss it watches: error (0/1 error; squared standardised residual for regression) or nll");
+        doc("bali.drift.adwin.delta", "0.002", "ADWIN confidence delta of the drift level");
+        doc("bali.drift.adwin.warning.delta", "0.01", "ADWIN delta of the warning level (>= the drift delta)");
+        doc("bali.drift.ph.delta", "0.005", "Page-Hinkley magnitude delta (about half the smallest rise of the loss worth detecting)");
+        doc("bali.drift.ph.lambda", "50", "Page-Hinkley drift threshold lambda");
+        doc("bali.drift.ph.warning.lambda", "25", "Page-Hinkley warning threshold");
+        doc("bali.drift.cooldown", "500", "values after a drift alarm of a detector during which it raises no new alarm");
+        doc("bali.drift.feature", "true", "an ADWIN on the out-of-distribution flags of all scored events (input drift, before labels)");
+        doc("bali.forgetting.adaptive", "true", "on a drift alarm, forget faster for a while (BALI.md section 4)");
+        doc("bali.forgetting.alarm.beta", "0.5", "beta right after a drift alarm");
+        doc("bali.forgetting.recovery.updates", "20", "updates over which beta returns geometrically to its configured value");
+        doc("bali.ood.score", "leverage", "out-of-distribution score: leverage (last layer) or uncertainty (entropy; epistemic variance for regression)");
+        doc("bali.ood.quantile", "0.99", "the flag threshold is this quantile of recent training scores");
+        doc("bali.ood.min.count", "200", "training scores needed before events are flagged");
         doc("bali.model.task", "classification", "classification or regression");
         doc("bali.model.input.dimension", "", "number of features; empty: taken from each model's first event");
         doc("bali.model.hidden", "64,64", "widths of the hidden layers, comma-separated; empty: no hidden layer");
@@ -62,8 +78,15 @@ public final class ServiceConfig {
         DEFAULTS.put(key, new String[]{value, meaning});
     }
 
+    /** Out-of-distribution score of an event. */
+    public enum OodScore { LEVERAGE, UNCERTAINTY }
+
+    /** Loss fed to the drift detector. */
+    public enum DriftLoss { ERROR, NLL }
+
     private final Map<String, String> values;
     private final ModelSpec modelDefaults;
+    private final ModelMonitor.Settings monitorSettings;
 
     private ServiceConfig(final Map<String, String> values) {
         this.values = values;
@@ -91,6 +114,51 @@ public final class ServiceConfig {
         } catch (final IllegalArgumentException e) {
             throw new IllegalArgumentException("bali.model.*: " + e.getMessage(), e);
         }
+        parseEnum(OodScore.class, "bali.ood.score");
+        parseEnum(DriftLoss.class, "bali.drift.loss");
+        try {
+            this.monitorSettings = readMonitorSettings();
+        } catch (final IllegalArgumentException e) {
+            throw new IllegalArgumentException("bali.drift.* / bali.forgetting.* / bali.ood.*: " + e.getMessage(), e);
+        }
+    }
+
+    private ModelMonitor.Settings readMonitorSettings() {
+        final String detector = get("bali.drift.detector").toUpperCase(Locale.ROOT).replace('-', '_');
+        final ModelMonitor.Detector kind;
+        try {
+            kind = ModelMonitor.Detector.valueOf(detector);
+        } catch (final IllegalArgumentException e) {
+            throw new IllegalArgumentException("bali.drift.detector must be adwin, page-hinkley or none, got '"
+                    + get("bali.drift.detector") + "'");
+        }
+        return new ModelMonitor.Settings(kind, parseDouble("bali.drift.adwin.delta"),
+                parseDouble("bali.drift.adwin.warning.delta"), parseDouble("bali.drift.ph.delta"),
+                parseDouble("bali.drift.ph.lambda"), parseDouble("bali.drift.ph.warning.lambda"),
+                parseBoolean("bali.forgetting.adaptive"), parseDouble("bali.forgetting.alarm.beta"),
+                parseInt("bali.forgetting.recovery.updates"), parseLong("bali.drift.cooldown"),
+                parseBoolean("bali.drift.feature"), parseDouble("bali.ood.quantile"), parseInt("bali.ood.min.count"));
+    }
+
+    private boolean parseBoolean(final String key) {
+        final String v = get(key).toLowerCase(Locale.ROOT);
+        if (!v.equals("true") && !v.equals("false")) {
+            throw new IllegalArgumentException(key + " must be true or false, got '" + get(key) + "'");
+        }
+        return Boolean.parseBoolean(v);
+    }
+
+    /** Drift detection, adaptive forgetting and OOD threshold settings of every model. */
+    public ModelMonitor.Settings monitorSettings() {
+        return monitorSettings;
+    }
+
+    public OodScore oodScore() {
+        return parseEnum(OodScore.class, "bali.ood.score");
+    }
+
+    public DriftLoss driftLoss() {
+        return parseEnum(DriftLoss.class, "bali.drift.loss");
     }
 
     /** A configuration from properties (unset keys take their defaults). */

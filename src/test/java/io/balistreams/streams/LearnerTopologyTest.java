@@ -186,6 +186,49 @@ class LearnerTopologyTest {
         }
     }
 
+    /**
+     * A planted concept drift (the label rule flips) raises an ADWIN/loss DriftAlert with faster forgetting,
+     * and predictions carry the drift state; inputs far from the training data are flagged once the
+     * threshold is calibrated.
+     */
+    @Test
+    void aPlantedDriftRaisesAnAlertAndFarAwayInputsAreFlagged() {
+        try (TopologyHarness h = new TopologyHarness(stateDir, Map.of("bali.model.hidden", "8",
+                "bali.model.batch.size", "16", "bali.model.beta", "0.95"))) {
+            final Rng rng = Rng.forStream(12, 0);
+            for (int i = 0; i < 6000; i++) {
+                final double a = rng.nextGaussian();
+                final double b = rng.nextGaussian();
+                final boolean positive = a + b > 0;
+                final double label = (i < 3000) == positive ? 1.0 : 0.0; // the rule flips at event 3000
+                h.send(event("e" + i, null, new double[]{a, b}, label));
+            }
+            final var alerts = h.driftAlerts.readValuesToList();
+            assertThat(alerts).filteredOn(a -> a.getLevel() == io.balistreams.avro.DriftLevel.DRIFT).isNotEmpty()
+                    .allSatisfy(a -> assertThat(a.getPosition()).isGreaterThanOrEqualTo(3000))
+                    .first().satisfies(a -> {
+                        assertThat(a.getDetector()).isEqualTo("ADWIN/loss");
+                        assertThat(a.getPosition()).isLessThan(3400);
+                        assertThat(a.getAction()).contains("beta 0.95 -> 0.5");
+                        assertThat(a.getStatistic()).isGreaterThan(a.getThreshold());
+                    });
+            final List<Prediction> predictions = h.predictions.readValuesToList();
+            final long firstDrift = alerts.stream().filter(a -> a.getLevel() == io.balistreams.avro.DriftLevel.DRIFT)
+                    .mapToLong(io.balistreams.avro.DriftAlert::getPosition).min().orElseThrow();
+            assertThat(predictions.get((int) firstDrift + 40).getDriftState()).isEqualTo(io.balistreams.avro.DriftState.DRIFT);
+            assertThat(predictions.get(2000).getDriftState()).isNotEqualTo(io.balistreams.avro.DriftState.DRIFT);
+            // before 200 training scores there is no threshold; afterwards about 1% of typical inputs are flagged
+            assertThat(predictions.get(100).getOodThreshold()).isNull();
+            final long flagged = predictions.subList(1000, 3000).stream().filter(Prediction::getOodFlag).count();
+            assertThat(flagged).isBetween(2L, 80L);
+            h.send(event("far", null, new double[]{40, -40}, null));
+            final Prediction far = h.predictions.readValue();
+            assertThat(far.getOodThreshold()).isNotNull();
+            assertThat(far.getOodScore()).isGreaterThan(far.getOodThreshold());
+            assertThat(far.getOodFlag()).isTrue();
+        }
+    }
+
     private static byte[] bytes(final ByteBuffer b) {
         final ByteBuffer d = b.duplicate();
         final byte[] out = new byte[d.remaining()];

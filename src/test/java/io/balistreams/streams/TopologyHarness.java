@@ -33,6 +33,7 @@ final class TopologyHarness implements AutoCloseable {
     final TestOutputTopic<String, ModelMetrics> metrics;
     final TestOutputTopic<String, ModelSnapshot> snapshots;
     final TestOutputTopic<String, DeadLetter> deadLetters;
+    final TestOutputTopic<String, io.balistreams.avro.DriftAlert> driftAlerts;
     final AvroSerde<Event> eventSerde = AvroSerde.of(Event.class);
     final AvroSerde<ModelConfig> configSerde = AvroSerde.of(ModelConfig.class);
     private long offsetCounter;
@@ -53,6 +54,8 @@ final class TopologyHarness implements AutoCloseable {
         metrics = driver.createOutputTopic(config.metricsTopic(), keys, AvroSerde.of(ModelMetrics.class).deserializer());
         snapshots = driver.createOutputTopic(config.snapshotsTopic(), keys, AvroSerde.of(ModelSnapshot.class).deserializer());
         deadLetters = driver.createOutputTopic(config.deadLetterTopic(), keys, AvroSerde.of(DeadLetter.class).deserializer());
+        driftAlerts = driver.createOutputTopic(config.driftAlertsTopic(), keys,
+                AvroSerde.of(io.balistreams.avro.DriftAlert.class).deserializer());
     }
 
     static Event event(final String id, final String modelId, final double[] x, final Object label) {
