@@ -287,7 +287,18 @@ public final class DemoCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "drift at %,d: accuracy %.4f in the %d events before, %.4f in the %d after%n",
                     (long) d[0], d[1], window, d[2], window);
         }
-        out.printf(Locale.ROOT, "drift alarms %d, out-of-distribution flags %d%n", alarms.size(), counters[1]);
+        final List<String> drifts2 = new ArrayList<>();
+        long warnings = 0;
+        for (final DriftAlert a : alarms) {
+            if (a.getLevel() == io.balistreams.avro.DriftLevel.DRIFT) {
+                drifts2.add(String.format(Locale.ROOT, "%,d (%s)", a.getPosition(), a.getDetector()));
+            } else {
+                warnings++;
+            }
+        }
+        out.printf(Locale.ROOT, "drift alarms at %s; %d warnings; out-of-distribution flags %,d (%.2f%% of events)%n",
+                drifts2.isEmpty() ? "none" : String.join(", ", drifts2), warnings, counters[1],
+                100.0 * counters[1] / events);
     }
 
     private static double accuracy(final boolean[] hits, final long from, final long to) {

@@ -22,7 +22,9 @@ import java.util.Optional;
  * update the gap to the configured β shrinks geometrically, β_now = β − (β − alarmBeta)·0.01^{k/K} after k of
  * K = {@code recoveryUpdates} updates, and β_now = β again after K. A DRIFT within {@code cooldown} values of
  * the same detector's previous DRIFT re-arms the schedule without a new alarm (ADWIN drops old buckets over
- * a few checks and may fire several times for one change).
+ * a few checks and may fire several times for one change). While β is lowered the feature-drift detector
+ * pauses, because the wider posterior raises every leverage score by itself; it restarts on a fresh window
+ * when β is back.
  *
  * <p>The whole state exports to a {@code double[]} and restores exactly ({@link #exportState()},
  * {@link #restore}), so a restarted service continues bit-identically.
@@ -122,7 +124,7 @@ public final class ModelMonitor {
     private final Settings settings;
     private final double configuredBeta;
     private final DriftDetector lossDetector;
-    private final Adwin oodRateDetector;
+    private Adwin oodRateDetector;
     private final DecayingQuantileSketch sketch;
     private double betaNow;
     /** Updates since the last DRIFT response, or −1 when β is back at its configured value. */
@@ -206,7 +208,9 @@ public final class ModelMonitor {
      * to the feature-drift detector, so that a shift of the inputs raises an alarm before any label arrives.
      */
     public Optional<Alarm> scored(final double score, final long position, final long eventTime) {
-        if (oodRateDetector == null || oodThreshold() == null) {
+        if (oodRateDetector == null || oodThreshold() == null || recovery >= 0) {
+            // while β is lowered the posterior widens and every score rises: that is the response to a
+            // drift, not a new shift of the inputs, so the feature-drift detector pauses (and restarts after)
             return Optional.empty();
         }
         final DriftLevel before = oodRateDetector.level();
@@ -274,6 +278,10 @@ public final class ModelMonitor {
         if (recovery >= settings.recoveryUpdates()) {
             betaNow = configuredBeta;
             recovery = -1;
+            if (oodRateDetector != null) {
+                oodRateDetector = new Adwin(settings.adwinDelta(), settings.adwinWarningDelta());
+                oodValuesAtDrift = -1;
+            }
             return;
         }
         final double gap = configuredBeta - settings.alarmBeta();
