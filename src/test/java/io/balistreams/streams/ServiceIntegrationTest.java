@@ -297,6 +297,45 @@ class ServiceIntegrationTest {
         }
     }
 
+    /** A planted concept drift produces a DriftAlert and drift states in predictions; a far-away input is flagged. */
+    @Test
+    void aPlantedDriftIsAlertedAndFarAwayInputsAreFlaggedThroughTheBroker() throws Exception {
+        final Map<String, String> s = settings("drift");
+        s.put("bali.model.beta", "0.95");
+        final ServiceConfig config = ServiceConfig.from(s);
+        try (BaliService service = new BaliService(config); KafkaProducer<byte[], byte[]> producer = producer()) {
+            service.createTopics(1, java.util.Optional.empty());
+            service.start();
+            service.awaitRunning(Duration.ofSeconds(60));
+            final Rng rng = Rng.forStream(12, 0);
+            for (int i = 0; i < 6000; i++) {
+                final double a = rng.nextGaussian();
+                final double b = rng.nextGaussian();
+                final double label = (i < 3000) == (a + b > 0) ? 1.0 : 0.0; // the rule flips at event 3000
+                send(producer, config, event("d" + i, "m", new double[]{a, b}, label));
+            }
+            send(producer, config, event("far", "m", new double[]{40, -40}, null));
+            producer.flush();
+            final Map<String, List<byte[]>> out = readCommitted(config, Duration.ofSeconds(90),
+                    got -> got.get(config.predictionsTopic()).size() >= 6001);
+            final List<io.balistreams.avro.DriftAlert> alerts = decode(out.get(config.driftAlertsTopic()),
+                    io.balistreams.avro.DriftAlert.class);
+            final io.balistreams.avro.DriftAlert first = alerts.stream()
+                    .filter(a -> a.getLevel() == io.balistreams.avro.DriftLevel.DRIFT).findFirst().orElseThrow();
+            assertThat(first.getDetector()).isEqualTo("ADWIN/loss");
+            assertThat(first.getModelId()).isEqualTo("m");
+            assertThat(first.getPosition()).isBetween(3000L, 3400L);
+            assertThat(first.getAction()).contains("beta 0.95 -> 0.5");
+            final List<Prediction> predictions = decode(out.get(config.predictionsTopic()), Prediction.class);
+            assertThat(predictions.get((int) first.getPosition() + 40).getDriftState())
+                    .isEqualTo(io.balistreams.avro.DriftState.DRIFT);
+            final Prediction far = predictions.get(6000);
+            assertThat(far.getEventId()).isEqualTo("far");
+            assertThat(far.getOodFlag()).isTrue();
+            assertThat(far.getOodScore()).isGreaterThan(far.getOodThreshold());
+        }
+    }
+
     private void send(final KafkaProducer<byte[], byte[]> producer, final ServiceConfig config, final Event e) {
         producer.send(new ProducerRecord<>(config.eventsTopic(), events.encode(e)));
     }
@@ -339,7 +378,7 @@ class ServiceIntegrationTest {
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         final Map<String, List<byte[]>> got = new HashMap<>();
         final List<String> topics = List.of(config.predictionsTopic(), config.deadLetterTopic(), config.metricsTopic(),
-                config.snapshotsTopic());
+                config.snapshotsTopic(), config.driftAlertsTopic());
         topics.forEach(t -> got.put(t, new ArrayList<>()));
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             final List<TopicPartition> parts = topics.stream().map(t -> new TopicPartition(t, 0)).toList();
