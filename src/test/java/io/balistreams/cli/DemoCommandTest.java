@@ -31,16 +31,23 @@ class DemoCommandTest {
         return Double.parseDouble(m.group(1));
     }
 
+    /** The demo runs the service on an embedded broker: every record comes back as a prediction or a dead letter. */
     @Test
-    void demoLearnsTheDriftingStreamAndReportsEachDrift() {
-        final String json = run("demo", "--events", "8000", "--concept-length", "4000", "--window", "500", "--json");
-        assertThat(number(json, "events")).isEqualTo(8000);
-        assertThat(number(json, "model_version")).isEqualTo(8000 / 32);
-        assertThat(number(json, "rejected_updates")).isZero();
+    void demoRunsTheServiceOnAnEmbeddedBrokerAndAccountsForEveryRecord() {
+        final String json = run("demo", "--events", "8000", "--concept-length", "4000", "--window", "500",
+                "--bad-every", "2000", "--json");
+        assertThat(number(json, "valid_events")).isEqualTo(8000);
+        assertThat(number(json, "events_sent")).isEqualTo(8004);           // 4 malformed records mixed in
+        assertThat(number(json, "predictions")).isEqualTo(8000);
+        assertThat(number(json, "dead_letters")).isEqualTo(4);
+        assertThat(number(json, "unscored_events")).isZero();
+        assertThat(number(json, "model_version")).isEqualTo(8000 / 32 - 1); // the last event is scored before the last update
         // 10% label noise caps accuracy at 0.9; the learner should get most of the way there.
         assertThat(number(json, "accuracy")).isBetween(0.80, 0.90);
-        assertThat(number(json, "position")).isEqualTo(4000);
+        assertThat(number(json, "position")).isGreaterThanOrEqualTo(0);
+        assertThat(json).contains("\"drifts\":[{\"position\":4000,");
         assertThat(number(json, "accuracy_before")).isGreaterThan(0.8);
+        assertThat(number(json, "events_per_second")).isPositive();
     }
 
     @Test
