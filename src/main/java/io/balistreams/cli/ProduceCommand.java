@@ -1,12 +1,12 @@
 package io.balistreams.cli;
 
 import io.balistreams.avro.Event;
+import io.balistreams.eval.CsvTable;
 import io.balistreams.eval.DataFormatException;
 import io.balistreams.streams.ServiceConfig;
 import io.balistreams.streams.serde.AvroSerde;
 import java.io.IOException;
 import java.io.Reader;
-import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -413,18 +413,8 @@ public final class ProduceCommand implements Callable<Integer> {
 
         /** Reads a file with the syntax of {@link io.balistreams.eval.CsvTable}. */
         static Rows read(final Path file) {
-            final String text;
-            try {
-                final String t = Files.readString(file);
-                text = t.startsWith("\uFEFF") ? t.substring(1) : t;
-            } catch (final NoSuchFileException e) {
-                throw DataFormat.inFile(file, "file not found");
-            } catch (final CharacterCodingException e) {
-                throw new DataFormatException(file + ": not valid UTF-8 text", e);
-            } catch (final IOException e) {
-                throw new DataFormatException(file + ": cannot read: " + e, e);
-            }
-            final List<Row> records = parse(file, text);
+            final List<Row> records = CsvTable.readRecords(file).stream()
+                    .map(r -> new Row(r.fields(), r.line())).toList();
             if (records.isEmpty()) {
                 throw DataFormat.inFile(file, "empty file: no header row");
             }
@@ -452,94 +442,8 @@ public final class ProduceCommand implements Callable<Integer> {
             }
             return new Rows(names, data);
         }
-
-        private static boolean isBlank(final char c) {
-            return c == ' ' || c == '\t';
-        }
-
-        private static List<Row> parse(final Path file, final String text) {
-            final List<Row> records = new ArrayList<>();
-            final int n = text.length();
-            final StringBuilder field = new StringBuilder();
-            final List<String> fields = new ArrayList<>();
-            int pos = 0;
-            int line = 1;
-            while (pos < n) {
-                final int recordLine = line;
-                fields.clear();
-                boolean anyQuoted = false;
-                while (true) {
-                    field.setLength(0);
-                    while (pos < n && isBlank(text.charAt(pos))) {
-                        pos++;
-                    }
-                    if (pos < n && text.charAt(pos) == '"') {
-                        anyQuoted = true;
-                        final int quoteLine = line;
-                        pos++;
-                        while (true) {
-                            if (pos >= n) {
-                                throw DataFormat.atLine(file, quoteLine,
-                                        "field " + (fields.size() + 1) + ": unterminated quoted field");
-                            }
-                            final char c = text.charAt(pos);
-                            if (c == '"') {
-                                if (pos + 1 < n && text.charAt(pos + 1) == '"') {
-                                    field.append('"');
-                                    pos += 2;
-                                    continue;
-                                }
-                                pos++;
-                                break;
-                            }
-                            if (c == '\n' || (c == '\r' && (pos + 1 >= n || text.charAt(pos + 1) != '\n'))) {
-                                line++;
-                            }
-                            field.append(c);
-                            pos++;
-                        }
-                        while (pos < n && isBlank(text.charAt(pos))) {
-                            pos++;
-                        }
-                        if (pos < n && text.charAt(pos) != ',' && text.charAt(pos) != '\n' && text.charAt(pos) != '\r') {
-                            throw DataFormat.atLine(file, line, "field " + (fields.size() + 1)
-                                    + ": unexpected '" + text.charAt(pos) + "' after closing quote");
-                        }
-                        fields.add(field.toString());
-                    } else {
-                        while (pos < n) {
-                            final char c = text.charAt(pos);
-                            if (c == ',' || c == '\n' || c == '\r') {
-                                break;
-                            }
-                            if (c == '"') {
-                                throw DataFormat.atLine(file, line, "field " + (fields.size() + 1)
-                                        + ": quote inside an unquoted field (quote the whole field and double the quote)");
-                            }
-                            field.append(c);
-                            pos++;
-                        }
-                        fields.add(field.toString().strip());
-                    }
-                    if (pos < n && text.charAt(pos) == ',') {
-                        pos++;
-                        continue;
-                    }
-                    if (pos < n) {
-                        pos += text.charAt(pos) == '\r' && pos + 1 < n && text.charAt(pos + 1) == '\n' ? 2 : 1;
-                        line++;
-                    }
-                    break;
-                }
-                if (!(fields.size() == 1 && !anyQuoted && fields.get(0).isEmpty())) {
-                    records.add(new Row(fields.toArray(new String[0]), recordLine));
-                }
-            }
-            return records;
-        }
     }
 
-    /** How one feature column becomes features: numeric, one-hot or hashed (decided over the whole file). */
     private static final class ColumnEncoding {
         final int column;
         final String name;

@@ -250,7 +250,17 @@ public final class CsvTable {
     }
 
     /** One CSV record and the 1-based line it starts on. */
-    private record Record(String[] fields, int line) {
+    public record Record(String[] fields, int line) {
+    }
+
+    /**
+     * The raw records of a file (header included) with the syntax described in the class comment, for
+     * readers that need the text of every field (e.g. {@code bali produce}).
+     *
+     * @throws DataFormatException naming the file and line of a syntax error, or if the file cannot be read
+     */
+    public static List<Record> readRecords(final Path file) {
+        return parse(file, readText(file));
     }
 
     private static String readText(final Path file) {
