@@ -336,6 +336,46 @@ class ServiceIntegrationTest {
         }
     }
 
+    /** {@code bali run} stops gracefully on SIGTERM: it commits and leaves the consumer group at once. */
+    @Test
+    void runStopsGracefullyOnSigtermAndLeavesTheGroup() throws Exception {
+        final Map<String, String> s = settings("sigterm");
+        final ServiceConfig config = ServiceConfig.from(s);
+        final Path file = tmp.resolve("sigterm.properties");
+        final Properties p = new Properties();
+        p.putAll(s);
+        try (Writer w = Files.newBufferedWriter(file)) {
+            p.store(w, null);
+        }
+        final Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "io.balistreams.cli.BaliCommand", "run",
+                "--config", file.toString())
+                .redirectErrorStream(true).redirectOutput(tmp.resolve("sigterm.log").toFile()).start();
+        try (KafkaProducer<byte[], byte[]> producer = producer();
+             org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                     Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            final long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (true) { // the child creates the topics itself
+                try {
+                    send(producer, config, event("t0", "m", new double[]{1, 2}, 1.0));
+                    producer.flush();
+                    break;
+                } catch (final RuntimeException notYet) {
+                    assertThat(System.nanoTime()).isLessThan(deadline);
+                    Thread.sleep(200);
+                }
+            }
+            readCommitted(config, Duration.ofSeconds(60), got -> got.get(config.predictionsTopic()).size() >= 1);
+            assertThat(admin.describeConsumerGroups(List.of("sigterm")).all().get().get("sigterm").members()).hasSize(1);
+            child.destroy(); // SIGTERM
+            assertThat(child.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).as("exits within 30 s").isTrue();
+            // the member left the group when it closed, instead of timing out after session.timeout.ms
+            assertThat(admin.describeConsumerGroups(List.of("sigterm")).all().get().get("sigterm").members()).isEmpty();
+        } finally {
+            child.destroyForcibly();
+        }
+    }
+
     private void send(final KafkaProducer<byte[], byte[]> producer, final ServiceConfig config, final Event e) {
         producer.send(new ProducerRecord<>(config.eventsTopic(), events.encode(e)));
     }
