@@ -82,7 +82,7 @@ public final class DriftEvaluation {
     /**
      * How a run is measured.
      *
-     * @param monitor        the monitor's settings (the run's adaptive-forgetting switch overrides theirs)
+     * @param monitor        the monitor's settings ({@link #compare} overrides their adaptive-forgetting switch)
      * @param tolerance      events after a drift point within which a DRIFT alarm detects it (≥ 1)
      * @param recoveryWindow W, events after each drift point over which the recovery accuracy is taken (≥ 1)
      * @param window         events per window of the windowed prequential accuracy (≥ 1)
@@ -181,7 +181,7 @@ public final class DriftEvaluation {
      * @param delays             detection delay per drift point, null where missed (empty if none known)
      * @param missed             drift points without a DRIFT alarm within the tolerance
      * @param falseAlarmsPer10k  DRIFT alarms outside every tolerance interval per 10,000 events outside
-     *                           them; null if the drift points are unknown, NaN if no event is outside
+     *                           them; null if the drift points are unknown
      * @param recovery           the metric over the W events after each drift point
      * @param rejectedUpdates    updates the model refused (non-finite)
      * @param seconds            wall time of scoring, monitoring and learning
@@ -432,7 +432,7 @@ public final class DriftEvaluation {
 
     /**
      * DRIFT alarms outside every tolerance interval, per 10,000 events outside them (all events if there are
-     * no drift points); NaN if no event lies outside the intervals.
+     * no drift points; event 0 is always outside, as drift points are &gt; 0).
      */
     public static double falseAlarmsPer10k(final List<Alarm> alarms, final long[] driftPoints, final long events,
                                            final int tolerance) {
@@ -454,8 +454,7 @@ public final class DriftEvaluation {
                 outside++;
             }
         }
-        final long stretch = events - covered;
-        return stretch <= 0 ? Double.NaN : outside * 10_000.0 / stretch;
+        return outside * 10_000.0 / (events - covered);
     }
 
     private static void checkDriftPoints(final long[] driftPoints, final long events) {
@@ -524,12 +523,13 @@ public final class DriftEvaluation {
     }
 
     /**
-     * The rotating hyperplane ({@link RotatingHyperplane}, label noise {@value #HYPERPLANE_NOISE}): drift
-     * points at the starts of the rotation phases, every {@code segmentLength} events.
+     * The rotating hyperplane ({@link RotatingHyperplane}, label noise {@value #HYPERPLANE_NOISE}, rotation by
+     * π/4 over the first fifth of each segment after the first): drift points at the starts of the rotation
+     * phases, every {@code segmentLength} events.
      */
     public static ClassificationStream hyperplane(final long seed, final int events, final long segmentLength) {
         requireEvents(events);
-        final RotatingHyperplane h = new RotatingHyperplane(seed, segmentLength, segmentLength / 5,
+        final RotatingHyperplane h = new RotatingHyperplane(seed, segmentLength, Math.max(1, segmentLength / 5),
                 RotatingHyperplane.DEFAULT_ANGLE, HYPERPLANE_NOISE);
         final double[][] x = new double[events][];
         final int[] y = new int[events];
@@ -610,7 +610,12 @@ public final class DriftEvaluation {
         /** Random orthonormal u, v from the seed. */
         public RotatingHyperplane(final long seed, final long segmentLength, final long rotationLength,
                                   final double angle, final double labelNoise) {
-            this(randomPlane(seed)[0], randomPlane(seed)[1], seed, segmentLength, rotationLength, angle, labelNoise);
+            this(randomPlane(seed), seed, segmentLength, rotationLength, angle, labelNoise);
+        }
+
+        private RotatingHyperplane(final double[][] plane, final long seed, final long segmentLength,
+                                   final long rotationLength, final double angle, final double labelNoise) {
+            this(plane[0], plane[1], seed, segmentLength, rotationLength, angle, labelNoise);
         }
 
         /** Given u and v (each of length {@value #DIMENSION}, orthonormal: checked). */

@@ -5,6 +5,7 @@ import io.balistreams.bali.BaliConfig;
 import io.balistreams.bali.BaliModel;
 import io.balistreams.bali.ClassificationPrediction;
 import io.balistreams.bali.Rng;
+import io.balistreams.monitor.DecayingQuantileSketch;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.IntConsumer;
@@ -15,6 +16,11 @@ import java.util.function.IntConsumer;
  * inputs of another data set (e.g. MNIST digits, positives) with each uncertainty score — predictive
  * entropy, mutual information and last-layer leverage āᵀΛ⁻¹ā (BALI.md §5) — and report the AUROC of
  * separating the two by that score (higher ⇒ out of distribution).
+ *
+ * <p>It also reports what the service's calibrated flag would do: the threshold is the 99th percentile of
+ * the training records' leverages under the final model (a {@link DecayingQuantileSketch} of quantile 0.99
+ * without forgetting, as the service's monitor keeps one with forgetting), and the flag rates are the
+ * fractions of in-distribution test inputs and of out-of-distribution inputs whose leverage exceeds it.
  */
 public final class OodEvaluation {
 
@@ -38,9 +44,16 @@ public final class OodEvaluation {
      * @param ece      expected calibration error, 15 bins
      * @param auroc    AUROC per score: "entropy", "mutual_information", "leverage"
      * @param trainSeconds training time
+     * @param leverageThreshold 99th percentile of the training records' leverages under the final model
+     * @param flagged  fraction of inputs whose leverage exceeds {@code leverageThreshold}: "in_distribution"
+     *                 (the test set) and "ood"
      */
-    public record Result(double accuracy, double nll, double ece, Map<String, Double> auroc, double trainSeconds) {
+    public record Result(double accuracy, double nll, double ece, Map<String, Double> auroc, double trainSeconds,
+                         double leverageThreshold, Map<String, Double> flagged) {
     }
+
+    /** Quantile of the training leverages used as the flag threshold, as the service's default. */
+    public static final double FLAG_QUANTILE = 0.99;
 
     private OodEvaluation() {
     }
@@ -112,7 +125,28 @@ public final class OodEvaluation {
         auroc.put("entropy", Metrics.auroc(entropy, outOfDistribution));
         auroc.put("mutual_information", Metrics.auroc(mutualInformation, outOfDistribution));
         auroc.put("leverage", Metrics.auroc(leverage, outOfDistribution));
+
+        // the calibrated flag: 99th percentile of the training records' leverages (final model)
+        final DecayingQuantileSketch sketch = new DecayingQuantileSketch(FLAG_QUANTILE, 1.0);
+        for (final double[] x : trainX) {
+            sketch.add(model.classify(x).leverage());
+        }
+        final double threshold = sketch.quantile();
+        long flaggedIn = 0;
+        long flaggedOut = 0;
+        for (int i = 0; i < total; i++) {
+            if (leverage[i] > threshold) {
+                if (outOfDistribution[i]) {
+                    flaggedOut++;
+                } else {
+                    flaggedIn++;
+                }
+            }
+        }
+        final Map<String, Double> flagged = new LinkedHashMap<>();
+        flagged.put("in_distribution", flaggedIn / (double) testX.length);
+        flagged.put("ood", flaggedOut / (double) oodX.length);
         return new Result(scorer.accuracy(), scorer.negativeLogLikelihood(), scorer.expectedCalibrationError(), auroc,
-                trainSeconds);
+                trainSeconds, threshold, flagged);
     }
 }
