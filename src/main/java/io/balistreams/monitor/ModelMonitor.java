@@ -18,13 +18,16 @@ import java.util.Optional;
  *       scores, forgetting at the model's rate: decay 1 − 1/N_eff per value);</li>
  *   <li>{@link #betaForUpdate()} for the β of that update, then {@link #updated()} after it.</li>
  * </ul>
- * Adaptive forgetting (BALI.md §4): a DRIFT from either detector sets β_now = {@code alarmBeta}; after each
- * update the gap to the configured β shrinks geometrically, β_now = β − (β − alarmBeta)·0.01^{k/K} after k of
+ * Adaptive forgetting (BALI.md §4): a DRIFT from either detector shrinks the memory N_eff to a fraction
+ * {@code alarmMemory} of it, β_alarm = 1 − (1 − β)/alarmMemory; after each update the gap to the configured β
+ * shrinks geometrically, β_now = β − (β − β_alarm)·0.01^{k/K} after k of
  * K = {@code recoveryUpdates} updates, and β_now = β again after K. A DRIFT within {@code cooldown} values of
  * the same detector's previous DRIFT re-arms the schedule without a new alarm (ADWIN drops old buckets over
  * a few checks and may fire several times for one change). While β is lowered the feature-drift detector
  * pauses, because the wider posterior raises every leverage score by itself; it restarts on a fresh window
- * when β is back.
+ * when β is back. It starts only after 2 N_eff training scores (at least {@code oodMinCount}), when the
+ * threshold has forgotten the first, unsettled scores of a young model. Only rises count: an ADWIN DRIFT
+ * whose recent mean is lower than before (the error falling as the model learns) is ignored.
  *
  * <p>The whole state exports to a {@code double[]} and restores exactly ({@link #exportState()},
  * {@link #restore}), so a restarted service continues bit-identically.
@@ -47,7 +50,8 @@ public final class ModelMonitor {
      * @param phLambda           Page-Hinkley drift threshold λ
      * @param phWarningLambda    Page-Hinkley warning threshold (≤ λ)
      * @param adaptiveForgetting whether a DRIFT lowers β for a while
-     * @param alarmBeta          β right after a DRIFT
+     * @param alarmMemory        memory right after a DRIFT as a fraction of N_eff: β_alarm = 1 − (1 − β)/alarmMemory
+     *                           (floored at 0.05)
      * @param recoveryUpdates    updates to return to the configured β
      * @param cooldown           values fed to a detector after a DRIFT during which a new DRIFT is not alarmed
      * @param featureDrift       whether an ADWIN watches the out-of-distribution flags (0/1 per scored event)
@@ -55,7 +59,7 @@ public final class ModelMonitor {
      * @param oodMinCount        training scores needed before the threshold is used
      */
     public record Settings(Detector detector, double adwinDelta, double adwinWarningDelta, double phDelta,
-                           double phLambda, double phWarningLambda, boolean adaptiveForgetting, double alarmBeta,
+                           double phLambda, double phWarningLambda, boolean adaptiveForgetting, double alarmMemory,
                            int recoveryUpdates, long cooldown, boolean featureDrift,
                            double oodQuantile, int oodMinCount) {
         public Settings {
@@ -70,8 +74,9 @@ public final class ModelMonitor {
                 new PageHinkley(phDelta, phLambda, phWarningLambda, PageHinkley.DEFAULT_ALPHA,
                         PageHinkley.DEFAULT_MIN_INSTANCES);
             }
-            if (!(alarmBeta > 0 && alarmBeta < 1)) {
-                throw new IllegalArgumentException("alarmBeta must be in (0, 1), got " + alarmBeta);
+            if (!(alarmMemory > 0 && alarmMemory < 1)) {
+                throw new IllegalArgumentException("alarmMemory (a fraction of N_eff) must be in (0, 1), got "
+                        + alarmMemory);
             }
             if (recoveryUpdates < 1) {
                 throw new IllegalArgumentException("recoveryUpdates must be >= 1, got " + recoveryUpdates);
@@ -87,22 +92,22 @@ public final class ModelMonitor {
             }
         }
 
-        /** ADWIN δ = 0.002 (warning 0.01), adaptive forgetting to β = 0.5 recovering over 20 updates, 500-value
+        /** ADWIN δ = 0.002 (warning 0.01), adaptive forgetting to a fifth of the memory recovering over 20 updates, 500-value
          * cooldown, feature drift on, threshold at the 99th percentile after 200 training scores. */
         public static Settings defaults() {
             return new Settings(Detector.ADWIN, Adwin.DEFAULT_DELTA, Adwin.DEFAULT_WARNING_DELTA,
                     PageHinkley.DEFAULT_DELTA, PageHinkley.DEFAULT_LAMBDA, PageHinkley.DEFAULT_WARNING_LAMBDA,
-                    true, 0.5, 20, 500, true, 0.99, 200);
+                    true, 0.2, 20, 500, true, 0.99, 200);
         }
 
         public Settings withDetector(final Detector d) {
             return new Settings(d, adwinDelta, adwinWarningDelta, phDelta, phLambda, phWarningLambda, adaptiveForgetting,
-                    alarmBeta, recoveryUpdates, cooldown, featureDrift, oodQuantile, oodMinCount);
+                    alarmMemory, recoveryUpdates, cooldown, featureDrift, oodQuantile, oodMinCount);
         }
 
         public Settings withAdaptiveForgetting(final boolean on) {
             return new Settings(detector, adwinDelta, adwinWarningDelta, phDelta, phLambda, phWarningLambda, on,
-                    alarmBeta, recoveryUpdates, cooldown, featureDrift, oodQuantile, oodMinCount);
+                    alarmMemory, recoveryUpdates, cooldown, featureDrift, oodQuantile, oodMinCount);
         }
     }
 
@@ -123,6 +128,10 @@ public final class ModelMonitor {
 
     private final Settings settings;
     private final double configuredBeta;
+    /** β right after a DRIFT: the memory N_eff shrunk to {@code alarmMemory}·N_eff. */
+    private final double alarmBeta;
+    /** Training scores after which the threshold has forgotten the first, unsettled scores (2 N_eff). */
+    private final long featureDriftStart;
     private final DriftDetector lossDetector;
     private Adwin oodRateDetector;
     private final DecayingQuantileSketch sketch;
@@ -151,6 +160,8 @@ public final class ModelMonitor {
         }
         this.settings = settings;
         this.configuredBeta = configuredBeta;
+        this.alarmBeta = Math.max(0.05, 1.0 - (1.0 - configuredBeta) / settings.alarmMemory());
+        this.featureDriftStart = Math.max(settings.oodMinCount(), (long) Math.ceil(2 * effectiveMemory));
         if (state == null) {
             lossDetector = switch (settings.detector()) {
                 case ADWIN -> new Adwin(settings.adwinDelta(), settings.adwinWarningDelta());
@@ -208,13 +219,15 @@ public final class ModelMonitor {
      * to the feature-drift detector, so that a shift of the inputs raises an alarm before any label arrives.
      */
     public Optional<Alarm> scored(final double score, final long position, final long eventTime) {
-        if (oodRateDetector == null || oodThreshold() == null || recovery >= 0) {
+        if (oodRateDetector == null || sketch.count() < featureDriftStart || recovery >= 0) {
             // while β is lowered the posterior widens and every score rises: that is the response to a
             // drift, not a new shift of the inputs, so the feature-drift detector pauses (and restarts after)
             return Optional.empty();
         }
         final DriftLevel before = oodRateDetector.level();
-        final DriftLevel level = oodRateDetector.add(isOutOfDistribution(score) ? 1.0 : 0.0);
+        final double meanBefore = oodRateDetector.mean();
+        final DriftLevel level = rising(oodRateDetector.add(isOutOfDistribution(score) ? 1.0 : 0.0), oodRateDetector,
+                meanBefore);
         final boolean quiet = oodValuesAtDrift >= 0 && oodRateDetector.count() - oodValuesAtDrift < settings.cooldown();
         if (level == DriftLevel.DRIFT) {
             oodValuesAtDrift = oodRateDetector.count();
@@ -229,7 +242,8 @@ public final class ModelMonitor {
             return Optional.empty();
         }
         final DriftLevel before = lossDetector.level();
-        final DriftLevel level = lossDetector.add(loss);
+        final double meanBefore = lossDetector instanceof Adwin a ? a.mean() : Double.NaN;
+        final DriftLevel level = rising(lossDetector.add(loss), lossDetector, meanBefore);
         final boolean quiet = lossValuesAtDrift >= 0 && lossDetector.count() - lossValuesAtDrift < settings.cooldown();
         if (level == DriftLevel.DRIFT) {
             lossValuesAtDrift = lossDetector.count();
@@ -237,12 +251,25 @@ public final class ModelMonitor {
         return react(lossDetector.name() + "/loss", lossDetector, before, level, quiet, position, eventTime);
     }
 
+    /**
+     * ADWIN reports any change of the mean; only a rise of the loss (or of the flag rate) is a drift to answer:
+     * a falling error is the model learning. After an ADWIN DRIFT the window holds only the recent part, so
+     * the change was a rise if the recent mean exceeds the mean of the whole window before the cut.
+     * Page-Hinkley is one-sided already.
+     */
+    private static DriftLevel rising(final DriftLevel level, final DriftDetector d, final double meanBefore) {
+        if (level == DriftLevel.DRIFT && d instanceof Adwin a && !(a.mean() > meanBefore)) {
+            return DriftLevel.STABLE;
+        }
+        return level;
+    }
+
     private Optional<Alarm> react(final String name, final DriftDetector d, final DriftLevel before,
                                   final DriftLevel level, final boolean quiet, final long position, final long eventTime) {
         if (level == DriftLevel.DRIFT) {
             final double from = betaNow;
             if (settings.adaptiveForgetting()) {
-                betaNow = Math.min(betaNow, settings.alarmBeta());
+                betaNow = Math.min(betaNow, alarmBeta);
                 recovery = 0;
             }
             if (quiet) {
@@ -284,7 +311,7 @@ public final class ModelMonitor {
             }
             return;
         }
-        final double gap = configuredBeta - settings.alarmBeta();
+        final double gap = configuredBeta - alarmBeta;
         betaNow = configuredBeta - gap * Math.pow(RECOVERY_RESIDUAL, recovery / (double) settings.recoveryUpdates());
     }
 

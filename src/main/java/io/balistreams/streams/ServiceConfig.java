@@ -56,7 +56,7 @@ public final class ServiceConfig {
         doc("bali.drift.cooldown", "500", "values after a drift alarm of a detector during which it raises no new alarm");
         doc("bali.drift.feature", "true", "an ADWIN on the out-of-distribution flags of all scored events (input drift, before labels)");
         doc("bali.forgetting.adaptive", "true", "on a drift alarm, forget faster for a while (BALI.md section 4)");
-        doc("bali.forgetting.alarm.beta", "0.5", "beta right after a drift alarm");
+        doc("bali.forgetting.alarm.memory", "0.2", "memory right after a drift alarm, as a fraction of N_eff: beta = 1 - (1 - beta)/fraction");
         doc("bali.forgetting.recovery.updates", "20", "updates over which beta returns geometrically to its configured value");
         doc("bali.ood.score", "leverage", "out-of-distribution score: leverage (last layer) or uncertainty (entropy; epistemic variance for regression)");
         doc("bali.ood.quantile", "0.99", "the flag threshold is this quantile of recent training scores");
@@ -135,7 +135,7 @@ public final class ServiceConfig {
         return new ModelMonitor.Settings(kind, parseDouble("bali.drift.adwin.delta"),
                 parseDouble("bali.drift.adwin.warning.delta"), parseDouble("bali.drift.ph.delta"),
                 parseDouble("bali.drift.ph.lambda"), parseDouble("bali.drift.ph.warning.lambda"),
-                parseBoolean("bali.forgetting.adaptive"), parseDouble("bali.forgetting.alarm.beta"),
+                parseBoolean("bali.forgetting.adaptive"), parseDouble("bali.forgetting.alarm.memory"),
                 parseInt("bali.forgetting.recovery.updates"), parseLong("bali.drift.cooldown"),
                 parseBoolean("bali.drift.feature"), parseDouble("bali.ood.quantile"), parseInt("bali.ood.min.count"));
     }

@@ -43,7 +43,7 @@ class DriftEvaluationTest {
     private static ModelMonitor.Settings monitor(final ModelMonitor.Detector detector, final boolean featureDrift) {
         final ModelMonitor.Settings d = ModelMonitor.Settings.defaults();
         return new ModelMonitor.Settings(detector, d.adwinDelta(), d.adwinWarningDelta(), d.phDelta(), d.phLambda(),
-                d.phWarningLambda(), d.adaptiveForgetting(), d.alarmBeta(), d.recoveryUpdates(), d.cooldown(),
+                d.phWarningLambda(), d.adaptiveForgetting(), d.alarmMemory(), d.recoveryUpdates(), d.cooldown(),
                 featureDrift, d.oodQuantile(), d.oodMinCount());
     }
 

@@ -48,8 +48,8 @@ class ModelMonitorTest {
         assertThat(drift.position()).isBetween(5000L, 5300L);
         assertThat(drift.detector()).isEqualTo("ADWIN/loss");
         assertThat(drift.statistic()).isGreaterThan(drift.threshold());
-        assertThat(drift.action()).contains("0.98 -> 0.5");
-        assertThat(m.betaForUpdate()).isEqualTo(0.5);
+        assertThat(drift.action()).contains("0.98 -> 0.9,"); // N_eff/5: 1 − 0.02/0.2
+        assertThat(m.betaForUpdate()).isCloseTo(0.9, within(1e-15));
         assertThat(m.state()).isEqualTo(DriftLevel.DRIFT);
 
         // back to the configured beta after 20 updates, rising monotonically: β − (β − 0.5)·0.01^{k/20}
@@ -57,7 +57,7 @@ class ModelMonitorTest {
         for (int k = 1; k < 20; k++) {
             m.updated();
             assertThat(m.betaForUpdate()).isGreaterThan(previous)
-                    .isCloseTo(BETA - (BETA - 0.5) * Math.pow(0.01, k / 20.0), within(1e-15));
+                    .isCloseTo(BETA - (BETA - 0.9) * Math.pow(0.01, k / 20.0), within(1e-14));
             previous = m.betaForUpdate();
         }
         m.updated();
@@ -122,7 +122,7 @@ class ModelMonitorTest {
         assertThat(alarm).isNotNull();
         assertThat(alarm.detector()).isEqualTo("ADWIN/ood-rate");
         assertThat(alarm.position()).isBetween(10000L, 10300L);
-        assertThat(m.betaForUpdate()).isEqualTo(0.5);
+        assertThat(m.betaForUpdate()).isCloseTo(0.9, within(1e-15));
     }
 
     @Test
@@ -149,7 +149,7 @@ class ModelMonitorTest {
         final ModelMonitor.Settings d = ModelMonitor.Settings.defaults();
         assertThatThrownBy(() -> new ModelMonitor.Settings(d.detector(), d.adwinDelta(), d.adwinWarningDelta(), d.phDelta(),
                 d.phLambda(), d.phWarningLambda(), true, 1.0, 20, 500, true, 0.99, 200))
-                .hasMessageContaining("alarmBeta");
+                .hasMessageContaining("alarmMemory");
         assertThatThrownBy(() -> new ModelMonitor.Settings(d.detector(), d.adwinDelta(), d.adwinWarningDelta(), d.phDelta(),
                 d.phLambda(), d.phWarningLambda(), true, 0.5, 20, 500, true, 1.0, 200))
                 .hasMessageContaining("oodQuantile");

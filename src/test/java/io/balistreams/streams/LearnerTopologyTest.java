@@ -209,7 +209,7 @@ class LearnerTopologyTest {
                     .first().satisfies(a -> {
                         assertThat(a.getDetector()).isEqualTo("ADWIN/loss");
                         assertThat(a.getPosition()).isLessThan(3400);
-                        assertThat(a.getAction()).contains("beta 0.95 -> 0.5");
+                        assertThat(a.getAction()).contains("beta 0.95 -> 0.75");
                         assertThat(a.getStatistic()).isGreaterThan(a.getThreshold());
                     });
             final List<Prediction> predictions = h.predictions.readValuesToList();
