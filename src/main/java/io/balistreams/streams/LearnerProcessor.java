@@ -67,6 +67,8 @@ final class LearnerProcessor implements Processor<String, RoutedEvent, String, S
     private static final double Z95 = 1.959963984540054;
 
     private final ServiceConfig config;
+    private final ServiceConfig.OodScore oodScore;
+    private final ServiceConfig.DriftLoss driftLoss;
     private final AtomicInteger modelsInInstance;
     private final AvroSerde<ModelSnapshot> snapshots = AvroSerde.of(ModelSnapshot.class);
     private final Map<String, ModelSlot> cache = new HashMap<>();
@@ -84,6 +86,8 @@ final class LearnerProcessor implements Processor<String, RoutedEvent, String, S
      */
     LearnerProcessor(final ServiceConfig config, final AtomicInteger modelsInInstance) {
         this.config = config;
+        this.oodScore = config.oodScore();
+        this.driftLoss = config.driftLoss();
         this.modelsInInstance = modelsInInstance;
     }
 
@@ -209,7 +213,7 @@ final class LearnerProcessor implements Processor<String, RoutedEvent, String, S
         final double leverage;
         final double uncertainty;
         double loss = 0;
-        final boolean nll = config.driftLoss() == ServiceConfig.DriftLoss.NLL;
+        final boolean nll = driftLoss == ServiceConfig.DriftLoss.NLL;
         if (slot.isClassifier()) {
             final ClassificationPrediction c = slot.model.classify(x);
             final List<Double> probabilities = new ArrayList<>(c.probabilities().length);
@@ -248,16 +252,16 @@ final class LearnerProcessor implements Processor<String, RoutedEvent, String, S
                 loss = nll ? -r.logLikelihood(target) : residual * residual / r.totalVariance();
             }
         }
-        final double oodScore = config.oodScore() == ServiceConfig.OodScore.LEVERAGE ? leverage : uncertainty;
+        final double score = oodScore == ServiceConfig.OodScore.LEVERAGE ? leverage : uncertainty;
         final ModelMonitor monitor = slot.monitor;
         final boolean watching = monitor.settings().detector() != ModelMonitor.Detector.NONE
                 || monitor.settings().featureDrift();
-        final Prediction prediction = p.setLeverage(leverage).setOodScore(oodScore)
+        final Prediction prediction = p.setLeverage(leverage).setOodScore(score)
                 .setOodThreshold(monitor.oodThreshold())
-                .setOodFlag(monitor.isOutOfDistribution(oodScore))
+                .setOodFlag(monitor.isOutOfDistribution(score))
                 .setDriftState(watching ? DriftState.valueOf(monitor.state().name()) : null)
                 .build();
-        return new Scored(prediction, oodScore, loss);
+        return new Scored(prediction, score, loss);
     }
 
     private void forwardAlarm(final ModelSlot slot, final ModelMonitor.Alarm alarm, final long timestamp) {
