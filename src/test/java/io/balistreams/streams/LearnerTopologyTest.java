@@ -21,6 +21,7 @@ import java.util.Map;
 
 import static io.balistreams.streams.TopologyHarness.event;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 class LearnerTopologyTest {
     @TempDir
@@ -226,6 +227,30 @@ class LearnerTopologyTest {
             assertThat(far.getOodThreshold()).isNotNull();
             assertThat(far.getOodScore()).isGreaterThan(far.getOodThreshold());
             assertThat(far.getOodFlag()).isTrue();
+        }
+    }
+
+    /** bali.ood.score=uncertainty scores regression events by their epistemic variance, classification by entropy. */
+    @Test
+    void theUncertaintyScoreIsTheEpistemicVarianceOrTheEntropy() {
+        try (TopologyHarness h = new TopologyHarness(stateDir, Map.of("bali.ood.score", "uncertainty",
+                "bali.drift.loss", "nll", "bali.model.batch.size", "4", "bali.model.hidden", "4"))) {
+            h.sendConfig("reg", ModelConfig.newBuilder().setModelId("reg").setTask(ModelTask.REGRESSION).build());
+            for (int i = 0; i < 12; i++) {
+                h.send(event("r" + i, "reg", new double[]{i, -i}, 0.3 * i));
+                h.send(event("c" + i, "cls", new double[]{i, -i}, (double) (i % 2)));
+            }
+            final List<Prediction> predictions = h.predictions.readValuesToList();
+            assertThat(predictions).hasSize(24);
+            for (final Prediction p : predictions) {
+                final double expected = p.getRegression() != null
+                        ? p.getRegression().getStdEpistemic() * p.getRegression().getStdEpistemic()
+                        : p.getClassification().getEntropy();
+                assertThat(p.getOodScore()).as(p.getEventId()).isCloseTo(expected, within(1e-12));
+                if (p.getModelVersion() > 0) { // under the prior, epistemic variance = leverage × σ² = leverage
+                    assertThat(p.getOodScore()).as(p.getEventId()).isNotEqualTo(p.getLeverage());
+                }
+            }
         }
     }
 
