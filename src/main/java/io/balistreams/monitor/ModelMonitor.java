@@ -100,6 +100,32 @@ public final class ModelMonitor {
                     true, 0.2, 20, 500, true, 0.99, 200);
         }
 
+        /** The settings as numbers, for storing them beside a monitor's state ({@link #fromArray}). */
+        public double[] toArray() {
+            return new double[]{detector.ordinal(), adwinDelta, adwinWarningDelta, phDelta, phLambda, phWarningLambda,
+                    adaptiveForgetting ? 1 : 0, alarmMemory, recoveryUpdates, cooldown, featureDrift ? 1 : 0,
+                    oodQuantile, oodMinCount};
+        }
+
+        /** Settings from {@link #toArray()}, validated again. */
+        public static Settings fromArray(final double[] a) {
+            if (a.length != 13) {
+                throw new IllegalArgumentException("monitor settings need 13 numbers, got " + a.length);
+            }
+            return new Settings(Detector.values()[(int) a[0]], a[1], a[2], a[3], a[4], a[5], a[6] != 0, a[7],
+                    (int) a[8], (long) a[9], a[10] != 0, a[11], (int) a[12]);
+        }
+
+        /** These settings with some fields replaced; null keeps a field. */
+        public Settings with(final Detector d, final Double delta, final Boolean adaptive, final Double memory,
+                             final Double quantile) {
+            final double adwin = delta == null ? adwinDelta : delta;
+            return new Settings(d == null ? detector : d, adwin, Math.max(adwin, adwinWarningDelta), phDelta, phLambda,
+                    phWarningLambda, adaptive == null ? adaptiveForgetting : adaptive,
+                    memory == null ? alarmMemory : memory, recoveryUpdates, cooldown, featureDrift,
+                    quantile == null ? oodQuantile : quantile, oodMinCount);
+        }
+
         public Settings withDetector(final Detector d) {
             return new Settings(d, adwinDelta, adwinWarningDelta, phDelta, phLambda, phWarningLambda, adaptiveForgetting,
                     alarmMemory, recoveryUpdates, cooldown, featureDrift, oodQuantile, oodMinCount);

@@ -82,8 +82,8 @@ public final class BaliTopology {
         // model configuration: validate, then feed the global store
         final Map<String, KStream<String, SpecificRecord>> configOut = builder
                 .stream(config.modelConfigTopic(), Consumed.with(bytes, bytes).withName("model-config-source"))
-                .process(() -> new ConfigValidator(publicSerdes.serde(ModelConfig.class).deserializer(),
-                        config.modelDefaults()), Named.as("validate-model-config"))
+                .process(() -> new ConfigValidator(publicSerdes.serde(ModelConfig.class).deserializer(), config),
+                        Named.as("validate-model-config"))
                 .split(Named.as("model-config-"))
                 .branch((k, v) -> v instanceof DeadLetter, Branched.as("rejected"))
                 .defaultBranch(Branched.as("valid"));

@@ -12,7 +12,8 @@ import org.apache.kafka.streams.processor.api.Record;
 
 /**
  * Validates {@code model-config} entries: the bytes decode, the record key equals the entry's model id, and
- * the application's model defaults with the entry applied form a valid {@link ModelSpec}. Valid entries (and
+ * the application's model defaults with the entry applied form a valid {@link ModelSpec} and valid monitor
+ * settings. Valid entries (and
  * tombstones) are forwarded to the validated topic that the learner reads as a global table; invalid ones
  * become dead letters with reason INVALID_MODEL_CONFIG (or UNDECODABLE) and are otherwise ignored, so a
  * model keeps its last valid configuration.
@@ -20,12 +21,14 @@ import org.apache.kafka.streams.processor.api.Record;
 final class ConfigValidator implements Processor<byte[], byte[], String, SpecificRecord> {
     private final Deserializer<ModelConfig> configs;
     private final ModelSpec defaults;
+    private final ServiceConfig service;
     private final StringDeserializer keys = new StringDeserializer();
     private ProcessorContext<String, SpecificRecord> context;
 
-    ConfigValidator(final Deserializer<ModelConfig> configs, final ModelSpec defaults) {
+    ConfigValidator(final Deserializer<ModelConfig> configs, final ServiceConfig service) {
         this.configs = configs;
-        this.defaults = defaults;
+        this.defaults = service.modelDefaults();
+        this.service = service;
     }
 
     @Override
@@ -60,6 +63,7 @@ final class ConfigValidator implements Processor<byte[], byte[], String, Specifi
         }
         try {
             defaults.withOverrides(config);
+            service.monitorSettings(config);
         } catch (final IllegalArgumentException e) {
             reject(record, DeadLetterReason.INVALID_MODEL_CONFIG, "model " + key + ": " + e.getMessage(), source, key);
             return;

@@ -132,8 +132,10 @@ final class LearnerProcessor implements Processor<String, RoutedEvent, String, S
         if (slot == null) {
             final ModelConfig entry = configs.get(modelId);
             final ModelSpec spec;
+            final ModelMonitor.Settings monitoring;
             try {
                 spec = entry == null ? config.modelDefaults() : config.modelDefaults().withOverrides(entry);
+                monitoring = config.monitorSettings(entry);
             } catch (final IllegalArgumentException e) {
                 reject(record, DeadLetterReason.INVALID_MODEL_CONFIG, "model " + modelId
                         + " cannot be created, its model-config entry no longer fits the defaults: " + e.getMessage());
@@ -151,7 +153,7 @@ final class LearnerProcessor implements Processor<String, RoutedEvent, String, S
                         + " models (bali.models.max = " + config.maxModels() + ")");
                 return;
             }
-            slot = ModelSlot.create(modelId, spec, inputs, config.monitorSettings());
+            slot = ModelSlot.create(modelId, spec, inputs, monitoring);
             modelsInInstance.incrementAndGet();
             modelsHeld++;
             cache.put(modelId, slot);
@@ -277,17 +279,19 @@ final class LearnerProcessor implements Processor<String, RoutedEvent, String, S
                 .build(), timestamp));
     }
 
+    /** The monitor store's value: the model's monitor settings (13 doubles) then the monitor's state. */
     private void writeMonitor(final ModelSlot slot) {
+        final double[] settings = slot.monitor.settings().toArray();
         final double[] state = slot.monitor.exportState();
-        final ByteBuffer buffer = ByteBuffer.allocate(8 * state.length);
-        buffer.asDoubleBuffer().put(state);
+        final ByteBuffer buffer = ByteBuffer.allocate(8 * (settings.length + state.length));
+        buffer.asDoubleBuffer().put(settings).put(state);
         monitors.put(slot.modelId, buffer.array());
     }
 
-    private static double[] readMonitor(final byte[] bytes) {
-        final double[] state = new double[bytes.length / 8];
-        ByteBuffer.wrap(bytes).asDoubleBuffer().get(state);
-        return state;
+    private static double[] readDoubles(final byte[] bytes) {
+        final double[] values = new double[bytes.length / 8];
+        ByteBuffer.wrap(bytes).asDoubleBuffer().get(values);
+        return values;
     }
 
     /** One BALI update from every pending label of the model (BALI.md §2–§4), then the writes it implies. */
@@ -391,8 +395,10 @@ final class LearnerProcessor implements Processor<String, RoutedEvent, String, S
             if (monitorBytes == null) {
                 throw new IllegalStateException("model " + modelId + " has a state but no monitor record");
             }
-            slot = ModelSlot.restore(snapshots.decode(bytes), p, bytes.length, config.monitorSettings(),
-                    readMonitor(monitorBytes));
+            final double[] monitor = readDoubles(monitorBytes);
+            slot = ModelSlot.restore(snapshots.decode(bytes), p, bytes.length,
+                    ModelMonitor.Settings.fromArray(java.util.Arrays.copyOf(monitor, 13)),
+                    java.util.Arrays.copyOfRange(monitor, 13, monitor.length));
             cache.put(modelId, slot);
         }
         return slot;

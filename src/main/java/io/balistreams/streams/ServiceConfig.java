@@ -148,9 +148,24 @@ public final class ServiceConfig {
         return Boolean.parseBoolean(v);
     }
 
-    /** Drift detection, adaptive forgetting and OOD threshold settings of every model. */
+    /** Drift detection, adaptive forgetting and OOD threshold settings of every model (the defaults). */
     public ModelMonitor.Settings monitorSettings() {
         return monitorSettings;
+    }
+
+    /**
+     * The monitor settings of a model: the defaults with the monitoring fields of its {@code model-config}
+     * entry applied (null entry or fields keep the defaults).
+     *
+     * @throws IllegalArgumentException if the result is invalid (the message names the setting)
+     */
+    public ModelMonitor.Settings monitorSettings(final io.balistreams.avro.ModelConfig entry) {
+        if (entry == null) {
+            return monitorSettings;
+        }
+        return monitorSettings.with(
+                entry.getDriftDetector() == null ? null : ModelMonitor.Detector.valueOf(entry.getDriftDetector().name()),
+                entry.getAdwinDelta(), entry.getAdaptiveForgetting(), entry.getAlarmMemory(), entry.getOodQuantile());
     }
 
     public OodScore oodScore() {

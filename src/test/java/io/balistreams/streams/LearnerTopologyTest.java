@@ -254,6 +254,34 @@ class LearnerTopologyTest {
         }
     }
 
+    /** Monitoring settings are per model: an entry can switch adaptive forgetting off; invalid ones are refused. */
+    @Test
+    void monitoringSettingsCanBeOverriddenPerModel() {
+        try (TopologyHarness h = new TopologyHarness(stateDir, Map.of("bali.model.hidden", "8",
+                "bali.model.batch.size", "16", "bali.model.beta", "0.95"))) {
+            h.sendConfig("calm", ModelConfig.newBuilder().setModelId("calm").setAdaptiveForgetting(false).build());
+            h.sendConfig("broken", ModelConfig.newBuilder().setModelId("broken").setAlarmMemory(1.5).build());
+            final Rng rng = Rng.forStream(12, 0);
+            for (int i = 0; i < 6000; i++) {
+                final double a = rng.nextGaussian();
+                final double b = rng.nextGaussian();
+                final double label = (i < 3000) == (a + b > 0) ? 1.0 : 0.0;
+                h.send(event("q" + i, "quick", new double[]{a, b}, label));
+                h.send(event("c" + i, "calm", new double[]{a, b}, label));
+            }
+            final var drifts = h.driftAlerts.readValuesToList().stream()
+                    .filter(a -> a.getLevel() == io.balistreams.avro.DriftLevel.DRIFT).toList();
+            assertThat(drifts).filteredOn(a -> a.getModelId().equals("quick")).isNotEmpty()
+                    .allSatisfy(a -> assertThat(a.getAction()).startsWith("beta 0.95 -> 0.75"));
+            assertThat(drifts).filteredOn(a -> a.getModelId().equals("calm")).isNotEmpty()
+                    .allSatisfy(a -> assertThat(a.getAction()).startsWith("none"));
+            final DeadLetter broken = h.deadLetters.readValuesToList().stream()
+                    .filter(d -> "broken".equals(d.getModelId())).findFirst().orElseThrow();
+            assertThat(broken.getReason()).isEqualTo(DeadLetterReason.INVALID_MODEL_CONFIG);
+            assertThat(broken.getDetail()).contains("alarmMemory");
+        }
+    }
+
     private static byte[] bytes(final ByteBuffer b) {
         final ByteBuffer d = b.duplicate();
         final byte[] out = new byte[d.remaining()];

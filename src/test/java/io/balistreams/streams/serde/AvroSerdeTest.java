@@ -179,6 +179,28 @@ class AvroSerdeTest {
 
     // ---------------------------------------------------------------- schema evolution
 
+    /** A ModelConfig written with v1 (no monitoring fields) decodes under v2 with those fields null. */
+    @Test
+    void aModelConfigWrittenWithVersion1DecodesWithTheNewFieldsNull() throws Exception {
+        final Schema v1 = SchemaHistory.load("/schemas/history/ModelConfig.v1.avsc");
+        assertThat(SchemaHistory.fingerprint(v1)).isNotEqualTo(SchemaHistory.fingerprint(
+                io.balistreams.avro.ModelConfig.getClassSchema()));
+        final GenericRecord r = new GenericData.Record(v1);
+        r.put("modelId", "old");
+        r.put("batchSize", 8);
+        r.put("beta", 0.95);
+        final ByteBuffer buffer = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v1).encode(r);
+        final byte[] bytes = new byte[buffer.remaining()];
+        buffer.get(bytes);
+        final io.balistreams.avro.ModelConfig decoded = AvroSerde.of(io.balistreams.avro.ModelConfig.class).decode(bytes);
+        assertThat(decoded.getModelId()).isEqualTo("old");
+        assertThat(decoded.getBatchSize()).isEqualTo(8);
+        assertThat(decoded.getBeta()).isEqualTo(0.95);
+        assertThat(decoded.getDriftDetector()).isNull();
+        assertThat(decoded.getAdwinDelta()).isNull();
+        assertThat(decoded.getOodQuantile()).isNull();
+    }
+
     private static byte[] v1Event(final Schema v1, final String id, final Double label) throws Exception {
         final GenericRecord r = new GenericData.Record(v1);
         r.put("eventId", id);
