@@ -6,20 +6,16 @@ import io.balistreams.streams.BaliService;
 import io.balistreams.streams.EmbeddedKafka;
 import io.balistreams.streams.EndToEndRun;
 import io.balistreams.streams.ServiceConfig;
+import io.balistreams.streams.TempDirectory;
 import io.balistreams.streams.serde.AvroSerde;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -27,7 +23,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.LongFunction;
-import java.util.stream.Stream;
 
 /**
  * {@code bali bench}: the end-to-end benchmark of the service (a measurement, not a test). Starts an embedded
@@ -71,17 +66,12 @@ public final class BenchCommand implements Callable<Integer> {
         if (events < 1 || warmup < 0 || rate < 0 || inputs < 1 || batch < 1) {
             throw new IllegalArgumentException("--events, --inputs and --batch must be >= 1; --warmup and --rate >= 0");
         }
-        final Path stateDir;
-        try {
-            stateDir = Files.createTempDirectory("bali-bench-state-");
-        } catch (final IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        try (EmbeddedKafka broker = new EmbeddedKafka()) {
+        try (TempDirectory stateDir = TempDirectory.create("bali-bench-state-");
+             EmbeddedKafka broker = new EmbeddedKafka()) {
             final Map<String, String> s = new LinkedHashMap<>();
             s.put("bootstrap.servers", broker.bootstrapServers());
             s.put("application.id", "bali-bench");
-            s.put("state.dir", stateDir.toString());
+            s.put("state.dir", stateDir.path().toString());
             s.put("bali.model.default.id", "bench");
             s.put("bali.model.task", "regression");
             s.put("bali.model.input.dimension", String.valueOf(inputs));
@@ -132,12 +122,6 @@ public final class BenchCommand implements Callable<Integer> {
                     System.out.printf(Locale.ROOT, "end to end %,.0f events/s   latency p50 %.0f ms, p99 %.0f ms, max %.0f ms%n",
                             r.eventsPerSecond(), r.latencyQuantileMs(0.5), r.latencyQuantileMs(0.99), r.latencyQuantileMs(1.0));
                 }
-            }
-        } finally {
-            try (Stream<Path> files = Files.walk(stateDir)) {
-                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            } catch (final IOException ignored) {
-                // temporary directory
             }
         }
         return 0;

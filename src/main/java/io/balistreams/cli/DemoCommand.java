@@ -9,22 +9,19 @@ import io.balistreams.streams.BaliService;
 import io.balistreams.streams.EmbeddedKafka;
 import io.balistreams.streams.EndToEndRun;
 import io.balistreams.streams.ServiceConfig;
+import io.balistreams.streams.TempDirectory;
 import io.balistreams.streams.serde.AvroSerde;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,7 +30,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 
 /**
  * {@code bali demo}: the whole service on a real Kafka broker with no setup. Starts a single-node KRaft broker
@@ -99,7 +95,7 @@ public final class DemoCommand implements Callable<Integer> {
         }
         final PrintStream err = System.err;
         final String runId = UUID.randomUUID().toString().substring(0, 8);
-        final Path stateDir = tempDir();
+        final TempDirectory stateDir = TempDirectory.create("bali-demo-state-");
         EmbeddedKafka broker = null;
         try {
             if (bootstrapServers == null) {
@@ -109,13 +105,13 @@ public final class DemoCommand implements Callable<Integer> {
                 broker = new EmbeddedKafka();
             }
             final String servers = broker != null ? broker.bootstrapServers() : bootstrapServers;
-            final ServiceConfig config = ServiceConfig.from(settings(servers, runId, stateDir, broker == null));
+            final ServiceConfig config = ServiceConfig.from(settings(servers, runId, stateDir.path(), broker == null));
             return run(config, err);
         } finally {
             if (broker != null) {
                 broker.close();
             }
-            deleteTree(stateDir);
+            stateDir.close();
         }
     }
 
@@ -127,9 +123,7 @@ public final class DemoCommand implements Callable<Integer> {
         s.put("state.dir", stateDir.toString());
         if (sharedCluster) {
             final String prefix = "bali-demo-" + runId + "-";
-            for (final String key : List.of("bali.topic.events", "bali.topic.predictions", "bali.topic.drift-alerts",
-                    "bali.topic.model-metrics", "bali.topic.model-snapshots", "bali.topic.dead-letter",
-                    "bali.topic.model-config", "bali.topic.model-config-valid")) {
+            for (final String key : ServiceConfig.TOPIC_KEYS) {
                 s.put(key, prefix + ServiceConfig.DEFAULTS.get(key)[0]);
             }
         }
@@ -287,17 +281,17 @@ public final class DemoCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "drift at %,d: accuracy %.4f in the %d events before, %.4f in the %d after%n",
                     (long) d[0], d[1], window, d[2], window);
         }
-        final List<String> drifts2 = new ArrayList<>();
+        final List<String> driftAlarms = new ArrayList<>();
         long warnings = 0;
         for (final DriftAlert a : alarms) {
             if (a.getLevel() == io.balistreams.avro.DriftLevel.DRIFT) {
-                drifts2.add(String.format(Locale.ROOT, "%,d (%s)", a.getPosition(), a.getDetector()));
+                driftAlarms.add(String.format(Locale.ROOT, "%,d (%s)", a.getPosition(), a.getDetector()));
             } else {
                 warnings++;
             }
         }
         out.printf(Locale.ROOT, "drift alarms at %s; %d warnings; out-of-distribution flags %,d (%.2f%% of events)%n",
-                drifts2.isEmpty() ? "none" : String.join(", ", drifts2), warnings, counters[1],
+                driftAlarms.isEmpty() ? "none" : String.join(", ", driftAlarms), warnings, counters[1],
                 100.0 * counters[1] / events);
     }
 
@@ -313,19 +307,4 @@ public final class DemoCommand implements Callable<Integer> {
         return b > a ? c / (double) (b - a) : Double.NaN;
     }
 
-    private static Path tempDir() {
-        try {
-            return Files.createTempDirectory("bali-demo-state-");
-        } catch (final IOException e) {
-            throw new UncheckedIOException("cannot create a state directory", e);
-        }
-    }
-
-    private static void deleteTree(final Path dir) {
-        try (Stream<Path> files = Files.walk(dir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        } catch (final IOException ignored) {
-            // best effort: a temporary directory
-        }
-    }
 }

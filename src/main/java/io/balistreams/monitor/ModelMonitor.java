@@ -164,6 +164,12 @@ public final class ModelMonitor {
     private double betaNow;
     /** Updates since the last DRIFT response, or −1 when β is back at its configured value. */
     private int recovery = -1;
+    /**
+     * The flag threshold, recomputed on first use after the sketch changed ({@link #trained}): a quantile
+     * costs a scan of the sketch's bins, and the threshold is read several times for every scored event.
+     */
+    private Double threshold;
+    private boolean thresholdStale = true;
     /** Detector value counts at the last DRIFT of each detector, −1 if none yet. */
     private long lossValuesAtDrift = -1;
     private long oodValuesAtDrift = -1;
@@ -231,7 +237,11 @@ public final class ModelMonitor {
 
     /** The flag threshold: the {@code oodQuantile} of recent training scores, or null before {@code oodMinCount}. */
     public Double oodThreshold() {
-        return sketch.count() < settings.oodMinCount() ? null : sketch.quantile();
+        if (thresholdStale) {
+            threshold = sketch.count() < settings.oodMinCount() ? null : sketch.quantile();
+            thresholdStale = false;
+        }
+        return threshold;
     }
 
     /** True if the threshold is calibrated and {@code score} exceeds it. */
@@ -264,6 +274,7 @@ public final class ModelMonitor {
     /** One labelled event entering the next update: feeds its loss to the loss detector and its score to the sketch. */
     public Optional<Alarm> trained(final double loss, final double score, final long position, final long eventTime) {
         sketch.add(score);
+        thresholdStale = true;
         if (lossDetector == null) {
             return Optional.empty();
         }

@@ -14,9 +14,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Properties;
-import java.util.stream.Stream;
 
 /**
  * A real single-node Kafka broker (KRaft, combined broker and controller) inside this JVM, on free loopback
@@ -29,14 +27,14 @@ import java.util.stream.Stream;
  * broker-wide {@code message.max.bytes} of 64 MiB so large model states fit.
  */
 public final class EmbeddedKafka implements AutoCloseable {
-    private final Path dir;
+    private final TempDirectory dir;
     private final KafkaRaftServer server;
     private final String bootstrapServers;
 
     /** Formats a fresh log directory and starts the broker; returns once it accepts clients. */
     public EmbeddedKafka() {
         try {
-            dir = Files.createTempDirectory("bali-kraft-");
+            dir = TempDirectory.create("bali-kraft-");
             final int port = freePort();
             final int controllerPort = freePort();
             bootstrapServers = "127.0.0.1:" + port;
@@ -48,7 +46,7 @@ public final class EmbeddedKafka implements AutoCloseable {
             p.put("advertised.listeners", "PLAINTEXT://" + bootstrapServers);
             p.put("controller.listener.names", "CONTROLLER");
             p.put("listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT");
-            p.put("log.dirs", dir.resolve("logs").toString());
+            p.put("log.dirs", dir.path().resolve("logs").toString());
             p.put("num.partitions", "1");
             p.put("offsets.topic.replication.factor", "1");
             p.put("offsets.topic.num.partitions", "1");
@@ -62,7 +60,7 @@ public final class EmbeddedKafka implements AutoCloseable {
             p.put("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000");
             p.put("message.max.bytes", String.valueOf(64 << 20));
             p.put("replica.fetch.max.bytes", String.valueOf(64 << 20));
-            final Path cfg = dir.resolve("server.properties");
+            final Path cfg = dir.path().resolve("server.properties");
             try (var w = Files.newBufferedWriter(cfg)) {
                 p.store(w, "bali embedded broker");
             }
@@ -90,11 +88,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     public void close() {
         server.shutdown();
         server.awaitShutdown();
-        try (Stream<Path> files = Files.walk(dir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        } catch (final IOException e) {
-            throw new UncheckedIOException("cannot delete " + dir, e);
-        }
+        dir.close();
     }
 
     private static int freePort() throws IOException {

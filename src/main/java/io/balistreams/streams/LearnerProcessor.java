@@ -67,8 +67,6 @@ final class LearnerProcessor implements Processor<String, RoutedEvent, String, S
     private static final double Z95 = 1.959963984540054;
 
     private final ServiceConfig config;
-    private final ServiceConfig.OodScore oodScore;
-    private final ServiceConfig.DriftLoss driftLoss;
     private final AtomicInteger modelsInInstance;
     private final AvroSerde<ModelSnapshot> snapshots = AvroSerde.of(ModelSnapshot.class);
     private final Map<String, ModelSlot> cache = new HashMap<>();
@@ -86,8 +84,6 @@ final class LearnerProcessor implements Processor<String, RoutedEvent, String, S
      */
     LearnerProcessor(final ServiceConfig config, final AtomicInteger modelsInInstance) {
         this.config = config;
-        this.oodScore = config.oodScore();
-        this.driftLoss = config.driftLoss();
         this.modelsInInstance = modelsInInstance;
     }
 
@@ -167,7 +163,7 @@ final class LearnerProcessor implements Processor<String, RoutedEvent, String, S
             }
         }
 
-        final double[] x = toArray(event.getFeatures());
+        final double[] x = ModelSlot.toArray(event.getFeatures());
         final boolean labelled = !Double.isNaN(checked.target);
         final long position = slot.eventsScored;
         final long eventTime = event.getEventTime().toEpochMilli();
@@ -215,7 +211,7 @@ final class LearnerProcessor implements Processor<String, RoutedEvent, String, S
         final double leverage;
         final double uncertainty;
         double loss = 0;
-        final boolean nll = driftLoss == ServiceConfig.DriftLoss.NLL;
+        final boolean nll = config.driftLoss() == ServiceConfig.DriftLoss.NLL;
         if (slot.isClassifier()) {
             final ClassificationPrediction c = slot.model.classify(x);
             final List<Double> probabilities = new ArrayList<>(c.probabilities().length);
@@ -254,7 +250,7 @@ final class LearnerProcessor implements Processor<String, RoutedEvent, String, S
                 loss = nll ? -r.logLikelihood(target) : residual * residual / r.totalVariance();
             }
         }
-        final double score = oodScore == ServiceConfig.OodScore.LEVERAGE ? leverage : uncertainty;
+        final double score = config.oodScore() == ServiceConfig.OodScore.LEVERAGE ? leverage : uncertainty;
         final ModelMonitor monitor = slot.monitor;
         final boolean watching = monitor.settings().detector() != ModelMonitor.Detector.NONE
                 || monitor.settings().featureDrift();
@@ -309,7 +305,7 @@ final class LearnerProcessor implements Processor<String, RoutedEvent, String, S
             if (label == null) {
                 throw new IllegalStateException("pending label " + key + " is missing from " + PENDING_STORE);
             }
-            x[i] = toArray(label.getFeatures());
+            x[i] = ModelSlot.toArray(label.getFeatures());
             targets[i] = label.getTarget();
             slot.monitor.trained(label.getLoss(), label.getOodScore(), label.getPosition(), label.getEventTime())
                     .ifPresent(alarm -> forwardAlarm(slot, alarm, timestamp));
@@ -474,14 +470,6 @@ final class LearnerProcessor implements Processor<String, RoutedEvent, String, S
 
     static String pendingKey(final String modelId, final long seq) {
         return modelId + "#" + seq;
-    }
-
-    private static double[] toArray(final List<Double> values) {
-        final double[] a = new double[values.size()];
-        for (int i = 0; i < a.length; i++) {
-            a[i] = values.get(i);
-        }
-        return a;
     }
 
     private static byte[] bytes(final ByteBuffer b) {

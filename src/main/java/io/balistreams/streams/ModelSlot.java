@@ -163,7 +163,8 @@ final class ModelSlot {
                 .build();
     }
 
-    private static double[] toArray(final List<Double> values) {
+    /** An Avro array of doubles as a primitive array. */
+    static double[] toArray(final List<Double> values) {
         final double[] a = new double[values.size()];
         for (int i = 0; i < a.length; i++) {
             a[i] = values.get(i);

@@ -74,6 +74,11 @@ public final class ServiceConfig {
         doc("bali.model.seed", "42", "seed of each model's random numbers");
     }
 
+    /** The keys naming the service's public topics (their defaults are the topic names). */
+    public static final List<String> TOPIC_KEYS = List.of("bali.topic.events", "bali.topic.predictions",
+            "bali.topic.drift-alerts", "bali.topic.model-metrics", "bali.topic.model-snapshots",
+            "bali.topic.dead-letter", "bali.topic.model-config", "bali.topic.model-config-valid");
+
     private static void doc(final String key, final String value, final String meaning) {
         DEFAULTS.put(key, new String[]{value, meaning});
     }
@@ -87,6 +92,14 @@ public final class ServiceConfig {
     private final Map<String, String> values;
     private final ModelSpec modelDefaults;
     private final ModelMonitor.Settings monitorSettings;
+    // parsed once: some are read for every event
+    private final int maxModels;
+    private final long batchMaxWaitMs;
+    private final int metricsEvery;
+    private final long snapshotEvery;
+    private final int stateMaxBytes;
+    private final OodScore oodScore;
+    private final DriftLoss driftLoss;
 
     private ServiceConfig(final Map<String, String> values) {
         this.values = values;
@@ -96,14 +109,12 @@ public final class ServiceConfig {
                         + String.join(", ", DEFAULTS.keySet()) + ")");
             }
         }
-        positiveInt("bali.models.max");
-        nonNegativeLong("bali.batch.max.wait.ms");
-        positiveInt("bali.metrics.every");
-        nonNegativeLong("bali.snapshot.every");
-        positiveInt("bali.state.max.bytes");
-        for (final String topicKey : List.of("bali.topic.events", "bali.topic.predictions", "bali.topic.drift-alerts",
-                "bali.topic.model-metrics", "bali.topic.model-snapshots", "bali.topic.dead-letter",
-                "bali.topic.model-config", "bali.topic.model-config-valid")) {
+        maxModels = positiveInt("bali.models.max");
+        batchMaxWaitMs = nonNegativeLong("bali.batch.max.wait.ms");
+        metricsEvery = positiveInt("bali.metrics.every");
+        snapshotEvery = nonNegativeLong("bali.snapshot.every");
+        stateMaxBytes = positiveInt("bali.state.max.bytes");
+        for (final String topicKey : TOPIC_KEYS) {
             if (get(topicKey).isBlank()) {
                 throw new IllegalArgumentException(topicKey + " must not be empty");
             }
@@ -114,8 +125,8 @@ public final class ServiceConfig {
         } catch (final IllegalArgumentException e) {
             throw new IllegalArgumentException("bali.model.*: " + e.getMessage(), e);
         }
-        parseEnum(OodScore.class, "bali.ood.score");
-        parseEnum(DriftLoss.class, "bali.drift.loss");
+        oodScore = parseEnum(OodScore.class, "bali.ood.score");
+        driftLoss = parseEnum(DriftLoss.class, "bali.drift.loss");
         try {
             this.monitorSettings = readMonitorSettings();
         } catch (final IllegalArgumentException e) {
@@ -169,11 +180,11 @@ public final class ServiceConfig {
     }
 
     public OodScore oodScore() {
-        return parseEnum(OodScore.class, "bali.ood.score");
+        return oodScore;
     }
 
     public DriftLoss driftLoss() {
-        return parseEnum(DriftLoss.class, "bali.drift.loss");
+        return driftLoss;
     }
 
     /** A configuration from properties (unset keys take their defaults). */
@@ -220,7 +231,7 @@ public final class ServiceConfig {
         return List.of(snapshotsTopic(), modelConfigTopic(), validModelConfigTopic());
     }
 
-    public int maxModels() { return Integer.parseInt(get("bali.models.max")); }
+    public int maxModels() { return maxModels; }
 
     /** The default model id, or null if events must name their model. */
     public String defaultModelId() {
@@ -228,10 +239,10 @@ public final class ServiceConfig {
         return v.isBlank() ? null : v;
     }
 
-    public long batchMaxWaitMs() { return Long.parseLong(get("bali.batch.max.wait.ms")); }
-    public int metricsEvery() { return Integer.parseInt(get("bali.metrics.every")); }
-    public long snapshotEvery() { return Long.parseLong(get("bali.snapshot.every")); }
-    public int stateMaxBytes() { return Integer.parseInt(get("bali.state.max.bytes")); }
+    public long batchMaxWaitMs() { return batchMaxWaitMs; }
+    public int metricsEvery() { return metricsEvery; }
+    public long snapshotEvery() { return snapshotEvery; }
+    public int stateMaxBytes() { return stateMaxBytes; }
     public ModelSpec modelDefaults() { return modelDefaults; }
 
     /** A new instance of the configured {@link RecordSerdes}, configured with every key. */
@@ -336,15 +347,19 @@ public final class ServiceConfig {
         }
     }
 
-    private void positiveInt(final String key) {
-        if (parseInt(key) < 1) {
+    private int positiveInt(final String key) {
+        final int v = parseInt(key);
+        if (v < 1) {
             throw new IllegalArgumentException(key + " must be >= 1, got " + get(key));
         }
+        return v;
     }
 
-    private void nonNegativeLong(final String key) {
-        if (parseLong(key) < 0) {
+    private long nonNegativeLong(final String key) {
+        final long v = parseLong(key);
+        if (v < 0) {
             throw new IllegalArgumentException(key + " must be >= 0, got " + get(key));
         }
+        return v;
     }
 }

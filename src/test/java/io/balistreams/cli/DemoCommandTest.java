@@ -3,32 +3,19 @@ package io.balistreams.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
 class DemoCommandTest {
 
     private static String run(final String... args) {
-        final PrintStream original = System.out;
-        final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            final int code = BaliCommand.commandLine().execute(args);
-            assertThat(code).isZero();
-        } finally {
-            System.setOut(original);
-        }
-        return out.toString(StandardCharsets.UTF_8);
+        final CliRun r = CliRun.of(args);
+        assertThat(r.code()).as(r.err()).isZero();
+        return r.out();
     }
 
     private static double number(final String json, final String field) {
-        final Matcher m = Pattern.compile("\"" + field + "\":([-0-9.eE]+)").matcher(json);
-        assertThat(m.find()).as("field %s in %s", field, json).isTrue();
-        return Double.parseDouble(m.group(1));
+        return CliRun.number(json, field);
     }
 
     /** The demo runs the service on an embedded broker: every record comes back as a prediction or a dead letter. */

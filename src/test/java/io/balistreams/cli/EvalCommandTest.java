@@ -3,11 +3,7 @@ package io.balistreams.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.balistreams.testing.SharedDatasets;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -19,42 +15,18 @@ import org.junit.jupiter.api.io.TempDir;
 /** One small end-to-end run of each {@code bali eval} command on a cut of the real data. */
 class EvalCommandTest {
 
-    /** Exit code, stdout and stderr of one command. */
-    private record Run(int code, String out, String err) {
-    }
-
-    private static Run run(final String... args) {
-        final PrintStream original = System.out;
-        final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        final ByteArrayOutputStream err = new ByteArrayOutputStream();
-        final int code;
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            code = BaliCommand.commandLine().setErr(new PrintWriter(err, true, StandardCharsets.UTF_8)).execute(args);
-        } finally {
-            System.setOut(original);
-        }
-        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
-
-    private static double number(final String json, final String path) {
-        final Matcher m = Pattern.compile("\"" + path + "\":([-0-9.eE]+)").matcher(json);
-        assertThat(m.find()).as("field %s in %s", path, json).isTrue();
-        return Double.parseDouble(m.group(1));
-    }
-
     @Test
     void uciOnOneSplitOfBostonHousing() {
         final Path boston = SharedDatasets.require("uci", "bostonHousing");
-        final Run r = run("eval", "uci", "--dir", boston.toString(), "--splits", "2", "--epochs", "20", "--ensemble", "2",
+        final CliRun r = CliRun.of("eval", "uci", "--dir", boston.toString(), "--splits", "2", "--epochs", "20", "--ensemble", "2",
                 "--json");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).startsWith("{\"dataset\":\"bostonHousing\",\"splits\":2,\"rmse\":{\"mean\":");
-        assertThat(number(r.out(), "mean")).as("RMSE").isBetween(1.5, 4.5);
+        assertThat(CliRun.number(r.out(), "mean")).as("RMSE").isBetween(1.5, 4.5);
         final Matcher ll = Pattern.compile("\"ll\":\\{\"mean\":([-0-9.eE]+),\"se\":([-0-9.eE]+)").matcher(r.out());
         assertThat(ll.find()).isTrue();
         assertThat(Double.parseDouble(ll.group(1))).as("test log-likelihood").isBetween(-3.2, -2.0);
-        assertThat(number(r.out(), "train_seconds")).isPositive();
+        assertThat(CliRun.number(r.out(), "train_seconds")).isPositive();
     }
 
     @Test
@@ -62,14 +34,14 @@ class EvalCommandTest {
         final List<String> lines = Files.readAllLines(SharedDatasets.require("streams", "elec2.csv"));
         final Path cut = dir.resolve("elec2-head.csv");
         Files.write(cut, lines.subList(0, 4001));
-        final Run r = run("eval", "prequential", "--csv", cut.toString(), "--target", "class", "--window", "1000",
+        final CliRun r = CliRun.of("eval", "prequential", "--csv", cut.toString(), "--target", "class", "--window", "1000",
                 "--json");
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(number(r.out(), "n")).isEqualTo(4000);
-        assertThat(number(r.out(), "records_per_second")).isPositive();
-        assertThat(number(r.out(), "accuracy")).as("cumulative accuracy").isBetween(0.65, 1.0);
+        assertThat(CliRun.number(r.out(), "n")).isEqualTo(4000);
+        assertThat(CliRun.number(r.out(), "records_per_second")).isPositive();
+        assertThat(CliRun.number(r.out(), "accuracy")).as("cumulative accuracy").isBetween(0.65, 1.0);
         assertThat(Pattern.compile("\"end\":").matcher(r.out()).results().count()).isEqualTo(4);
-        assertThat(number(r.out(), "ece")).isBetween(0.0, 0.3);
+        assertThat(CliRun.number(r.out(), "ece")).isBetween(0.0, 0.3);
     }
 
     @Test
@@ -77,18 +49,18 @@ class EvalCommandTest {
         final List<String> lines = Files.readAllLines(SharedDatasets.require("streams", "elec2.csv"));
         final Path cut = dir.resolve("elec2-head.csv");
         Files.write(cut, lines.subList(0, 3001));
-        final Run r = run("eval", "prequential", "--csv", cut.toString(), "--target", "nswdemand", "--task", "regression",
+        final CliRun r = CliRun.of("eval", "prequential", "--csv", cut.toString(), "--target", "nswdemand", "--task", "regression",
                 "--drop", "class", "--json");
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(number(r.out(), "rmse")).isBetween(0.0, 0.2);
-        assertThat(number(r.out(), "coverage95")).isBetween(0.8, 1.0);
+        assertThat(CliRun.number(r.out(), "rmse")).isBetween(0.0, 0.2);
+        assertThat(CliRun.number(r.out(), "coverage95")).isBetween(0.8, 1.0);
     }
 
     @Test
     void oodOnSmallCutsOfFashionMnistAndMnist() {
         final Path fashion = SharedDatasets.require("fashion-mnist");
         final Path mnist = SharedDatasets.require("mnist-10k");
-        final Run r = run("eval", "ood",
+        final CliRun r = CliRun.of("eval", "ood",
                 "--train", fashion.resolve("train-images-idx3-ubyte.gz").toString(),
                 fashion.resolve("train-labels-idx1-ubyte.gz").toString(),
                 "--test", fashion.resolve("t10k-images-idx3-ubyte.gz").toString(),
@@ -96,27 +68,27 @@ class EvalCommandTest {
                 "--ood", mnist.resolve("mnist-10k-images-idx3-ubyte.gz").toString(),
                 "--limit", "3000", "--hidden", "32", "--batch", "100", "--epochs", "2", "--json");
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(number(r.out(), "accuracy")).isBetween(0.72, 1.0);
-        assertThat(number(r.out(), "entropy")).isBetween(0.0, 1.0);
-        assertThat(number(r.out(), "mutual_information")).isBetween(0.0, 1.0);
-        assertThat(number(r.out(), "leverage")).as("leverage AUROC").isGreaterThan(0.6);
+        assertThat(CliRun.number(r.out(), "accuracy")).isBetween(0.72, 1.0);
+        assertThat(CliRun.number(r.out(), "entropy")).isBetween(0.0, 1.0);
+        assertThat(CliRun.number(r.out(), "mutual_information")).isBetween(0.0, 1.0);
+        assertThat(CliRun.number(r.out(), "leverage")).as("leverage AUROC").isGreaterThan(0.6);
     }
 
     @Test
     void malformedFileGivesAnErrorNamingFileAndLineAndExitCodeOne(@TempDir final Path dir) throws IOException {
         final Path csv = dir.resolve("bad.csv");
         Files.writeString(csv, "a,b,class\n1,2,0\n3,4\n");
-        final Run r = run("eval", "prequential", "--csv", csv.toString(), "--target", "class");
+        final CliRun r = CliRun.of("eval", "prequential", "--csv", csv.toString(), "--target", "class");
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.err()).startsWith("error: ").contains("bad.csv").contains("line 3");
 
         final Path empty = dir.resolve("empty.csv");
         Files.writeString(empty, "a,b,class\n");
-        final Run noRows = run("eval", "prequential", "--csv", empty.toString(), "--target", "class");
+        final CliRun noRows = CliRun.of("eval", "prequential", "--csv", empty.toString(), "--target", "class");
         assertThat(noRows.code()).isEqualTo(1);
         assertThat(noRows.err()).startsWith("error: ").contains("empty.csv");
 
-        final Run missing = run("eval", "uci", "--dir", dir.resolve("nothing-here").toString());
+        final CliRun missing = CliRun.of("eval", "uci", "--dir", dir.resolve("nothing-here").toString());
         assertThat(missing.code()).isEqualTo(1);
         assertThat(missing.err()).startsWith("error: ").contains("nothing-here");
     }

@@ -3,10 +3,6 @@ package io.balistreams.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.balistreams.testing.SharedDatasets;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -14,30 +10,6 @@ import org.junit.jupiter.api.Test;
 
 /** {@code bali eval drift} end to end, and the flag rates that {@code bali eval ood} reports. */
 class EvalDriftCommandTest {
-
-    /** Exit code, stdout and stderr of one command. */
-    private record Run(int code, String out, String err) {
-    }
-
-    private static Run run(final String... args) {
-        final PrintStream original = System.out;
-        final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        final ByteArrayOutputStream err = new ByteArrayOutputStream();
-        final int code;
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            code = BaliCommand.commandLine().setErr(new PrintWriter(err, true, StandardCharsets.UTF_8)).execute(args);
-        } finally {
-            System.setOut(original);
-        }
-        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
-
-    private static double number(final String json, final String field) {
-        final Matcher m = Pattern.compile("\"" + field + "\":([-0-9.eE]+)").matcher(json);
-        assertThat(m.find()).as("field %s in %s", field, json).isTrue();
-        return Double.parseDouble(m.group(1));
-    }
 
     /** The JSON object that is the value of {@code field} (balanced braces; no braces inside strings here). */
     private static String object(final String json, final String field) {
@@ -55,17 +27,17 @@ class EvalDriftCommandTest {
 
     @Test
     void driftOnSeaPrintsTheComparisonAsJson() {
-        final Run r = run("eval", "drift", "--stream", "sea", "--events", "20000", "--json");
+        final CliRun r = CliRun.of("eval", "drift", "--stream", "sea", "--events", "20000", "--json");
         assertThat(r.code()).as(r.err()).isZero();
         final String json = r.out().trim();
         assertThat(json).startsWith("{\"stream\":\"sea\",\"events\":20000,\"drift_points\":[10000],");
         for (final String run : new String[]{"adaptive", "fixed"}) {
             final String o = object(json, run);
-            assertThat(number(o, "accuracy")).as(run).isBetween(0.8, 0.95);
-            assertThat(number(o, "records_per_second")).isPositive();
-            assertThat(number(o, "missed")).isBetween(0.0, 1.0);
-            assertThat(number(o, "false_alarms_per_10k")).isNotNegative();
-            assertThat(number(o, "drift_alarms")).isNotNegative();
+            assertThat(CliRun.number(o, "accuracy")).as(run).isBetween(0.8, 0.95);
+            assertThat(CliRun.number(o, "records_per_second")).isPositive();
+            assertThat(CliRun.number(o, "missed")).isBetween(0.0, 1.0);
+            assertThat(CliRun.number(o, "false_alarms_per_10k")).isNotNegative();
+            assertThat(CliRun.number(o, "drift_alarms")).isNotNegative();
             final Matcher delays = Pattern.compile("\"detection_delays\":\\[(null|[0-9]+)]").matcher(o);
             assertThat(delays.find()).as("one delay (or null) per drift point in %s", o).isTrue();
             final Matcher recovery = Pattern.compile("\"recovery_accuracy\":\\[([0-9.eE-]+)]").matcher(o);
@@ -81,7 +53,7 @@ class EvalDriftCommandTest {
 
     @Test
     void driftPrintsAReadableReport() {
-        final Run r = run("eval", "drift", "--stream", "hyperplane", "--events", "3000", "--segment", "1000");
+        final CliRun r = CliRun.of("eval", "drift", "--stream", "hyperplane", "--events", "3000", "--segment", "1000");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("hyperplane: 3,000 events, 10 features, 2 classes; drift points 1,000, 2,000")
                 .contains("adaptive forgetting").contains("fixed beta").contains("detection delays")
@@ -107,7 +79,7 @@ class EvalDriftCommandTest {
             args[0] = "eval";
             args[1] = "drift";
             System.arraycopy(cases[i], 0, args, 2, cases[i].length);
-            final Run r = run(args);
+            final CliRun r = CliRun.of(args);
             assertThat(r.code()).as(String.join(" ", args)).isEqualTo(1);
             assertThat(r.err()).as(String.join(" ", args)).startsWith("error: ").contains(expected[i]);
         }
@@ -117,7 +89,7 @@ class EvalDriftCommandTest {
     void oodReportsTheCalibratedFlagRates() {
         final Path fashion = SharedDatasets.require("fashion-mnist");
         final Path mnist = SharedDatasets.require("mnist-10k");
-        final Run r = run("eval", "ood",
+        final CliRun r = CliRun.of("eval", "ood",
                 "--train", fashion.resolve("train-images-idx3-ubyte.gz").toString(),
                 fashion.resolve("train-labels-idx1-ubyte.gz").toString(),
                 "--test", fashion.resolve("t10k-images-idx3-ubyte.gz").toString(),
@@ -127,11 +99,11 @@ class EvalDriftCommandTest {
         assertThat(r.code()).as(r.err()).isZero();
         // the existing fields first, unchanged
         assertThat(r.out()).startsWith("{\"accuracy\":").contains("\"auroc\":{\"entropy\":").contains("\"train_seconds\":");
-        assertThat(number(r.out(), "leverage_threshold")).isPositive();
+        assertThat(CliRun.number(r.out(), "leverage_threshold")).isPositive();
         final String flagged = object(r.out(), "flagged");
         assertThat(flagged).startsWith("{\"in_distribution\":");
-        final double in = number(flagged, "in_distribution");
-        final double ood = number(flagged, "ood");
+        final double in = CliRun.number(flagged, "in_distribution");
+        final double ood = CliRun.number(flagged, "ood");
         assertThat(in).as("test images flagged (about 1% by construction)").isBetween(0.0, 0.05);
         // a small, briefly trained model (0.73 accuracy): 0.45% of the test images and 7.5% of the digits are flagged
         assertThat(ood).as("MNIST digits flagged").isGreaterThan(3 * in).isGreaterThan(0.03);

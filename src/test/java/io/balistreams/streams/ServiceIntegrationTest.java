@@ -70,9 +70,7 @@ class ServiceIntegrationTest {
         s.put("state.dir", tmp.resolve("state").toString());
         s.put("commit.interval.ms", "100");
         s.put("consumer.session.timeout.ms", "6000");
-        for (final String key : List.of("bali.topic.events", "bali.topic.predictions", "bali.topic.drift-alerts",
-                "bali.topic.model-metrics", "bali.topic.model-snapshots", "bali.topic.dead-letter",
-                "bali.topic.model-config", "bali.topic.model-config-valid")) {
+        for (final String key : ServiceConfig.TOPIC_KEYS) {
             s.put(key, app + "-" + ServiceConfig.DEFAULTS.get(key)[0]);
         }
         s.put("bali.batch.max.wait.ms", "0");
