@@ -82,6 +82,7 @@ public final class BenchCommand implements Callable<Integer> {
             final ServiceConfig config = ServiceConfig.from(s);
             final AvroSerde<Event> serde = AvroSerde.of(Event.class);
             final Rng rng = Rng.forStream(1, 0);
+            final byte[] modelKey = "bench".getBytes(java.nio.charset.StandardCharsets.UTF_8);
             final LongFunction<ProducerRecord<byte[], byte[]>> records = i -> {
                 final List<Double> x = new ArrayList<>(inputs);
                 double y = 0;
@@ -91,7 +92,8 @@ public final class BenchCommand implements Callable<Integer> {
                     y += Math.sin(v + j);
                 }
                 y += 0.1 * rng.nextGaussian();
-                return new ProducerRecord<>("", null, null, serde.encode(new Event("b" + i, null, Instant.now(), x, y)));
+                // keyed by the model id, so that bali.events.keyed.by.model=true can be measured too
+                return new ProducerRecord<>("", null, null, modelKey, serde.encode(new Event("b" + i, null, Instant.now(), x, y)));
             };
             try (BaliService service = new BaliService(config)) {
                 service.createTopics(1, Optional.empty());

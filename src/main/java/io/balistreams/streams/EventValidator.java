@@ -12,6 +12,8 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -20,15 +22,26 @@ import java.util.List;
  * {@link RoutedEvent} keyed by model id (to be repartitioned so that one model's events meet in one task)
  * or a {@link io.balistreams.avro.DeadLetter} with the original bytes. Checks that need the model
  * (dimension, label) happen in {@link LearnerProcessor}.
+ *
+ * <p>When events are read without repartitioning ({@code bali.events.keyed.by.model=true}), the partition
+ * the producer chose is the one whose task owns the model, so the validator also requires the record key
+ * to be the model id in UTF-8: an event keyed otherwise could reach a task that does not hold its model
+ * and start a second copy of it there, and is refused instead ({@code KEY_NOT_MODEL_ID}).
  */
 final class EventValidator implements Processor<byte[], byte[], String, SpecificRecord> {
     private final Deserializer<Event> events;
     private final String defaultModelId;
+    private final boolean requireModelKey;
     private ProcessorContext<String, SpecificRecord> context;
 
-    EventValidator(final Deserializer<Event> events, final String defaultModelId) {
+    /**
+     * @param requireModelKey refuse events whose record key is not their model id (events read without
+     *                        a repartition topic)
+     */
+    EventValidator(final Deserializer<Event> events, final String defaultModelId, final boolean requireModelKey) {
         this.events = events;
         this.defaultModelId = defaultModelId;
+        this.requireModelKey = requireModelKey;
     }
 
     @Override
@@ -55,6 +68,13 @@ final class EventValidator implements Processor<byte[], byte[], String, Specific
                     "event " + event.getEventId() + " names no model and bali.model.default.id is empty", source, null);
             return;
         }
+        if (requireModelKey && !keyIs(record.key(), modelId)) {
+            reject(record, DeadLetterReason.KEY_NOT_MODEL_ID, "event " + event.getEventId() + " is for model '" + modelId
+                    + "' but its record key is " + (record.key() == null ? "null" : "'"
+                    + new String(record.key(), StandardCharsets.UTF_8) + "'")
+                    + "; with bali.events.keyed.by.model=true the key must be the model id", source, modelId);
+            return;
+        }
         final List<Double> features = event.getFeatures();
         for (int i = 0; i < features.size(); i++) {
             final double v = features.get(i);
@@ -74,6 +94,10 @@ final class EventValidator implements Processor<byte[], byte[], String, Specific
                 .setOriginalValue(ByteBuffer.wrap(record.value()))
                 .build();
         context.forward(record.withKey(modelId).withValue(routed));
+    }
+
+    private static boolean keyIs(final byte[] key, final String modelId) {
+        return key != null && Arrays.equals(key, modelId.getBytes(StandardCharsets.UTF_8));
     }
 
     private void reject(final Record<byte[], byte[]> record, final DeadLetterReason reason, final String detail,

@@ -38,6 +38,10 @@ public final class ServiceConfig {
                 "the entries of model-config that passed validation (compacted; read as a global table)");
         doc("bali.models.max", "1000", "maximum number of models one instance creates; later new models are refused");
         doc("bali.model.default.id", "default", "model of events without a model id; empty: such events are refused");
+        doc("bali.events.keyed.by.model", "false",
+                "true: producers key every event by its model id (UTF-8), so the learner reads the events topic "
+                        + "directly, without the repartition topic (one commit hop less); an event with another key "
+                        + "is dead-lettered (KEY_NOT_MODEL_ID)");
         doc("bali.batch.max.wait.ms", "5000",
                 "a partial mini-batch older than this is learned from anyway (wall clock); 0 = wait for a full batch");
         doc("bali.metrics.every", "1000", "labelled events between two ModelMetrics records of a model");
@@ -95,6 +99,7 @@ public final class ServiceConfig {
     // parsed once: some are read for every event
     private final int maxModels;
     private final long batchMaxWaitMs;
+    private final boolean eventsKeyedByModel;
     private final int metricsEvery;
     private final long snapshotEvery;
     private final int stateMaxBytes;
@@ -111,6 +116,7 @@ public final class ServiceConfig {
         }
         maxModels = positiveInt("bali.models.max");
         batchMaxWaitMs = nonNegativeLong("bali.batch.max.wait.ms");
+        eventsKeyedByModel = parseBoolean("bali.events.keyed.by.model");
         metricsEvery = positiveInt("bali.metrics.every");
         snapshotEvery = nonNegativeLong("bali.snapshot.every");
         stateMaxBytes = positiveInt("bali.state.max.bytes");
@@ -240,6 +246,10 @@ public final class ServiceConfig {
     }
 
     public long batchMaxWaitMs() { return batchMaxWaitMs; }
+
+    /** Whether events arrive keyed by model id, so that the learner reads them without a repartition topic. */
+    public boolean eventsKeyedByModel() { return eventsKeyedByModel; }
+
     public int metricsEvery() { return metricsEvery; }
     public long snapshotEvery() { return snapshotEvery; }
     public int stateMaxBytes() { return stateMaxBytes; }

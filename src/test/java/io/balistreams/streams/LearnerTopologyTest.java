@@ -106,6 +106,50 @@ class LearnerTopologyTest {
     }
 
     @Test
+    void eventsKeyedByModelSkipTheRepartitionTopicAndTrainTheSameModel() {
+        final int n = 96;
+        final int[] y = new int[n];
+        final double[][] x = blobs(n, 3, y);
+        final Map<String, String> common = Map.of("bali.model.hidden", "8", "bali.model.batch.size", "16");
+        final Map<String, String> keyed = new java.util.HashMap<>(common);
+        keyed.put("bali.events.keyed.by.model", "true");
+        assertThat(BaliTopology.build(ServiceConfig.from(common)).describe().toString()).contains("events-by-model");
+        assertThat(BaliTopology.build(ServiceConfig.from(keyed)).describe().toString()).doesNotContain("events-by-model");
+
+        final byte[] reference;
+        try (TopologyHarness h = new TopologyHarness(stateDir.resolve("repartitioned"), common)) {
+            for (int i = 0; i < n; i++) {
+                h.send(event("e" + i, "m", x[i], (double) y[i]));
+            }
+            reference = h.driver.<String, byte[]>getKeyValueStore(LearnerProcessor.MODEL_STORE).get("m");
+        }
+        try (TopologyHarness h = new TopologyHarness(stateDir.resolve("keyed"), keyed)) {
+            final byte[] m = "m".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            for (int i = 0; i < n; i++) {
+                h.send(m, event("e" + i, "m", x[i], (double) y[i]));
+            }
+            // the default model's events must be keyed by the default id; a wrong key or none is refused
+            h.send("other".getBytes(java.nio.charset.StandardCharsets.UTF_8), event("wrong-key", "m", x[0], 1.0));
+            h.send(null, event("no-key", null, x[0], 1.0));
+            h.send("default".getBytes(java.nio.charset.StandardCharsets.UTF_8), event("default-key", null, x[0], 1.0));
+
+            final List<Prediction> predictions = h.predictions.readValuesToList();
+            assertThat(predictions).extracting(Prediction::getEventId).hasSize(n + 1).endsWith("default-key");
+            assertThat(predictions.get(n - 1).getModelVersion()).isEqualTo(5); // 95 labels before it, B = 16
+            assertThat(h.driver.<String, byte[]>getKeyValueStore(LearnerProcessor.MODEL_STORE).get("m"))
+                    .isEqualTo(reference);
+            final List<DeadLetter> dead = h.deadLetters.readValuesToList();
+            assertThat(dead).extracting(DeadLetter::getReason)
+                    .containsExactly(DeadLetterReason.KEY_NOT_MODEL_ID, DeadLetterReason.KEY_NOT_MODEL_ID);
+            assertThat(dead.get(0).getDetail()).contains("'m'", "'other'");
+            assertThat(dead.get(0).getKey()).isEqualTo(ByteBuffer.wrap("other".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            assertThat(dead.get(0).getPayload()).isEqualTo(ByteBuffer.wrap(h.eventSerde.encode(event("wrong-key", "m", x[0], 1.0))));
+            assertThat(dead.get(1).getModelId()).isEqualTo("default");
+            assertThat(dead.get(1).getDetail()).contains("record key is null");
+        }
+    }
+
+    @Test
     void modelsAreKeptApartAndPerModelConfigurationIsApplied() {
         try (TopologyHarness h = new TopologyHarness(stateDir, Map.of("bali.model.batch.size", "4"))) {
             h.sendConfig("reg", ModelConfig.newBuilder().setModelId("reg").setTask(ModelTask.REGRESSION)

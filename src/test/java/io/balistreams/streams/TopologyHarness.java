@@ -67,7 +67,12 @@ final class TopologyHarness implements AutoCloseable {
     }
 
     void send(final Event e) {
-        events.pipeInput(null, eventSerde.encode(e));
+        send(null, e);
+    }
+
+    /** Sends the event with this record key (null: none). */
+    void send(final byte[] key, final Event e) {
+        events.pipeInput(key, eventSerde.encode(e));
         offsetCounter++;
     }
 

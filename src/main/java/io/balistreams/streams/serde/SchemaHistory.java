@@ -32,7 +32,7 @@ import java.util.List;
  */
 public final class SchemaHistory {
     /** Retired schema versions, relative to {@code /schemas/history/}. */
-    static final List<String> HISTORY = List.of("Event.v1.avsc", "ModelConfig.v1.avsc");
+    static final List<String> HISTORY = List.of("Event.v1.avsc", "ModelConfig.v1.avsc", "DeadLetter.v1.avsc");
 
     /** The current schema of every record the service reads or writes. */
     public static final List<Schema> CURRENT = List.of(

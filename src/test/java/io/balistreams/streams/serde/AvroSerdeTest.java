@@ -179,6 +179,30 @@ class AvroSerdeTest {
 
     // ---------------------------------------------------------------- schema evolution
 
+    /** A DeadLetter written with v1 (before KEY_NOT_MODEL_ID) still decodes under v2, reason and bytes intact. */
+    @Test
+    void aDeadLetterWrittenWithVersion1StillDecodes() throws Exception {
+        final Schema v1 = SchemaHistory.load("/schemas/history/DeadLetter.v1.avsc");
+        assertThat(v1.getField("reason").schema().getEnumSymbols()).doesNotContain("KEY_NOT_MODEL_ID");
+        assertThat(DeadLetter.getClassSchema().getField("reason").schema().getEnumSymbols()).contains("KEY_NOT_MODEL_ID");
+        final GenericRecord r = new GenericData.Record(v1);
+        r.put("reason", new GenericData.EnumSymbol(v1.getField("reason").schema(), "WRONG_DIMENSION"));
+        r.put("detail", "3 features, model has 4");
+        r.put("sourceTopic", "events");
+        r.put("sourcePartition", 2);
+        r.put("sourceOffset", 41L);
+        r.put("payload", ByteBuffer.wrap(new byte[] {1, 2, 3}));
+        r.put("rejectedAt", 1_000L);
+        final ByteBuffer buffer = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v1).encode(r);
+        final byte[] bytes = new byte[buffer.remaining()];
+        buffer.get(bytes);
+        final DeadLetter decoded = AvroSerde.of(DeadLetter.class).decode(bytes);
+        assertThat(decoded.getReason()).isEqualTo(DeadLetterReason.WRONG_DIMENSION);
+        assertThat(decoded.getSourceOffset()).isEqualTo(41L);
+        assertThat(decoded.getPayload()).isEqualTo(ByteBuffer.wrap(new byte[] {1, 2, 3}));
+        assertThat(decoded.getKey()).isNull();
+    }
+
     /** A ModelConfig written with v1 (no monitoring fields) decodes under v2 with those fields null. */
     @Test
     void aModelConfigWrittenWithVersion1DecodesWithTheNewFieldsNull() throws Exception {
