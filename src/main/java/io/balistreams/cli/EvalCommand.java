@@ -78,16 +78,31 @@ public final class EvalCommand implements Runnable {
                 description = "Skip the evidence refit of each network's last layer after training.")
         boolean noRefit;
 
+        @Option(names = "--calibration", defaultValue = "separate",
+                description = "Variance calibration chosen by cross-validation: 'separate' scales the noise and the "
+                        + "epistemic variance apart (two factors), 'common' scales their sum (one factor) "
+                        + "(default ${DEFAULT-VALUE}).")
+        String calibration;
+
+        @Option(names = "--folds", description = "Cross-validation folds of the training part that choose the "
+                + "epochs and the variance scale (default ${DEFAULT-VALUE}).", defaultValue = "5")
+        int folds;
+
         @Option(names = "--seed", description = "Seed (default ${DEFAULT-VALUE}).", defaultValue = "1")
         long seed;
 
         @Override
         public Integer call() {
+            final boolean separateScales = switch (calibration) {
+                case "separate" -> true;
+                case "common" -> false;
+                default -> throw new IllegalArgumentException("--calibration must be separate or common, got " + calibration);
+            };
             final UciDataset data = UciDataset.read(dir);
             final int k = splits == null ? data.numSplits() : splits;
             final UciProtocol.Settings d = UciProtocol.Settings.defaults();
             final UciProtocol.Settings settings = new UciProtocol.Settings(hidden, activation, epochs, d.batchSize(),
-                    d.beta(), d.kappa(), d.priorPrecision(), ensemble, d.validationFraction(), !noRefit, seed);
+                    d.beta(), d.kappa(), d.priorPrecision(), ensemble, folds, !noRefit, separateScales, seed);
             final UciProtocol.Result r = ProgressBar.around("eval uci " + data.name(), k,
                     bar -> UciProtocol.run(data, k, settings, s -> bar.accept(s + 1)));
             final double[] rmse = r.rmse();
@@ -104,10 +119,10 @@ public final class EvalCommand implements Runnable {
                 final PrintStream o = System.out;
                 o.printf(Locale.ROOT, "%s: %d records, %d features; %d splits; %s%n", data.name(), data.rows(),
                         data.numFeatures(), k, settings);
-                o.printf(Locale.ROOT, "%5s %10s %10s %7s %8s %8s%n", "split", "rmse", "test_ll", "epochs", "rho", "train_s");
+                o.printf(Locale.ROOT, "%5s %10s %10s %7s %8s %8s %8s%n", "split", "rmse", "test_ll", "epochs", "rho", "rho_epi", "train_s");
                 for (final UciProtocol.SplitResult s : r.splits()) {
-                    o.printf(Locale.ROOT, "%5d %10.4f %10.4f %7d %8.3f %8.2f%n", s.split(), s.rmse(), s.logLikelihood(),
-                            s.epochs(), s.varianceScale(), s.trainSeconds());
+                    o.printf(Locale.ROOT, "%5d %10.4f %10.4f %7d %8.3f %8.3f %8.2f%n", s.split(), s.rmse(), s.logLikelihood(),
+                            s.epochs(), s.noiseScale(), s.epistemicScale(), s.trainSeconds());
                 }
                 o.printf(Locale.ROOT, "RMSE %.3f ± %.3f   test log-likelihood %.3f ± %.3f   (mean ± s.e.; train %.1f s)%n",
                         Metrics.mean(rmse), Metrics.standardError(rmse), Metrics.mean(ll), Metrics.standardError(ll),
@@ -258,6 +273,10 @@ public final class EvalCommand implements Runnable {
         @Option(names = "--standardize", description = "Standardise every input online (default: off; pixels are in [0, 1]).")
         boolean standardize;
 
+        @Option(names = "--ensemble", defaultValue = "1",
+                description = "Networks in the ensemble, trained in parallel; the predictive is their mixture (default ${DEFAULT-VALUE}).")
+        int ensemble;
+
         @Option(names = "--limit", description = "Use at most this many records of each file (for quick runs).")
         Integer limit;
 
@@ -281,8 +300,8 @@ public final class EvalCommand implements Runnable {
             }
             final OodEvaluation.Settings d = OodEvaluation.Settings.defaults();
             final OodEvaluation.Settings settings = new OodEvaluation.Settings(hidden, d.activation(), epochs, batch,
-                    d.beta(), kappa, standardize, seed);
-            final OodEvaluation.Result r = ProgressBar.around("eval ood (epochs)", epochs,
+                    d.beta(), kappa, standardize, ensemble, seed);
+            final OodEvaluation.Result r = ProgressBar.around("eval ood (epochs)", epochs * ensemble,
                     bar -> OodEvaluation.run(trainX, trainY, testX, testY, oodX, settings, e -> bar.accept(e + 1)));
             if (output.json) {
                 final Map<String, Object> out = new LinkedHashMap<>();

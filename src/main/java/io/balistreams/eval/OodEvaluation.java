@@ -6,8 +6,15 @@ import io.balistreams.bali.BaliModel;
 import io.balistreams.bali.ClassificationPrediction;
 import io.balistreams.bali.Rng;
 import io.balistreams.monitor.DecayingQuantileSketch;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
 
 /**
@@ -21,6 +28,11 @@ import java.util.function.IntConsumer;
  * the training records' leverages under the final model (a {@link DecayingQuantileSketch} of quantile 0.99
  * without forgetting, as the service's monitor keeps one with forgetting), and the flag rates are the
  * fractions of in-distribution test inputs and of out-of-distribution inputs whose leverage exceeds it.
+ *
+ * <p>With an ensemble of E networks (different seeds and orders, trained in parallel) the predictive is the
+ * mixture p̄ = (1/E) Σ_e p̄_e; its entropy is H[p̄]; its mutual information is H[p̄] minus the members'
+ * mean expected entropy (1/E) Σ_e (H[p̄_e] − MI_e), so it counts both each member's posterior and the
+ * members' disagreement (BALI.md §5, §10); the leverage is the members' mean.
  */
 public final class OodEvaluation {
 
@@ -32,9 +44,9 @@ public final class OodEvaluation {
      *                          [0, 1], where near-constant border pixels would be blown up
      */
     public record Settings(int hidden, Activation activation, int epochs, int batchSize, double beta, double kappa,
-                           boolean standardizeInputs, long seed) {
+                           boolean standardizeInputs, int ensembleSize, long seed) {
         public static Settings defaults() {
-            return new Settings(128, Activation.RELU, 5, 128, 0.9, 300.0, false, 1L);
+            return new Settings(128, Activation.RELU, 5, 128, 0.9, 300.0, false, 1, 1L);
         }
     }
 
@@ -59,7 +71,8 @@ public final class OodEvaluation {
     }
 
     /**
-     * @param epochDone called with the epoch index after each epoch (may be null)
+     * @param epochDone called after each epoch of each member (E × epochs calls in all, from the training
+     *                  threads; may be null)
      */
     public static Result run(final double[][] trainX, final int[] trainY, final double[][] testX, final int[] testY,
                              final double[][] oodX, final Settings s, final IntConsumer epochDone) {
@@ -75,33 +88,8 @@ public final class OodEvaluation {
         for (final int y : trainY) {
             classes = Math.max(classes, y + 1);
         }
-        final BaliConfig config = BaliConfig.classification(d, s.hidden(), classes).activation(s.activation())
-                .batchSize(s.batchSize()).beta(s.beta()).hiddenKappa(s.kappa()).standardizeInputs(s.standardizeInputs())
-                .dataScale(trainX.length).seed(s.seed()).build();
-        final BaliModel model = new BaliModel(config);
-        final Rng rng = new Rng(s.seed());
-        final int n = trainX.length;
-        final int[] order = new int[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-        }
         final long start = System.nanoTime();
-        for (int epoch = 0; epoch < s.epochs(); epoch++) {
-            UciProtocol.shuffle(order, rng);
-            for (int from = 0; from < n; from += s.batchSize()) {
-                final int b = Math.min(s.batchSize(), n - from);
-                final double[][] bx = new double[b][];
-                final int[] by = new int[b];
-                for (int i = 0; i < b; i++) {
-                    bx[i] = trainX[order[from + i]];
-                    by[i] = trainY[order[from + i]];
-                }
-                model.learn(bx, by);
-            }
-            if (epochDone != null) {
-                epochDone.accept(epoch);
-            }
-        }
+        final BaliModel[] members = trainEnsemble(trainX, trainY, classes, s, epochDone);
         final double trainSeconds = (System.nanoTime() - start) / 1e9;
 
         final ClassificationScorer scorer = new ClassificationScorer(classes);
@@ -112,7 +100,7 @@ public final class OodEvaluation {
         final boolean[] outOfDistribution = new boolean[total];
         for (int i = 0; i < total; i++) {
             final boolean ood = i >= testX.length;
-            final ClassificationPrediction p = model.classify(ood ? oodX[i - testX.length] : testX[i]);
+            final ClassificationPrediction p = classify(members, ood ? oodX[i - testX.length] : testX[i]);
             if (!ood) {
                 scorer.add(p.probabilities(), p.predictedClass(), testY[i]);
             }
@@ -129,7 +117,7 @@ public final class OodEvaluation {
         // the calibrated flag: 99th percentile of the training records' leverages (final model)
         final DecayingQuantileSketch sketch = new DecayingQuantileSketch(FLAG_QUANTILE, 1.0);
         for (final double[] x : trainX) {
-            sketch.add(model.classify(x).leverage());
+            sketch.add(classify(members, x).leverage());
         }
         final double threshold = sketch.quantile();
         long flaggedIn = 0;
@@ -148,5 +136,109 @@ public final class OodEvaluation {
         flagged.put("ood", flaggedOut / (double) oodX.length);
         return new Result(scorer.accuracy(), scorer.negativeLogLikelihood(), scorer.expectedCalibrationError(), auroc,
                 trainSeconds, threshold, flagged);
+    }
+
+    /**
+     * Trains {@code s.ensembleSize()} networks, member e with seed {@code s.seed() + e} for its weights and
+     * its order of the records, on up to as many threads as there are processors. Each member depends
+     * only on its seed, so the result does not depend on the scheduling.
+     */
+    private static BaliModel[] trainEnsemble(final double[][] trainX, final int[] trainY, final int classes,
+                                             final Settings s, final IntConsumer epochDone) {
+        if (s.ensembleSize() < 1) {
+            throw new IllegalArgumentException("ensemble size must be >= 1, got " + s.ensembleSize());
+        }
+        final BaliModel[] members = new BaliModel[s.ensembleSize()];
+        final AtomicInteger epochsDone = new AtomicInteger();
+        final int threads = Math.min(members.length, Runtime.getRuntime().availableProcessors());
+        final ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            final List<Future<BaliModel>> futures = new ArrayList<>();
+            for (int e = 0; e < members.length; e++) {
+                final long seed = s.seed() + e;
+                futures.add(pool.submit(() -> trainMember(trainX, trainY, classes, s, seed, () -> {
+                    final int done = epochsDone.incrementAndGet();
+                    if (epochDone != null) {
+                        epochDone.accept(done - 1);
+                    }
+                })));
+            }
+            for (int e = 0; e < members.length; e++) {
+                members[e] = futures.get(e).get();
+            }
+        } catch (final InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while training", ex);
+        } catch (final ExecutionException ex) {
+            throw ex.getCause() instanceof RuntimeException r ? r : new IllegalStateException(ex.getCause());
+        } finally {
+            pool.shutdownNow();
+        }
+        return members;
+    }
+
+    private static BaliModel trainMember(final double[][] trainX, final int[] trainY, final int classes,
+                                         final Settings s, final long seed, final Runnable epochDone) {
+        final BaliConfig config = BaliConfig.classification(trainX[0].length, s.hidden(), classes).activation(s.activation())
+                .batchSize(s.batchSize()).beta(s.beta()).hiddenKappa(s.kappa()).standardizeInputs(s.standardizeInputs())
+                .dataScale(trainX.length).seed(seed).build();
+        final BaliModel model = new BaliModel(config);
+        final Rng rng = new Rng(seed);
+        final int n = trainX.length;
+        final int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        for (int epoch = 0; epoch < s.epochs(); epoch++) {
+            UciProtocol.shuffle(order, rng);
+            for (int from = 0; from < n; from += s.batchSize()) {
+                final int b = Math.min(s.batchSize(), n - from);
+                final double[][] bx = new double[b][];
+                final int[] by = new int[b];
+                for (int i = 0; i < b; i++) {
+                    bx[i] = trainX[order[from + i]];
+                    by[i] = trainY[order[from + i]];
+                }
+                model.learn(bx, by);
+            }
+            epochDone.run();
+        }
+        return model;
+    }
+
+    /**
+     * The ensemble's predictive for one input: the mixture of the members' predictives, its entropy, the
+     * mutual information H[p̄] − (1/E) Σ_e (H[p̄_e] − MI_e) and the mean leverage. One member: its own
+     * prediction.
+     */
+    static ClassificationPrediction classify(final BaliModel[] members, final double[] x) {
+        if (members.length == 1) {
+            return members[0].classify(x);
+        }
+        double[] mixture = null;
+        double expectedEntropy = 0;
+        double leverage = 0;
+        for (final BaliModel m : members) {
+            final ClassificationPrediction p = m.classify(x);
+            if (mixture == null) {
+                mixture = new double[p.probabilities().length];
+            }
+            for (int k = 0; k < mixture.length; k++) {
+                mixture[k] += p.probabilities()[k] / members.length;
+            }
+            expectedEntropy += (p.entropy() - p.mutualInformation()) / members.length;
+            leverage += p.leverage() / members.length;
+        }
+        int best = 0;
+        double entropy = 0;
+        for (int k = 0; k < mixture.length; k++) {
+            if (mixture[k] > mixture[best]) {
+                best = k;
+            }
+            if (mixture[k] > 0) {
+                entropy -= mixture[k] * Math.log(mixture[k]);
+            }
+        }
+        return new ClassificationPrediction(mixture, best, entropy, Math.max(0, entropy - expectedEntropy), leverage);
     }
 }

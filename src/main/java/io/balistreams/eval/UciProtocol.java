@@ -15,18 +15,25 @@ import java.util.function.IntConsumer;
  * Ghahramani 2016) with BALI, following the recipe of BALI.md §10. For each split:
  * <ol>
  *   <li>standardise inputs and target with the training part's mean and standard deviation;</li>
- *   <li>hold out a fraction of the training part (default 20%) and train an ensemble of
- *       {@code ensembleSize} BALI networks (different seeds) on the rest, offline (N = its size), each
- *       followed by an evidence refit of its last layer on the same records (§10,
- *       {@link BaliModel#refitLastLayer});</li>
- *   <li>at each candidate number of epochs (default 20, 40, 80), choose one variance scale ρ that
- *       maximises the held-out log-likelihood of the ensemble's mixture predictive (for one network
- *       this is ρ = mean r²/((1+h)σ²), §10 item 1) — the noise learned from training residuals is
- *       overconfident on small data sets — and keep the epochs and ρ with the best held-out value;</li>
+ *   <li>split the training part into {@code folds} folds (default 5); for each fold, train an ensemble
+ *       of {@code ensembleSize} BALI networks (different seeds) on the other folds, offline (N = their
+ *       size), and predict the fold's records at each candidate number of epochs (default 20, 40, 80),
+ *       each network after an evidence refit of its last layer on its training records (§10,
+ *       {@link BaliModel#refitLastLayer}, on a copy so that training continues undisturbed);</li>
+ *   <li>pool these out-of-fold predictions, one per training record, and at each candidate number of
+ *       epochs choose the variance calibration that maximises their mean log-likelihood under the
+ *       ensemble's mixture predictive (1/E) Σ_e N(μ_e, ρ_noise σ²_e + ρ_epistemic v_e), where σ²_e is a
+ *       member's noise variance and v_e its epistemic (last-layer) variance: two factors by default, or
+ *       one common ρ for their sum (§10 item 1: the noise learned from training residuals is
+ *       overconfident on small data sets). Scaling the two apart lets the calibration lean on the part
+ *       that tracks the error: on Boston and Concrete the epistemic variance, which grows with the
+ *       leverage of an input, carries most of it. Keep the epochs and scales with the best value. Every
+ *       training record takes part in the choice, which a single 80/20 hold-out (91 records on Boston)
+ *       makes noisy (§10: "too few records to choose reliably");</li>
  *   <li>retrain the ensemble on the whole training part for the chosen epochs, refit, scale its
- *       predictive variances by ρ, and
- *       score the test part: RMSE of the mixture mean and the mean log-likelihood of the mixture
- *       log((1/E) Σ_e N(y; μ_e, ρ v_e)), both in the target's original units.</li>
+ *       variances by the chosen factors, and score the test part: RMSE of the mixture mean and the mean
+ *       log-likelihood log((1/E) Σ_e N(y; μ_e, ρ_noise σ²_e + ρ_epistemic v_e)), both in the target's
+ *       original units.</li>
  * </ol>
  * The test part is used for nothing but the final scores.
  */
@@ -37,13 +44,13 @@ public final class UciProtocol {
      * docs/results.md, the same for every data set.
      */
     public record Settings(int hidden, Activation activation, List<Integer> epochs, int batchSize, double beta,
-                           double kappa, double priorPrecision, int ensembleSize, double validationFraction,
-                           boolean evidenceRefit, long seed) {
+                           double kappa, double priorPrecision, int ensembleSize, int folds,
+                           boolean evidenceRefit, boolean separateScales, long seed) {
         /** Candidate numbers of epochs: 20, 40 and 80 (BALI.md §10: small sets over-fit after 20–40, larger ones improve to 80). */
         public static final List<Integer> EPOCH_CANDIDATES = List.of(20, 40, 80);
 
         public static Settings defaults() {
-            return new Settings(50, Activation.RELU, EPOCH_CANDIDATES, 32, 0.9, 1.0, 1.0, 5, 0.2, true, 1L);
+            return new Settings(50, Activation.RELU, EPOCH_CANDIDATES, 32, 0.9, 1.0, 1.0, 5, 5, true, true, 1L);
         }
 
         void validate() {
@@ -58,15 +65,15 @@ public final class UciProtocol {
                     throw new IllegalArgumentException("epoch candidates must be >= 1 and increasing, got " + epochs);
                 }
             }
-            if (!(validationFraction > 0 && validationFraction < 1)) {
-                throw new IllegalArgumentException("validation fraction must be in (0, 1), got " + validationFraction);
+            if (folds < 2) {
+                throw new IllegalArgumentException("need at least 2 folds, got " + folds);
             }
         }
     }
 
     /** Scores of one split, with the epochs and variance scale chosen on its training part. */
-    public record SplitResult(int split, double rmse, double logLikelihood, int epochs, double varianceScale,
-                              double trainSeconds) {
+    public record SplitResult(int split, double rmse, double logLikelihood, int epochs, double noiseScale,
+                              double epistemicScale, double trainSeconds) {
     }
 
     /** Scores of all splits evaluated. */
@@ -86,6 +93,11 @@ public final class UciProtocol {
 
     /** Candidate variance scales ρ: a geometric grid from 1/8 to 64. */
     private static final double[] SCALE_GRID = new double[91];
+
+    /** Candidate scales of the noise variance when it is scaled apart: 0, then 2^-8 … 2^6 in steps of 2^(1/4). */
+    private static final double[] NOISE_GRID = geometricGridWithZero(-8, 6, 4);
+    /** Candidate scales of the epistemic variance when it is scaled apart: 0, then 2^-4 … 2^12 in steps of 2^(1/4). */
+    private static final double[] EPISTEMIC_GRID = geometricGridWithZero(-4, 12, 4);
 
     static {
         for (int i = 0; i < SCALE_GRID.length; i++) {
@@ -148,45 +160,51 @@ public final class UciProtocol {
         }
 
         final long start = System.nanoTime();
-        // 2–3. Inner split of the training part; choose ρ on its held-out records.
+        // 2–3. K-fold cross-validation on the training part: choose the epochs and ρ on the pooled
+        // out-of-fold predictions of every training record.
         final Rng rng = new Rng(settings.seed() * 7919 + split);
-        final int[] order = new int[train.length];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
+        final int[] fold = foldAssignment(train.length, settings.folds(), rng);
+        final int candidates = settings.epochs().size();
+        final double[][][] outOfFoldMeans = new double[candidates][train.length][];
+        final double[][][] outOfFoldNoise = new double[candidates][train.length][];
+        final double[][][] outOfFoldEpistemic = new double[candidates][train.length][];
+        for (int k = 0; k < settings.folds(); k++) {
+            final int[] fitRows = rowsWhere(fold, k, false);
+            final int[] heldRows = rowsWhere(fold, k, true);
+            final double[][] fitX = select(xs, fitRows);
+            final double[] fitY = select(ys, fitRows);
+            final double[][] heldX = select(xs, heldRows);
+            final BaliModel[] inner = newEnsemble(d, fitRows.length, settings, split * 31 + k + 1);
+            int trained = 0;
+            for (int c = 0; c < candidates; c++) {
+                final int epochs = settings.epochs().get(c);
+                train(inner, fitX, fitY, epochs - trained, settings.batchSize(), rng);
+                trained = epochs;
+                final double[][][] held = heldOutPredictions(inner, fitX, fitY, heldX, settings.evidenceRefit());
+                for (int i = 0; i < heldRows.length; i++) {
+                    outOfFoldMeans[c][heldRows[i]] = held[0][i];
+                    outOfFoldNoise[c][heldRows[i]] = held[1][i];
+                    outOfFoldEpistemic[c][heldRows[i]] = held[2][i];
+                }
+            }
         }
-        shuffle(order, rng);
-        final int held = Math.max(1, (int) Math.round(settings.validationFraction() * train.length));
-        final int fit = train.length - held;
-        final double[][] fitX = new double[fit][];
-        final double[] fitY = new double[fit];
-        for (int i = 0; i < fit; i++) {
-            fitX[i] = xs[order[i]];
-            fitY[i] = ys[order[i]];
-        }
-        final double[][] heldX = new double[held][];
-        final double[] heldY = new double[held];
-        for (int i = 0; i < held; i++) {
-            heldX[i] = xs[order[fit + i]];
-            heldY[i] = ys[order[fit + i]];
-        }
-        final BaliModel[] inner = newEnsemble(d, fit, settings, split);
         int bestEpochs = settings.epochs().get(0);
-        double rho = 1.0;
+        double[] rho = {1.0, 1.0};
         double bestLogLik = Double.NEGATIVE_INFINITY;
-        int trained = 0;
-        for (final int epochs : settings.epochs()) {
-            train(inner, fitX, fitY, epochs - trained, settings.batchSize(), rng);
-            trained = epochs;
-            final double[] choice = heldOutChoice(inner, fitX, fitY, heldX, heldY, settings.evidenceRefit());
-            if (choice[1] > bestLogLik) {
-                bestLogLik = choice[1];
-                rho = choice[0];
-                bestEpochs = epochs;
+        for (int c = 0; c < candidates; c++) {
+            final double[] scales = bestVarianceScales(outOfFoldMeans[c], outOfFoldNoise[c], outOfFoldEpistemic[c], ys,
+                    settings.separateScales());
+            final double logLik = mixtureLogLikelihood(outOfFoldMeans[c], outOfFoldNoise[c], outOfFoldEpistemic[c], ys,
+                    scales[0], scales[1]);
+            if (logLik > bestLogLik) {
+                bestLogLik = logLik;
+                rho = scales;
+                bestEpochs = settings.epochs().get(c);
             }
         }
 
         // 4. Retrain on the whole training part and score the test part in original units.
-        final BaliModel[] members = newEnsemble(d, train.length, settings, split);
+        final BaliModel[] members = newEnsemble(d, train.length, settings, split * 31);
         train(members, xs, ys, bestEpochs, settings.batchSize(), rng);
         if (settings.evidenceRefit()) {
             for (final BaliModel m : members) {
@@ -207,24 +225,24 @@ public final class UciProtocol {
             for (int e = 0; e < members.length; e++) {
                 final RegressionPrediction p = members[e].predict(xi);
                 means[e] = yMean + yScale * p.mean();
-                vars[e] = rho * p.totalVariance() * yScale * yScale;
+                vars[e] = (rho[0] * p.aleatoricVariance() + rho[1] * p.epistemicVariance()) * yScale * yScale;
                 mixtureMean += means[e] / members.length;
             }
             predicted[i] = mixtureMean;
             actual[i] = y[test[i]];
             logLik[i] = Metrics.gaussianMixtureLogLikelihood(actual[i], means, vars, weights);
         }
-        return new SplitResult(split, Metrics.rmse(predicted, actual), Metrics.mean(logLik), bestEpochs, rho,
+        return new SplitResult(split, Metrics.rmse(predicted, actual), Metrics.mean(logLik), bestEpochs, rho[0], rho[1],
                 trainSeconds);
     }
 
-    private static BaliModel[] newEnsemble(final int inputs, final int records, final Settings s, final int split) {
+    private static BaliModel[] newEnsemble(final int inputs, final int records, final Settings s, final int stream) {
         final BaliModel[] models = new BaliModel[s.ensembleSize()];
         for (int e = 0; e < models.length; e++) {
             models[e] = new BaliModel(BaliConfig.regression(inputs, s.hidden(), 1).activation(s.activation())
                     .batchSize(s.batchSize()).beta(s.beta()).hiddenKappa(s.kappa()).priorPrecision(s.priorPrecision())
                     .dataScale(records).standardizeInputs(false).standardizeTargets(false)
-                    .seed(s.seed() * 1_000_003L + split * 101L + e).build());
+                    .seed(s.seed() * 1_000_003L + stream * 101L + e).build());
         }
         return models;
     }
@@ -255,15 +273,16 @@ public final class UciProtocol {
     }
 
     /**
-     * The variance scale ρ that maximises the held-out mixture log-likelihood of the ensemble as it is
-     * now (each member evidence-refitted on the fitting records if asked, on a copy so that training can
-     * continue undisturbed), and that log-likelihood: {ρ, mean log-likelihood}.
+     * The ensemble's predictive means and variances on the held-out inputs, as it is now (each member
+     * evidence-refitted on the fitting records if asked, on a copy so that training can continue
+     * undisturbed): {means[i][e], noise variances[i][e], epistemic variances[i][e]} in standardised units.
      */
-    private static double[] heldOutChoice(final BaliModel[] models, final double[][] fitX, final double[] fitY,
-                                          final double[][] heldX, final double[] heldY, final boolean refit) {
+    private static double[][][] heldOutPredictions(final BaliModel[] models, final double[][] fitX,
+                                                   final double[] fitY, final double[][] heldX, final boolean refit) {
         final int held = heldX.length;
         final double[][] means = new double[held][models.length];
-        final double[][] vars = new double[held][models.length];
+        final double[][] noise = new double[held][models.length];
+        final double[][] epistemic = new double[held][models.length];
         for (int e = 0; e < models.length; e++) {
             final BaliModel model = refit ? ModelStateCodec.decode(ModelStateCodec.encode(models[e])) : models[e];
             if (refit) {
@@ -272,15 +291,61 @@ public final class UciProtocol {
             for (int i = 0; i < held; i++) {
                 final RegressionPrediction p = model.predict(heldX[i]);
                 means[i][e] = p.mean();
-                vars[i][e] = p.totalVariance();
+                noise[i][e] = p.aleatoricVariance();
+                epistemic[i][e] = p.epistemicVariance();
             }
         }
-        final double rho = bestVarianceScale(means, vars, heldY);
-        return new double[]{rho, mixtureLogLikelihood(means, vars, heldY, rho)};
+        return new double[][][]{means, noise, epistemic};
     }
 
-    private static double mixtureLogLikelihood(final double[][] means, final double[][] vars, final double[] y,
-                                               final double rho) {
+    /**
+     * Assigns each of {@code n} records to one of {@code folds} folds of sizes differing by at most one,
+     * in a random order: fold[i] ∈ [0, folds).
+     */
+    static int[] foldAssignment(final int n, final int folds, final Rng rng) {
+        if (folds < 2 || folds > n) {
+            throw new IllegalArgumentException("need 2 <= folds <= records, got " + folds + " folds for " + n + " records");
+        }
+        final int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        shuffle(order, rng);
+        final int[] fold = new int[n];
+        for (int i = 0; i < n; i++) {
+            fold[order[i]] = i % folds;
+        }
+        return fold;
+    }
+
+    /** The indices i with fold[i] == k (inside) or fold[i] != k (outside), in increasing order. */
+    private static int[] rowsWhere(final int[] fold, final int k, final boolean inside) {
+        return java.util.stream.IntStream.range(0, fold.length).filter(i -> (fold[i] == k) == inside).toArray();
+    }
+
+    private static double[][] select(final double[][] rows, final int[] indices) {
+        final double[][] out = new double[indices.length][];
+        for (int i = 0; i < indices.length; i++) {
+            out[i] = rows[indices[i]];
+        }
+        return out;
+    }
+
+    private static double[] select(final double[] values, final int[] indices) {
+        final double[] out = new double[indices.length];
+        for (int i = 0; i < indices.length; i++) {
+            out[i] = values[indices[i]];
+        }
+        return out;
+    }
+
+    /**
+     * The mean log-likelihood of y under the mixtures (1/E) Σ_e N(μ_ie, ρ_noise·σ²_ie + ρ_epistemic·v_ie);
+     * −∞ if any of these variances is not positive.
+     */
+    private static double mixtureLogLikelihood(final double[][] means, final double[][] noise,
+                                               final double[][] epistemic, final double[] y, final double noiseScale,
+                                               final double epistemicScale) {
         final int e = means[0].length;
         final double[] weights = new double[e];
         java.util.Arrays.fill(weights, 1.0 / e);
@@ -288,25 +353,61 @@ public final class UciProtocol {
         double ll = 0;
         for (int i = 0; i < y.length; i++) {
             for (int k = 0; k < e; k++) {
-                scaled[k] = rho * vars[i][k];
+                scaled[k] = noiseScale * noise[i][k] + epistemicScale * epistemic[i][k];
+                if (!(scaled[k] > 0)) {
+                    return Double.NEGATIVE_INFINITY;
+                }
             }
             ll += Metrics.gaussianMixtureLogLikelihood(y[i], means[i], scaled, weights);
         }
         return ll / y.length;
     }
 
-    /** The ρ of {@link #SCALE_GRID} with the highest mean held-out mixture log-likelihood. */
-    static double bestVarianceScale(final double[][] means, final double[][] vars, final double[] y) {
+    /**
+     * The variance scales {ρ_noise, ρ_epistemic} with the highest mean log-likelihood of y under the
+     * ensemble's mixture predictive: one common ρ from {@link #SCALE_GRID} for both parts, or, when
+     * {@code separate}, the best pair of {@link #NOISE_GRID} × {@link #EPISTEMIC_GRID} (a pair with a zero
+     * variance anywhere scores −∞ and is never chosen).
+     */
+    static double[] bestVarianceScales(final double[][] means, final double[][] noise, final double[][] epistemic,
+                                       final double[] y, final boolean separate) {
         double best = Double.NEGATIVE_INFINITY;
-        double bestScale = 1.0;
-        for (final double rho : SCALE_GRID) {
-            final double ll = mixtureLogLikelihood(means, vars, y, rho);
-            if (ll > best) {
-                best = ll;
-                bestScale = rho;
+        double[] bestScales = {1.0, 1.0};
+        if (!separate) {
+            for (final double rho : SCALE_GRID) {
+                final double ll = mixtureLogLikelihood(means, noise, epistemic, y, rho, rho);
+                if (ll > best) {
+                    best = ll;
+                    bestScales = new double[]{rho, rho};
+                }
+            }
+            return bestScales;
+        }
+        for (final double rhoNoise : NOISE_GRID) {
+            for (final double rhoEpistemic : EPISTEMIC_GRID) {
+                final double ll = mixtureLogLikelihood(means, noise, epistemic, y, rhoNoise, rhoEpistemic);
+                if (ll > best) {
+                    best = ll;
+                    bestScales = new double[]{rhoNoise, rhoEpistemic};
+                }
             }
         }
-        return bestScale;
+        return bestScales;
+    }
+
+    /** The common ρ of {@link #SCALE_GRID} with the highest mean mixture log-likelihood of y (variances as given). */
+    static double bestVarianceScale(final double[][] means, final double[][] vars, final double[] y) {
+        final double[][] none = new double[vars.length][vars[0].length];
+        return bestVarianceScales(means, vars, none, y, false)[0];
+    }
+
+    /** {0, 2^from, 2^(from + 1/perOctave), …, 2^to}. */
+    private static double[] geometricGridWithZero(final int from, final int to, final int perOctave) {
+        final double[] grid = new double[(to - from) * perOctave + 2];
+        for (int i = 1; i < grid.length; i++) {
+            grid[i] = Math.pow(2, from + (i - 1) / (double) perOctave);
+        }
+        return grid;
     }
 
     private static double scale(final double[] values, final double mean) {
