@@ -12,6 +12,7 @@ import io.balistreams.eval.UciDataset;
 import io.balistreams.eval.UciProtocol;
 import io.balistreams.monitor.DriftLevel;
 import io.balistreams.monitor.ModelMonitor;
+import io.balistreams.monitor.PrequentialLoss;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -354,6 +355,10 @@ public final class EvalCommand implements Runnable {
                 description = "Detector on the prequential loss: adwin or page-hinkley (default ${DEFAULT-VALUE}).")
         String detector;
 
+        @Option(names = "--loss", defaultValue = "error",
+                description = "Loss the detector watches, as bali.drift.loss: error (0/1 error) or nll (default ${DEFAULT-VALUE}).")
+        String loss;
+
         @Option(names = "--memory", defaultValue = "2000",
                 description = "Effective memory N_eff = B/(1-beta) in records (default ${DEFAULT-VALUE}).")
         double memory;
@@ -390,6 +395,11 @@ public final class EvalCommand implements Runnable {
                 case "adwin" -> ModelMonitor.Detector.ADWIN;
                 case "page-hinkley", "page_hinkley" -> ModelMonitor.Detector.PAGE_HINKLEY;
                 default -> throw new IllegalArgumentException("--detector must be adwin or page-hinkley, got " + detector);
+            };
+            final PrequentialLoss lossKind = switch (loss.toLowerCase(Locale.ROOT)) {
+                case "error" -> PrequentialLoss.ERROR;
+                case "nll" -> PrequentialLoss.NLL;
+                default -> throw new IllegalArgumentException("--loss must be error or nll, got " + loss);
             };
             if (events != null && (events < 1 || events > MAX_EVENTS)) {
                 throw new IllegalArgumentException("--events must be in [1, " + MAX_EVENTS + "], got " + events);
@@ -452,7 +462,7 @@ public final class EvalCommand implements Runnable {
                         "--stream must be sea, hyperplane, fmnist-classes or elec2, got " + stream);
             }
             final DriftEvaluation.Settings settings = new DriftEvaluation.Settings(
-                    ModelMonitor.Settings.defaults().withDetector(kind), tolerance, recoveryWindow, window);
+                    ModelMonitor.Settings.defaults().withDetector(kind), tolerance, recoveryWindow, window, lossKind);
             final DriftEvaluation.Comparison c = ProgressBar.around("eval drift " + stream, 2L * s.events(),
                     bar -> DriftEvaluation.compare(config, s, settings, bar));
             if (output.json) {
@@ -461,6 +471,7 @@ public final class EvalCommand implements Runnable {
                 out.put("events", s.events());
                 out.put("drift_points", s.driftPoints() == null ? null : longs(s.driftPoints()));
                 out.put("detector", kind.name());
+                out.put("loss", lossKind.name());
                 out.put("memory", memory);
                 out.put("batch", batch);
                 out.put("tolerance", tolerance);

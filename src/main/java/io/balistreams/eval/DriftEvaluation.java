@@ -10,6 +10,7 @@ import io.balistreams.bali.Task;
 import io.balistreams.bali.UpdateResult;
 import io.balistreams.monitor.DriftLevel;
 import io.balistreams.monitor.ModelMonitor;
+import io.balistreams.monitor.PrequentialLoss;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -27,8 +28,9 @@ import java.util.function.LongConsumer;
  * <p><b>The loop</b> (one model, all events labelled, as {@code LearnerProcessor} does it): for each event
  * at position p (0-based) — score it with the closed-form predictive ({@link BaliModel#classify} /
  * {@link BaliModel#predict}), take its OOD score = the last-layer leverage āᵀΛ_L⁻¹ā, call
- * {@code monitor.scored(score, p, 0)}; keep the event pending with its prequential loss (0/1 error, or for
- * regression the squared standardised residual (y − μ)²/σ²_total) and its score; when B events are
+ * {@code monitor.scored(score, p, 0)}; keep the event pending with its prequential loss
+ * ({@link PrequentialLoss}: by default the 0/1 error, or for regression the squared standardised residual
+ * (y − μ)²/σ²_total; or the negative log-likelihood) and its score; when B events are
  * pending, for each in order {@code monitor.trained(loss, score, position, 0)}, then
  * {@code model.learn(x, y, monitor.betaForUpdate())}, then {@code monitor.updated()}. A partial batch at the
  * end of the stream is not learned. Every alarm the monitor returns is recorded with the position it
@@ -86,10 +88,13 @@ public final class DriftEvaluation {
      * @param tolerance      events after a drift point within which a DRIFT alarm detects it (≥ 1)
      * @param recoveryWindow W, events after each drift point over which the recovery accuracy is taken (≥ 1)
      * @param window         events per window of the windowed prequential accuracy (≥ 1)
+     * @param loss           the loss the detector watches (the service's {@code bali.drift.loss})
      */
-    public record Settings(ModelMonitor.Settings monitor, int tolerance, int recoveryWindow, int window) {
+    public record Settings(ModelMonitor.Settings monitor, int tolerance, int recoveryWindow, int window,
+                           PrequentialLoss loss) {
         public Settings {
             Objects.requireNonNull(monitor, "monitor");
+            Objects.requireNonNull(loss, "loss");
             if (tolerance < 1) {
                 throw new IllegalArgumentException("tolerance must be >= 1, got " + tolerance);
             }
@@ -101,14 +106,14 @@ public final class DriftEvaluation {
             }
         }
 
-        /** The service's monitor defaults, tolerance 2,000, recovery window 1,000, windows of 1,000. */
+        /** The service's monitor defaults and loss (0/1 error), tolerance 2,000, recovery window 1,000, windows of 1,000. */
         public static Settings defaults() {
             return new Settings(ModelMonitor.Settings.defaults(), DEFAULT_TOLERANCE, DEFAULT_RECOVERY_WINDOW,
-                    DEFAULT_WINDOW);
+                    DEFAULT_WINDOW, PrequentialLoss.ERROR);
         }
 
         public Settings withMonitor(final ModelMonitor.Settings m) {
-            return new Settings(m, tolerance, recoveryWindow, window);
+            return new Settings(m, tolerance, recoveryWindow, window, loss);
         }
     }
 
@@ -240,7 +245,7 @@ public final class DriftEvaluation {
             public double[] score(final int i) {
                 final ClassificationPrediction p = model.classify(stream.features()[i]);
                 final double hit = p.predictedClass() == y[i] ? 1 : 0;
-                return new double[]{p.leverage(), 1 - hit, hit};
+                return new double[]{p.leverage(), settings.loss().of(p, y[i]), hit};
             }
 
             @Override
@@ -275,7 +280,7 @@ public final class DriftEvaluation {
             public double[] score(final int i) {
                 final RegressionPrediction p = model.predict(features[i]);
                 final double r = targets[i] - p.mean();
-                return new double[]{p.leverage(), r * r / p.totalVariance(), r * r};
+                return new double[]{p.leverage(), settings.loss().of(p, targets[i]), r * r};
             }
 
             @Override

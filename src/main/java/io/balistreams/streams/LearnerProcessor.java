@@ -211,7 +211,6 @@ final class LearnerProcessor implements Processor<String, RoutedEvent, String, S
         final double leverage;
         final double uncertainty;
         double loss = 0;
-        final boolean nll = config.driftLoss() == ServiceConfig.DriftLoss.NLL;
         if (slot.isClassifier()) {
             final ClassificationPrediction c = slot.model.classify(x);
             final List<Double> probabilities = new ArrayList<>(c.probabilities().length);
@@ -229,7 +228,7 @@ final class LearnerProcessor implements Processor<String, RoutedEvent, String, S
             uncertainty = c.entropy();
             if (labelled) {
                 slot.scoreClassification(c.probabilities(), c.predictedClass(), (int) target);
-                loss = nll ? -c.logLikelihood((int) target) : (c.predictedClass() == (int) target ? 0 : 1);
+                loss = config.driftLoss().of(c, (int) target);
             }
         } else {
             final RegressionPrediction r = slot.model.predict(x);
@@ -246,8 +245,7 @@ final class LearnerProcessor implements Processor<String, RoutedEvent, String, S
             uncertainty = r.epistemicVariance();
             if (labelled) {
                 slot.scoreRegression(r.mean(), r.totalVariance(), target);
-                final double residual = target - r.mean();
-                loss = nll ? -r.logLikelihood(target) : residual * residual / r.totalVariance();
+                loss = config.driftLoss().of(r, target);
             }
         }
         final double score = config.oodScore() == ServiceConfig.OodScore.LEVERAGE ? leverage : uncertainty;

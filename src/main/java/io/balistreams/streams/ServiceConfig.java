@@ -3,6 +3,7 @@ package io.balistreams.streams;
 import io.balistreams.bali.Activation;
 import io.balistreams.bali.Task;
 import io.balistreams.monitor.ModelMonitor;
+import io.balistreams.monitor.PrequentialLoss;
 import io.balistreams.streams.serde.RecordSerdes;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
@@ -90,9 +91,6 @@ public final class ServiceConfig {
     /** Out-of-distribution score of an event. */
     public enum OodScore { LEVERAGE, UNCERTAINTY }
 
-    /** Loss fed to the drift detector. */
-    public enum DriftLoss { ERROR, NLL }
-
     private final Map<String, String> values;
     private final ModelSpec modelDefaults;
     private final ModelMonitor.Settings monitorSettings;
@@ -104,7 +102,7 @@ public final class ServiceConfig {
     private final long snapshotEvery;
     private final int stateMaxBytes;
     private final OodScore oodScore;
-    private final DriftLoss driftLoss;
+    private final PrequentialLoss driftLoss;
 
     private ServiceConfig(final Map<String, String> values) {
         this.values = values;
@@ -132,7 +130,7 @@ public final class ServiceConfig {
             throw new IllegalArgumentException("bali.model.*: " + e.getMessage(), e);
         }
         oodScore = parseEnum(OodScore.class, "bali.ood.score");
-        driftLoss = parseEnum(DriftLoss.class, "bali.drift.loss");
+        driftLoss = parseEnum(PrequentialLoss.class, "bali.drift.loss");
         try {
             this.monitorSettings = readMonitorSettings();
         } catch (final IllegalArgumentException e) {
@@ -189,7 +187,8 @@ public final class ServiceConfig {
         return oodScore;
     }
 
-    public DriftLoss driftLoss() {
+    /** Loss fed to each model's drift detector. */
+    public PrequentialLoss driftLoss() {
         return driftLoss;
     }
 

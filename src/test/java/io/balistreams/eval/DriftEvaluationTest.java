@@ -357,7 +357,7 @@ class DriftEvaluationTest {
 
     @Test
     void badInputsAreRefused() {
-        assertThatThrownBy(() -> new Settings(ModelMonitor.Settings.defaults(), 0, 1000, 1000))
+        assertThatThrownBy(() -> new Settings(ModelMonitor.Settings.defaults(), 0, 1000, 1000, io.balistreams.monitor.PrequentialLoss.ERROR))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("tolerance");
         assertThatThrownBy(() -> DriftEvaluation.sea(1, 0, 100)).isInstanceOf(IllegalArgumentException.class);
         final ClassificationStream s = DriftEvaluation.sea(1, 100, 50);
