@@ -160,6 +160,49 @@ class ServiceIntegrationTest {
      * to the engine fed the same events without interruption.
      */
     @Test
+    void eventsKeyedByModelAreLearnedInOneHopWithoutARepartitionTopic() throws Exception {
+        final Map<String, String> s = settings("keyed");
+        s.put("bali.events.keyed.by.model", "true");
+        final ServiceConfig config = ServiceConfig.from(s);
+        try (BaliService service = new BaliService(config)) {
+            service.createTopics(1, java.util.Optional.empty());
+            service.start();
+            service.awaitRunning(Duration.ofSeconds(60));
+            try (KafkaProducer<byte[], byte[]> producer = producer()) {
+                final Rng rng = Rng.forStream(5, 0);
+                for (int i = 0; i < 200; i++) {
+                    final double a = rng.nextGaussian();
+                    final double b = rng.nextGaussian();
+                    for (final String model : List.of("m1", "m2")) {
+                        producer.send(new ProducerRecord<>(config.eventsTopic(), model.getBytes(StandardCharsets.UTF_8),
+                                events.encode(event(model + "-" + i, model, new double[]{a, b}, a + b > 0 ? 1.0 : 0.0))));
+                    }
+                }
+                producer.send(new ProducerRecord<>(config.eventsTopic(), "m2".getBytes(StandardCharsets.UTF_8),
+                        events.encode(event("misrouted", "m1", new double[]{1, 1}, 1.0))));
+                producer.flush();
+
+                final Map<String, List<byte[]>> out = readCommitted(config, Duration.ofSeconds(60), got ->
+                        got.get(config.predictionsTopic()).size() >= 400 && got.get(config.deadLetterTopic()).size() >= 1);
+                final List<Prediction> predictions = decode(out.get(config.predictionsTopic()), Prediction.class);
+                assertThat(predictions).hasSize(400).extracting(Prediction::getEventId).doesNotHaveDuplicates()
+                        .doesNotContain("misrouted");
+                // 199 labels before the last event of each model, batch 8: version 24
+                assertThat(predictions).filteredOn(p -> p.getEventId().endsWith("-199"))
+                        .extracting(Prediction::getModelVersion).containsExactly(24L, 24L);
+                assertThat(decode(out.get(config.deadLetterTopic()), DeadLetter.class)).singleElement()
+                        .satisfies(d -> assertThat(d.getReason()).isEqualTo(DeadLetterReason.KEY_NOT_MODEL_ID));
+            }
+            try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                    Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+                final java.util.Set<String> topics = admin.listTopics().names().get();
+                assertThat(topics).anyMatch(t -> t.startsWith("keyed-bali-models"));
+                assertThat(topics).noneMatch(t -> t.startsWith("keyed") && t.contains("events-by-model"));
+            }
+        }
+    }
+
+    @Test
     void aCrashInTheMiddleOfTheStreamLosesAndDuplicatesNothing() throws Exception {
         final Map<String, String> s = settings("crash");
         final ServiceConfig config = ServiceConfig.from(s);
