@@ -59,7 +59,7 @@ public final class EvalCommand implements Runnable {
         @Mixin
         JsonOption output;
 
-        @Option(names = "--epochs", split = ",", defaultValue = "20,40,80",
+        @Option(names = "--epochs", split = ",", defaultValue = "20,40,80,160",
                 description = "Candidate passes over the training part, chosen per split on the hold-out "
                         + "(default ${DEFAULT-VALUE}; one value fixes it).")
         List<Integer> epochs;
@@ -168,8 +168,9 @@ public final class EvalCommand implements Runnable {
         @Option(names = "--batch", defaultValue = "32", description = "Mini-batch size B (default ${DEFAULT-VALUE}).")
         int batch;
 
-        @Option(names = "--memory", defaultValue = "2000",
-                description = "Effective memory N_eff = B/(1-beta) in records (default ${DEFAULT-VALUE}).")
+        @Option(names = "--memory", defaultValue = "320",
+                description = "Effective memory N_eff = B/(1-beta) in records (default ${DEFAULT-VALUE}: the "
+                        + "service's default, B = 32 with beta = 0.9).")
         double memory;
 
         @Option(names = "--seed", defaultValue = "1", description = "Seed (default ${DEFAULT-VALUE}).")
