@@ -275,7 +275,7 @@ public final class EvalCommand implements Runnable {
         @Option(names = "--standardize", description = "Standardise every input online (default: off; pixels are in [0, 1]).")
         boolean standardize;
 
-        @Option(names = "--ensemble", defaultValue = "1",
+        @Option(names = "--ensemble", defaultValue = "3",
                 description = "Networks in the ensemble, trained in parallel; the predictive is their mixture (default ${DEFAULT-VALUE}).")
         int ensemble;
 
@@ -355,6 +355,11 @@ public final class EvalCommand implements Runnable {
         @Option(names = "--detector", defaultValue = "adwin",
                 description = "Detector on the prequential loss: adwin or page-hinkley (default ${DEFAULT-VALUE}).")
         String detector;
+
+        @Option(names = "--alarm-memory", defaultValue = "0.2",
+                description = "Memory right after a drift alarm as a fraction of N_eff, as bali.forgetting.alarm.memory "
+                        + "(default ${DEFAULT-VALUE}).")
+        double alarmMemory;
 
         @Option(names = "--loss", defaultValue = "error",
                 description = "Loss the detector watches, as bali.drift.loss: error (0/1 error) or nll (default ${DEFAULT-VALUE}).")
@@ -463,7 +468,8 @@ public final class EvalCommand implements Runnable {
                         "--stream must be sea, hyperplane, fmnist-classes or elec2, got " + stream);
             }
             final DriftEvaluation.Settings settings = new DriftEvaluation.Settings(
-                    ModelMonitor.Settings.defaults().withDetector(kind), tolerance, recoveryWindow, window, lossKind);
+                    ModelMonitor.Settings.defaults().with(kind, null, null, alarmMemory, null), tolerance, recoveryWindow,
+                    window, lossKind);
             final DriftEvaluation.Comparison c = ProgressBar.around("eval drift " + stream, 2L * s.events(),
                     bar -> DriftEvaluation.compare(config, s, settings, bar));
             if (output.json) {
@@ -473,6 +479,7 @@ public final class EvalCommand implements Runnable {
                 out.put("drift_points", s.driftPoints() == null ? null : longs(s.driftPoints()));
                 out.put("detector", kind.name());
                 out.put("loss", lossKind.name());
+                out.put("alarm_memory", alarmMemory);
                 out.put("memory", memory);
                 out.put("batch", batch);
                 out.put("tolerance", tolerance);

@@ -46,7 +46,7 @@ public final class OodEvaluation {
     public record Settings(int hidden, Activation activation, int epochs, int batchSize, double beta, double kappa,
                            boolean standardizeInputs, int ensembleSize, long seed) {
         public static Settings defaults() {
-            return new Settings(128, Activation.RELU, 5, 128, 0.9, 300.0, false, 1, 1L);
+            return new Settings(128, Activation.RELU, 5, 128, 0.9, 300.0, false, 3, 1L);
         }
     }
 
