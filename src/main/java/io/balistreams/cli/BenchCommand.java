@@ -45,6 +45,10 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Events per second to send; 0 = as fast as possible (default ${DEFAULT-VALUE}).")
     double rate;
 
+    @Option(names = "--backlog", description = "Send all events before the service starts and measure how fast it "
+            + "works through them (its capacity without a competing load generator; no latency).")
+    boolean backlog;
+
     @Option(names = "--inputs", defaultValue = "8", description = "Features per event (default ${DEFAULT-VALUE}).")
     int inputs;
 
@@ -97,30 +101,55 @@ public final class BenchCommand implements Callable<Integer> {
             };
             try (BaliService service = new BaliService(config)) {
                 service.createTopics(1, Optional.empty());
-                service.start();
-                service.awaitRunning(Duration.ofSeconds(60));
-                final EndToEndRun.Listener quiet = new EndToEndRun.Listener() {
-                };
-                if (warmup > 0) {
-                    progress("warming up with " + warmup + " events ...");
-                    EndToEndRun.run(config, warmup, records, quiet, Duration.ofSeconds(60), rate);
+                final EndToEndRun.Result r;
+                if (backlog) {
+                    progress("sending " + (warmup + events) + " events, then starting the service ...");
+                    r = EndToEndRun.backlog(config, warmup, events, records, () -> {
+                        service.start();
+                        service.awaitRunning(Duration.ofSeconds(60));
+                    }, Duration.ofSeconds(60));
+                } else {
+                    service.start();
+                    service.awaitRunning(Duration.ofSeconds(60));
+                    final EndToEndRun.Listener quiet = new EndToEndRun.Listener() {
+                    };
+                    if (warmup > 0) {
+                        progress("warming up with " + warmup + " events ...");
+                        EndToEndRun.run(config, warmup, records, quiet, Duration.ofSeconds(60), rate);
+                    }
+                    progress("measuring " + events + " events ...");
+                    r = EndToEndRun.run(config, events, records, quiet, Duration.ofSeconds(60), rate);
                 }
-                progress("measuring " + events + " events ...");
-                final EndToEndRun.Result r = EndToEndRun.run(config, events, records, quiet, Duration.ofSeconds(60), rate);
                 if (!r.complete()) {
                     throw new IllegalStateException("only " + r.predictions() + " of " + events + " predictions arrived"
                             + service.failure().map(f -> "; the service failed: " + f).orElse(""));
                 }
                 final String guarantee = config.streamsProperties().getProperty("processing.guarantee");
+                final String model = inputs + "-" + hidden.replace(',', '-') + "-1";
                 if (output.json) {
-                    System.out.printf(Locale.ROOT, "{\"events\":%d,\"rate\":%.0f,\"model\":\"%d-%s-1\",\"batch\":%d,"
-                                    + "\"guarantee\":\"%s\",\"events_per_second\":%.1f,\"latency_ms\":{\"p50\":%.0f,"
-                                    + "\"p99\":%.0f,\"max\":%.0f}}%n", events, rate, inputs, hidden.replace(',', '-'), batch,
-                            guarantee, r.eventsPerSecond(), r.latencyQuantileMs(0.5), r.latencyQuantileMs(0.99),
-                            r.latencyQuantileMs(1.0));
+                    final Map<String, Object> out = new LinkedHashMap<>();
+                    out.put("events", events);
+                    out.put("rate", rate);
+                    out.put("backlog", backlog);
+                    out.put("model", model);
+                    out.put("batch", batch);
+                    out.put("guarantee", guarantee);
+                    out.put("events_per_second", r.eventsPerSecond());
+                    if (!backlog) {
+                        final Map<String, Object> latency = new LinkedHashMap<>();
+                        latency.put("p50", r.latencyQuantileMs(0.5));
+                        latency.put("p99", r.latencyQuantileMs(0.99));
+                        latency.put("max", r.latencyQuantileMs(1.0));
+                        out.put("latency_ms", latency);
+                    }
+                    System.out.println(Json.write(out));
+                } else if (backlog) {
+                    System.out.printf(Locale.ROOT, "%,d events from a backlog, %s regression, B=%d, %s%n", events, model,
+                            batch, guarantee);
+                    System.out.printf(Locale.ROOT, "the service works through %,.0f events/s%n", r.eventsPerSecond());
                 } else {
-                    System.out.printf(Locale.ROOT, "%,d events, %d->%s->1 regression, B=%d, %s, send rate %s%n", events,
-                            inputs, hidden, batch, guarantee, rate == 0 ? "unlimited" : String.format(Locale.ROOT, "%,.0f/s", rate));
+                    System.out.printf(Locale.ROOT, "%,d events, %s regression, B=%d, %s, send rate %s%n", events,
+                            model, batch, guarantee, rate == 0 ? "unlimited" : String.format(Locale.ROOT, "%,.0f/s", rate));
                     System.out.printf(Locale.ROOT, "end to end %,.0f events/s   latency p50 %.0f ms, p99 %.0f ms, max %.0f ms%n",
                             r.eventsPerSecond(), r.latencyQuantileMs(0.5), r.latencyQuantileMs(0.99), r.latencyQuantileMs(1.0));
                 }

@@ -164,6 +164,61 @@ public final class EndToEndRun {
         }
     }
 
+    /**
+     * The service's catch-up speed on a backlog, without a load generator competing for the machine:
+     * sends {@code warmup + total} records first (the service not yet running), then calls
+     * {@code startService} and reads the answers. The result counts the {@code total} answers after the
+     * first {@code warmup}, over the time between the warmup-th answer (or the start, without warm-up) and
+     * the last; no latencies (every event waited in the backlog).
+     */
+    public static Result backlog(final ServiceConfig config, final long warmup, final long total,
+                                 final LongFunction<ProducerRecord<byte[], byte[]>> records, final Runnable startService,
+                                 final Duration idleTimeout) {
+        final Map<String, Object> consumerProps = new HashMap<>(config.clientProperties());
+        consumerProps.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        consumerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        consumerProps.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            final List<TopicPartition> partitions = new ArrayList<>();
+            for (final String topic : List.of(config.predictionsTopic(), config.deadLetterTopic())) {
+                consumer.partitionsFor(topic, Duration.ofSeconds(30))
+                        .forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+            }
+            consumer.assign(partitions);
+            consumer.seekToEnd(partitions);
+            partitions.forEach(consumer::position);
+            final AtomicLong sent = new AtomicLong();
+            final AtomicReference<Throwable> failure = new AtomicReference<>();
+            produce(config, warmup + total, records, sent, failure, 0);
+            if (failure.get() != null) {
+                throw new IllegalStateException("sending events failed: " + failure.get(), failure.get());
+            }
+            startService.run();
+            long answered = 0;
+            long from = System.nanoTime();
+            long last = from;
+            long lastArrival = from;
+            while (answered < warmup + total && System.nanoTime() - lastArrival < idleTimeout.toNanos()) {
+                final var polled = consumer.poll(Duration.ofMillis(100));
+                final long now = System.nanoTime();
+                for (final ConsumerRecord<byte[], byte[]> r : polled) {
+                    answered++;
+                    if (answered == warmup) {
+                        from = now;
+                    }
+                }
+                if (!polled.isEmpty()) {
+                    last = now;
+                    lastArrival = now;
+                }
+            }
+            final long counted = Math.max(0, answered - warmup);
+            return new Result(sent.get() - warmup, counted, 0, 0, (last - from) / 1e9, new long[0],
+                    answered >= warmup + total);
+        }
+    }
+
     private static void produce(final ServiceConfig config, final long total,
                                 final LongFunction<ProducerRecord<byte[], byte[]>> records, final AtomicLong sent,
                                 final AtomicReference<Throwable> failure, final double ratePerSecond) {
