@@ -356,7 +356,7 @@ public final class EvalCommand implements Runnable {
                 description = "Detector on the prequential loss: adwin or page-hinkley (default ${DEFAULT-VALUE}).")
         String detector;
 
-        @Option(names = "--alarm-memory", defaultValue = "0.2",
+        @Option(names = "--alarm-memory", defaultValue = "0.5",
                 description = "Memory right after a drift alarm as a fraction of N_eff, as bali.forgetting.alarm.memory "
                         + "(default ${DEFAULT-VALUE}).")
         double alarmMemory;

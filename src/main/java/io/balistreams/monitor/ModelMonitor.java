@@ -92,12 +92,12 @@ public final class ModelMonitor {
             }
         }
 
-        /** ADWIN δ = 0.002 (warning 0.01), adaptive forgetting to a fifth of the memory recovering over 20 updates, 500-value
+        /** ADWIN δ = 0.002 (warning 0.01), adaptive forgetting to half the memory recovering over 20 updates, 500-value
          * cooldown, feature drift on, threshold at the 99th percentile after 200 training scores. */
         public static Settings defaults() {
             return new Settings(Detector.ADWIN, Adwin.DEFAULT_DELTA, Adwin.DEFAULT_WARNING_DELTA,
                     PageHinkley.DEFAULT_DELTA, PageHinkley.DEFAULT_LAMBDA, PageHinkley.DEFAULT_WARNING_LAMBDA,
-                    true, 0.2, 20, 500, true, 0.99, 200);
+                    true, 0.5, 20, 500, true, 0.99, 200);
         }
 
         /** The settings as numbers, for storing them beside a monitor's state ({@link #fromArray}). */

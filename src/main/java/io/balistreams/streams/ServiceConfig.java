@@ -61,7 +61,7 @@ public final class ServiceConfig {
         doc("bali.drift.cooldown", "500", "values after a drift alarm of a detector during which it raises no new alarm");
         doc("bali.drift.feature", "true", "an ADWIN on the out-of-distribution flags of all scored events (input drift, before labels)");
         doc("bali.forgetting.adaptive", "true", "on a drift alarm, forget faster for a while (BALI.md section 4)");
-        doc("bali.forgetting.alarm.memory", "0.2", "memory right after a drift alarm, as a fraction of N_eff: beta = 1 - (1 - beta)/fraction");
+        doc("bali.forgetting.alarm.memory", "0.5", "memory right after a drift alarm, as a fraction of N_eff: beta = 1 - (1 - beta)/fraction");
         doc("bali.forgetting.recovery.updates", "20", "updates over which beta returns geometrically to its configured value");
         doc("bali.ood.score", "leverage", "out-of-distribution score: leverage (last layer) or uncertainty (entropy; epistemic variance for regression)");
         doc("bali.ood.quantile", "0.99", "the flag threshold is this quantile of recent training scores");

@@ -48,16 +48,16 @@ class ModelMonitorTest {
         assertThat(drift.position()).isBetween(5000L, 5300L);
         assertThat(drift.detector()).isEqualTo("ADWIN/loss");
         assertThat(drift.statistic()).isGreaterThan(drift.threshold());
-        assertThat(drift.action()).contains("0.98 -> 0.9,"); // N_eff/5: 1 − 0.02/0.2
-        assertThat(m.betaForUpdate()).isCloseTo(0.9, within(1e-15));
+        assertThat(drift.action()).contains("0.98 -> 0.96,"); // N_eff/2: 1 − 0.02/0.5
+        assertThat(m.betaForUpdate()).isCloseTo(0.96, within(1e-15));
         assertThat(m.state()).isEqualTo(DriftLevel.DRIFT);
 
-        // back to the configured beta after 20 updates, rising monotonically: β − (β − 0.5)·0.01^{k/20}
+        // back to the configured beta after 20 updates, rising monotonically: β − (β − 0.96)·0.01^{k/20}
         double previous = m.betaForUpdate();
         for (int k = 1; k < 20; k++) {
             m.updated();
             assertThat(m.betaForUpdate()).isGreaterThan(previous)
-                    .isCloseTo(BETA - (BETA - 0.9) * Math.pow(0.01, k / 20.0), within(1e-14));
+                    .isCloseTo(BETA - (BETA - 0.96) * Math.pow(0.01, k / 20.0), within(1e-14));
             previous = m.betaForUpdate();
         }
         m.updated();
@@ -122,7 +122,7 @@ class ModelMonitorTest {
         assertThat(alarm).isNotNull();
         assertThat(alarm.detector()).isEqualTo("ADWIN/ood-rate");
         assertThat(alarm.position()).isBetween(10000L, 10300L);
-        assertThat(m.betaForUpdate()).isCloseTo(0.9, within(1e-15));
+        assertThat(m.betaForUpdate()).isCloseTo(0.96, within(1e-15));
     }
 
     @Test

@@ -254,7 +254,7 @@ class LearnerTopologyTest {
                     .first().satisfies(a -> {
                         assertThat(a.getDetector()).isEqualTo("ADWIN/loss");
                         assertThat(a.getPosition()).isLessThan(3400);
-                        assertThat(a.getAction()).contains("beta 0.95 -> 0.75");
+                        assertThat(a.getAction()).contains("beta 0.95 -> 0.9," /* N_eff halved: 1 − 0.05/0.5 */);
                         assertThat(a.getStatistic()).isGreaterThan(a.getThreshold());
                     });
             final List<Prediction> predictions = h.predictions.readValuesToList();
@@ -316,7 +316,7 @@ class LearnerTopologyTest {
             final var drifts = h.driftAlerts.readValuesToList().stream()
                     .filter(a -> a.getLevel() == io.balistreams.avro.DriftLevel.DRIFT).toList();
             assertThat(drifts).filteredOn(a -> a.getModelId().equals("quick")).isNotEmpty()
-                    .allSatisfy(a -> assertThat(a.getAction()).startsWith("beta 0.95 -> 0.75"));
+                    .allSatisfy(a -> assertThat(a.getAction()).startsWith("beta 0.95 -> 0.9," /* N_eff halved: 1 − 0.05/0.5 */));
             assertThat(drifts).filteredOn(a -> a.getModelId().equals("calm")).isNotEmpty()
                     .allSatisfy(a -> assertThat(a.getAction()).startsWith("none"));
             final DeadLetter broken = h.deadLetters.readValuesToList().stream()

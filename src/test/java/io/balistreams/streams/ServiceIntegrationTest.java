@@ -366,7 +366,7 @@ class ServiceIntegrationTest {
             assertThat(first.getDetector()).isEqualTo("ADWIN/loss");
             assertThat(first.getModelId()).isEqualTo("m");
             assertThat(first.getPosition()).isBetween(3000L, 3400L);
-            assertThat(first.getAction()).contains("beta 0.95 -> 0.75");
+            assertThat(first.getAction()).contains("beta 0.95 -> 0.9," /* N_eff halved: 1 − 0.05/0.5 */);
             final List<Prediction> predictions = decode(out.get(config.predictionsTopic()), Prediction.class);
             assertThat(predictions.get((int) first.getPosition() + 40).getDriftState())
                     .isEqualTo(io.balistreams.avro.DriftState.DRIFT);
