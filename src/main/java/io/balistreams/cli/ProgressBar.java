@@ -6,7 +6,8 @@ import java.util.function.LongConsumer;
 
 /**
  * A one-line progress bar on stderr, shown only once a run has taken more than two seconds (short
- * runs stay quiet) and redrawn at most four times a second. Results go to stdout, never here.
+ * runs stay quiet) and redrawn at most four times a second. Results go to stdout, never here. Updates
+ * may come from several threads (an ensemble trained in parallel).
  */
 final class ProgressBar {
     private static final long QUIET_NANOS = 2_000_000_000L;
@@ -26,7 +27,7 @@ final class ProgressBar {
         this.total = Math.max(1, total);
     }
 
-    void update(final long done) {
+    synchronized void update(final long done) {
         final long now = System.nanoTime();
         if (now - start < QUIET_NANOS || now - lastDraw < REDRAW_NANOS) {
             return;
@@ -55,7 +56,7 @@ final class ProgressBar {
         }
     }
 
-    void finish() {
+    synchronized void finish() {
         if (shown) {
             err.print("\r" + " ".repeat(100) + "\r");
             err.flush();
