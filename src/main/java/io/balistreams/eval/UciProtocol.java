@@ -395,12 +395,6 @@ public final class UciProtocol {
         return bestScales;
     }
 
-    /** The common ρ of {@link #SCALE_GRID} with the highest mean mixture log-likelihood of y (variances as given). */
-    static double bestVarianceScale(final double[][] means, final double[][] vars, final double[] y) {
-        final double[][] none = new double[vars.length][vars[0].length];
-        return bestVarianceScales(means, vars, none, y, false)[0];
-    }
-
     /** {0, 2^from, 2^(from + 1/perOctave), …, 2^to}. */
     private static double[] geometricGridWithZero(final int from, final int to, final int perOctave) {
         final double[] grid = new double[(to - from) * perOctave + 2];

@@ -93,11 +93,6 @@ public final class EndToEndRun {
                              final Duration idleTimeout, final double ratePerSecond) {
         final AtomicLong sent = new AtomicLong();
         final AtomicReference<Throwable> producerFailure = new AtomicReference<>();
-        final Map<String, Object> consumerProps = new HashMap<>(config.clientProperties());
-        consumerProps.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        consumerProps.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        consumerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        consumerProps.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
         final AvroSerde<Prediction> predictions = AvroSerde.of(Prediction.class);
         final AvroSerde<DeadLetter> deadLetters = AvroSerde.of(DeadLetter.class);
         final AvroSerde<DriftAlert> alerts = AvroSerde.of(DriftAlert.class);
@@ -105,17 +100,8 @@ public final class EndToEndRun {
         long predicted = 0;
         long dead = 0;
         long alerted = 0;
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
-            final List<TopicPartition> partitions = new ArrayList<>();
-            for (final String topic : List.of(config.predictionsTopic(), config.deadLetterTopic(), config.driftAlertsTopic())) {
-                consumer.partitionsFor(topic, Duration.ofSeconds(30))
-                        .forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
-            }
-            consumer.assign(partitions);
-            consumer.seekToEnd(partitions);
-            partitions.forEach(consumer::position); // fix the start before anything is sent
-
+        try (KafkaConsumer<byte[], byte[]> consumer = answerConsumer(config,
+                List.of(config.predictionsTopic(), config.deadLetterTopic(), config.driftAlertsTopic()))) {
             final long start = System.nanoTime();
             final Thread producerThread = new Thread(() -> produce(config, total, records, sent, producerFailure,
                     ratePerSecond),
@@ -174,20 +160,8 @@ public final class EndToEndRun {
     public static Result backlog(final ServiceConfig config, final long warmup, final long total,
                                  final LongFunction<ProducerRecord<byte[], byte[]>> records, final Runnable startService,
                                  final Duration idleTimeout) {
-        final Map<String, Object> consumerProps = new HashMap<>(config.clientProperties());
-        consumerProps.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        consumerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        consumerProps.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
-            final List<TopicPartition> partitions = new ArrayList<>();
-            for (final String topic : List.of(config.predictionsTopic(), config.deadLetterTopic())) {
-                consumer.partitionsFor(topic, Duration.ofSeconds(30))
-                        .forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
-            }
-            consumer.assign(partitions);
-            consumer.seekToEnd(partitions);
-            partitions.forEach(consumer::position);
+        try (KafkaConsumer<byte[], byte[]> consumer = answerConsumer(config,
+                List.of(config.predictionsTopic(), config.deadLetterTopic()))) {
             final AtomicLong sent = new AtomicLong();
             final AtomicReference<Throwable> failure = new AtomicReference<>();
             produce(config, warmup + total, records, sent, failure, 0);
@@ -216,6 +190,34 @@ public final class EndToEndRun {
             final long counted = Math.max(0, answered - warmup);
             return new Result(sent.get() - warmup, counted, 0, 0, (last - from) / 1e9, new long[0],
                     answered >= warmup + total);
+        }
+    }
+
+    /**
+     * A read_committed consumer assigned to every partition of {@code topics}, positioned at their current
+     * ends, so that it reads only what is answered from now on.
+     */
+    private static KafkaConsumer<byte[], byte[]> answerConsumer(final ServiceConfig config, final List<String> topics) {
+        final Map<String, Object> props = new HashMap<>(config.clientProperties());
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
+        final KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer());
+        try {
+            final List<TopicPartition> partitions = new ArrayList<>();
+            for (final String topic : topics) {
+                consumer.partitionsFor(topic, Duration.ofSeconds(30))
+                        .forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+            }
+            consumer.assign(partitions);
+            consumer.seekToEnd(partitions);
+            partitions.forEach(consumer::position); // fix the start before anything is sent
+            return consumer;
+        } catch (final RuntimeException e) {
+            consumer.close();
+            throw e;
         }
     }
 

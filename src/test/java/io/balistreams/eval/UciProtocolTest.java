@@ -49,7 +49,7 @@ class UciProtocolTest {
             y[i] = 3.0 * Math.sqrt(vars[i][0]) * rng.nextGaussian();
             closedForm += y[i] * y[i] / vars[i][0] / n;
         }
-        final double chosen = UciProtocol.bestVarianceScale(means, vars, y);
+        final double chosen = commonScale(means, vars, y);
         final double gridRatio = Math.pow(2, 9.0 / 90);
         assertThat(closedForm).isBetween(8.0, 10.0);
         assertThat(chosen).isBetween(closedForm / gridRatio, closedForm * gridRatio);
@@ -73,8 +73,8 @@ class UciProtocolTest {
             oneMean[i] = new double[] {0};
             oneVar[i] = new double[] {0.25};
         }
-        final double mixture = UciProtocol.bestVarianceScale(mixMeans, mixVars, y);
-        final double single = UciProtocol.bestVarianceScale(oneMean, oneVar, y);
+        final double mixture = commonScale(mixMeans, mixVars, y);
+        final double single = commonScale(oneMean, oneVar, y);
         assertThat(mixture).isBetween(0.85, 1.2);
         // One Gaussian must absorb the ±1 spread: ρ ≈ (1 + 0.25)/0.25 = 5.
         assertThat(single).isBetween(4.4, 5.6);
@@ -102,5 +102,10 @@ class UciProtocolTest {
         assertThat(common[0]).isEqualTo(common[1]);
         // one factor for σ² + v cannot be 2 for one part and 4 for the other: it lands in between
         assertThat(common[0]).isBetween(2.0, 4.0);
+    }
+
+    /** The common ρ for variances given whole (no epistemic part). */
+    private static double commonScale(final double[][] means, final double[][] vars, final double[] y) {
+        return UciProtocol.bestVarianceScales(means, vars, new double[vars.length][vars[0].length], y, false)[0];
     }
 }
