@@ -70,6 +70,9 @@ public final class BenchCommand implements Callable<Integer> {
         if (events < 1 || warmup < 0 || rate < 0 || inputs < 1 || batch < 1) {
             throw new IllegalArgumentException("--events, --inputs and --batch must be >= 1; --warmup and --rate >= 0");
         }
+        if (backlog && rate > 0) {
+            throw new IllegalArgumentException("--backlog sends every event before the service starts; it takes no --rate");
+        }
         try (TempDirectory stateDir = TempDirectory.create("bali-bench-state-");
              EmbeddedKafka broker = new EmbeddedKafka()) {
             final Map<String, String> s = new LinkedHashMap<>();

@@ -29,4 +29,11 @@ class BenchCommandTest {
         assertThat(CliRun.number(r.out(), "events_per_second")).isPositive();
         assertThat(r.out()).contains("\"backlog\":true").doesNotContain("latency_ms");
     }
+
+    @Test
+    void backlogWithARateIsRefusedBeforeAnythingStarts() {
+        final CliRun r = CliRun.of("bench", "--backlog", "--rate", "100");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).startsWith("error: --backlog").contains("no --rate");
+    }
 }
