@@ -5,7 +5,7 @@ import io.balistreams.bali.BaliConfig;
 import io.balistreams.eval.CsvTable;
 import io.balistreams.eval.DriftEvaluation;
 import io.balistreams.eval.IdxReader;
-import io.balistreams.eval.Metrics;
+import io.balistreams.metrics.Metrics;
 import io.balistreams.eval.OodEvaluation;
 import io.balistreams.eval.PrequentialEvaluation;
 import io.balistreams.eval.UciDataset;

@@ -1,5 +1,7 @@
 package io.balistreams.eval;
 
+import io.balistreams.metrics.ClassificationScorer;
+import io.balistreams.metrics.Metrics;
 import io.balistreams.bali.Activation;
 import io.balistreams.bali.BaliConfig;
 import io.balistreams.bali.BaliModel;

@@ -1,5 +1,8 @@
 package io.balistreams.eval;
 
+import io.balistreams.metrics.RegressionScorer;
+import io.balistreams.metrics.ClassificationScorer;
+import io.balistreams.metrics.Metrics;
 import io.balistreams.bali.BaliConfig;
 import io.balistreams.bali.BaliModel;
 import io.balistreams.bali.ClassificationPrediction;

@@ -1,5 +1,6 @@
 package io.balistreams.eval;
 
+import io.balistreams.metrics.Metrics;
 import io.balistreams.bali.Activation;
 import io.balistreams.bali.BaliConfig;
 import io.balistreams.bali.BaliModel;

@@ -6,8 +6,8 @@ import io.balistreams.avro.internal.LearnerProgress;
 import io.balistreams.bali.BaliModel;
 import io.balistreams.bali.ModelStateCodec;
 import io.balistreams.bali.Task;
-import io.balistreams.eval.ClassificationScorer;
-import io.balistreams.eval.RegressionScorer;
+import io.balistreams.metrics.ClassificationScorer;
+import io.balistreams.metrics.RegressionScorer;
 import io.balistreams.monitor.ModelMonitor;
 
 import java.util.ArrayList;

@@ -8,7 +8,7 @@ import io.balistreams.bali.BaliConfig;
 import io.balistreams.bali.BaliModel;
 import io.balistreams.bali.ModelStateCodec;
 import io.balistreams.eval.CsvTable;
-import io.balistreams.streams.EmbeddedKafka;
+import io.balistreams.local.EmbeddedKafka;
 import io.balistreams.streams.serde.AvroSerde;
 import io.balistreams.streams.serde.SchemaHistory;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package io.balistreams.eval;
 
+import io.balistreams.metrics.Metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;

@@ -1,5 +1,6 @@
 package io.balistreams.streams;
 
+import io.balistreams.local.EmbeddedKafka;
 import io.balistreams.avro.DeadLetter;
 import io.balistreams.avro.DeadLetterReason;
 import io.balistreams.avro.Event;

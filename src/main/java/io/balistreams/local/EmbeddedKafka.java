@@ -1,4 +1,4 @@
-package io.balistreams.streams;
+package io.balistreams.local;
 
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;

@@ -1,4 +1,4 @@
-package io.balistreams.eval;
+package io.balistreams.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;

@@ -1,5 +1,6 @@
-package io.balistreams.streams;
+package io.balistreams.local;
 
+import io.balistreams.streams.ServiceConfig;
 import io.balistreams.avro.DeadLetter;
 import io.balistreams.avro.DriftAlert;
 import io.balistreams.avro.Prediction;

@@ -1,4 +1,4 @@
-package io.balistreams.eval;
+package io.balistreams.metrics;
 
 import io.balistreams.bali.Rng;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package io.balistreams.eval;
+package io.balistreams.metrics;
 
 import java.util.LinkedHashMap;
 import java.util.Map;

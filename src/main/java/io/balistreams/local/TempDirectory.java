@@ -1,4 +1,4 @@
-package io.balistreams.streams;
+package io.balistreams.local;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
