@@ -195,7 +195,15 @@ public final class BaliConfig {
 
     /** N_eff = B/(1 − β) when streaming, else the configured N (§4). */
     public double effectiveDataScale() {
-        return dataScale != null ? dataScale : batchSize / (1.0 - beta);
+        return dataScale != null ? dataScale : effectiveMemory();
+    }
+
+    /**
+     * The effective memory N_eff = B/(1 − β) in records (§4): the weight of past data halves about every
+     * 0.69 N_eff records. The memory of an online learner's OOD threshold as well as of its posterior.
+     */
+    public double effectiveMemory() {
+        return batchSize / (1.0 - beta);
     }
 
     /** EMA decay for a batch of {@code b} records: β^{b/B} when streaming, β offline. */

@@ -14,6 +14,9 @@ package io.balistreams.bali;
 public record RegressionPrediction(double mean, double aleatoricVariance, double epistemicVariance, double leverage,
                                    double[] sampleMeans) {
 
+    /** z₀.₉₇₅ = Φ⁻¹(0.975), the half-width of a central 95% Gaussian interval in standard deviations. */
+    public static final double Z95 = 1.959963984540054;
+
     /** Total predictive variance: aleatoric + epistemic. */
     public double totalVariance() {
         return aleatoricVariance + epistemicVariance;
@@ -21,6 +24,16 @@ public record RegressionPrediction(double mean, double aleatoricVariance, double
 
     public double standardDeviation() {
         return Math.sqrt(totalVariance());
+    }
+
+    /** Lower end of the central 95% predictive interval f̄ − z₀.₉₇₅ σ (Gaussian, total variance). */
+    public double lower95() {
+        return mean - Z95 * standardDeviation();
+    }
+
+    /** Upper end of the central 95% predictive interval f̄ + z₀.₉₇₅ σ. */
+    public double upper95() {
+        return mean + Z95 * standardDeviation();
     }
 
     /**

@@ -1,168 +1,142 @@
 package io.balistreams.eval;
 
-import io.balistreams.metrics.RegressionScorer;
-import io.balistreams.metrics.ClassificationScorer;
-import io.balistreams.metrics.Metrics;
 import io.balistreams.bali.BaliConfig;
-import io.balistreams.bali.BaliModel;
-import io.balistreams.bali.ClassificationPrediction;
-import io.balistreams.bali.RegressionPrediction;
 import io.balistreams.bali.Task;
+import io.balistreams.monitor.ModelMonitor;
+import io.balistreams.online.LearnerSettings;
+import io.balistreams.online.LearnerUpdate;
+import io.balistreams.online.OnlineLearner;
+import io.balistreams.online.ScoredEvent;
+
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongConsumer;
 
 /**
- * Test-then-train over a stream in its given order, the way the service learns: every record is first
- * predicted by the current model (closed-form predictive) and scored, then added to the pending
- * mini-batch; a full batch triggers one BALI update. Metrics are reported cumulatively and over
- * consecutive windows of {@code window} records.
+ * Test-then-train over a stream in its given order, run by the same {@link OnlineLearner} as the service:
+ * every record is scored by the current model (closed-form predictive), then its label is given to the
+ * learner, which updates every B labels with the monitor's β. With the service's monitor settings
+ * (the default of {@code eval prequential}) drift alarms make the model forget faster for a while, exactly
+ * as in the service; {@link LearnerSettings#withoutMonitor()} gives a plain test-then-train loop at the
+ * configured β. Metrics are reported cumulatively and over consecutive windows of {@code window} records.
  */
 public final class PrequentialEvaluation {
 
     /**
      * The outcome of one run.
      *
-     * @param records           records scored
-     * @param seconds           wall time of predicting and learning (excluding reading the data)
-     * @param rejectedUpdates   updates the model refused (non-finite); their records were still scored
-     * @param cumulative        metrics over the whole stream
-     * @param windows           metrics per window, each with "end" (records scored so far)
+     * @param records         records scored
+     * @param seconds         wall time of predicting and learning (excluding reading the data)
+     * @param rejectedUpdates updates the model refused (non-finite); their records were still scored
+     * @param cumulative      metrics over the whole stream
+     * @param windows         metrics per window, each with "end" (records scored so far)
+     * @param alarms          the monitor's alarms (WARNING and DRIFT), in the order raised
+     * @param learner         the learner at the end of the stream (its model, monitor and state)
      */
     public record Result(long records, double seconds, long rejectedUpdates, Map<String, Double> cumulative,
-                         List<Map<String, Double>> windows) {
+                         List<Map<String, Double>> windows, List<ModelMonitor.Alarm> alarms, OnlineLearner learner) {
         public double recordsPerSecond() {
             return records / seconds;
         }
+
+        /** Number of DRIFT alarms. */
+        public long driftAlarms() {
+            return alarms.stream().filter(a -> a.level() == io.balistreams.monitor.DriftLevel.DRIFT).count();
+        }
+    }
+
+    /** What a driver sees of each record of a run, beside the metrics. */
+    public interface Observer {
+        /** Record {@code index} was scored (before its label is learned). */
+        void scored(int index, ScoredEvent event);
     }
 
     private PrequentialEvaluation() {
     }
 
+    /** Classification with the service's monitor ({@link LearnerSettings#defaults()}). */
+    public static Result classification(final BaliConfig config, final double[][] features, final int[] labels,
+                                        final int window, final LongConsumer progress) {
+        return classification(config, features, labels, window, LearnerSettings.defaults(), progress);
+    }
+
     /**
      * Classification: accuracy, kappa, NLL, ECE, Brier.
      *
+     * @param settings the learner's monitor, drift loss and OOD score (its metrics window is {@code window})
      * @param progress called with the number of records done, about every 1,000 records (may be null)
      */
     public static Result classification(final BaliConfig config, final double[][] features, final int[] labels,
-                                        final int window, final LongConsumer progress) {
+                                        final int window, final LearnerSettings settings, final LongConsumer progress) {
         requireTask(config, Task.CLASSIFICATION);
         checkShapes(features.length, labels.length, window);
-        final BaliModel model = new BaliModel(config);
-        final int k = config.numClasses();
-        final int[] batchY = new int[config.batchSize()];
-        final ClassificationScorer[] scorers = {new ClassificationScorer(k), new ClassificationScorer(k)};
-        return run(features, window, progress, config.batchSize(), new Learner() {
-            @Override
-            public void scoreAndStage(final int record, final int slot) {
-                final ClassificationPrediction p = model.classify(features[record]);
-                for (final ClassificationScorer s : scorers) {
-                    s.add(p.probabilities(), p.predictedClass(), labels[record]);
-                }
-                batchY[slot] = labels[record];
-            }
+        final double[] targets = new double[labels.length];
+        for (int i = 0; i < labels.length; i++) {
+            targets[i] = labels[i];
+        }
+        return run(OnlineLearner.create("prequential", config, List.of(), settings.withMetricsWindow(window)),
+                features, targets, progress, null);
+    }
 
-            @Override
-            public boolean learn(final double[][] batchX) {
-                return model.learn(batchX, batchY).accepted();
-            }
-
-            @Override
-            public Map<String, Double> closeWindow() {
-                final Map<String, Double> m = scorers[1].metrics();
-                scorers[1] = new ClassificationScorer(k);
-                return m;
-            }
-
-            @Override
-            public Map<String, Double> total() {
-                return scorers[0].metrics();
-            }
-        });
+    /** Regression with the service's monitor ({@link LearnerSettings#defaults()}). */
+    public static Result regression(final BaliConfig config, final double[][] features, final double[] targets,
+                                    final int window, final LongConsumer progress) {
+        return regression(config, features, targets, window, LearnerSettings.defaults(), progress);
     }
 
     /** Regression: RMSE, MAE, NLL, 95% interval coverage (in the target's units). */
     public static Result regression(final BaliConfig config, final double[][] features, final double[] targets,
-                                    final int window, final LongConsumer progress) {
+                                    final int window, final LearnerSettings settings, final LongConsumer progress) {
         requireTask(config, Task.REGRESSION);
         checkShapes(features.length, targets.length, window);
-        final BaliModel model = new BaliModel(config);
-        final double[] batchY = new double[config.batchSize()];
-        final RegressionScorer[] scorers = {new RegressionScorer(), new RegressionScorer()};
-        return run(features, window, progress, config.batchSize(), new Learner() {
-            @Override
-            public void scoreAndStage(final int record, final int slot) {
-                final RegressionPrediction p = model.predict(features[record]);
-                for (final RegressionScorer s : scorers) {
-                    s.add(p.mean(), p.totalVariance(), targets[record]);
-                }
-                batchY[slot] = targets[record];
-            }
-
-            @Override
-            public boolean learn(final double[][] batchX) {
-                return model.learn(batchX, batchY).accepted();
-            }
-
-            @Override
-            public Map<String, Double> closeWindow() {
-                final Map<String, Double> m = scorers[1].metrics();
-                scorers[1] = new RegressionScorer();
-                return m;
-            }
-
-            @Override
-            public Map<String, Double> total() {
-                return scorers[0].metrics();
-            }
-        });
+        return run(OnlineLearner.create("prequential", config, List.of(), settings.withMetricsWindow(window)),
+                features, targets, progress, null);
     }
 
-    /** The task-specific half of the test-then-train loop. */
-    private interface Learner {
-        /** Predicts record {@code record}, scores it (cumulative and window), and stages its label in batch slot {@code slot}. */
-        void scoreAndStage(int record, int slot);
-
-        /** One update from the staged batch; false if the model rejected it. */
-        boolean learn(double[][] batchX);
-
-        /** Metrics of the current window, then starts a new one. */
-        Map<String, Double> closeWindow();
-
-        Map<String, Double> total();
-    }
-
-    private static Result run(final double[][] features, final int window, final LongConsumer progress,
-                              final int batchSize, final Learner learner) {
-        final double[][] batchX = new double[batchSize][];
+    /**
+     * The test-then-train loop: for each record in order, score it, give the learner its label, learn when a
+     * batch is due, close a metrics window when one is full. A partial batch at the end is not learned (as in
+     * the service, it would wait for more labels).
+     *
+     * @param targets  regression targets, or class indices as doubles
+     * @param observer sees every scored record (may be null)
+     */
+    public static Result run(final OnlineLearner learner, final double[][] features, final double[] targets,
+                             final LongConsumer progress, final Observer observer) {
         final List<Map<String, Double>> windows = new ArrayList<>();
-        long rejected = 0;
-        int pending = 0;
+        final List<ModelMonitor.Alarm> alarms = new ArrayList<>();
         final long start = System.nanoTime();
         for (int i = 0; i < features.length; i++) {
-            learner.scoreAndStage(i, pending);
-            batchX[pending++] = features[i];
-            if (pending == batchSize) {
-                if (!learner.learn(batchX)) {
-                    rejected++;
-                }
-                pending = 0;
+            final ScoredEvent scored = learner.score(features[i], 0);
+            if (observer != null) {
+                observer.scored(i, scored);
             }
-            if ((i + 1) % window == 0) {
-                windows.add(withEnd(learner.closeWindow(), i + 1));
+            if (scored.alarm() != null) {
+                alarms.add(scored.alarm());
+            }
+            learner.label(scored, targets[i], 0);
+            if (learner.batchDue()) {
+                final LearnerUpdate update = learner.learn();
+                alarms.addAll(update.alarms());
+            }
+            if (learner.metricsDue()) {
+                windows.add(withEnd(learner.windowMetrics(), i + 1));
+                learner.startMetricsWindow();
             }
             if (progress != null && (i + 1) % 1000 == 0) {
                 progress.accept(i + 1);
             }
         }
         final double seconds = (System.nanoTime() - start) / 1e9;
-        return new Result(features.length, seconds, rejected, learner.total(), Collections.unmodifiableList(windows));
+        return new Result(features.length, seconds, learner.updatesRejected(), learner.cumulativeMetrics(),
+                Collections.unmodifiableList(windows), Collections.unmodifiableList(alarms), learner);
     }
 
     private static Map<String, Double> withEnd(final Map<String, Double> metrics, final long end) {
-        final Map<String, Double> m = new java.util.LinkedHashMap<>();
+        final Map<String, Double> m = new LinkedHashMap<>();
         m.put("end", (double) end);
         m.putAll(metrics);
         return m;

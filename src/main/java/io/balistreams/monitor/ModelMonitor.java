@@ -135,6 +135,16 @@ public final class ModelMonitor {
             return new Settings(detector, adwinDelta, adwinWarningDelta, phDelta, phLambda, phWarningLambda, on,
                     alarmMemory, recoveryUpdates, cooldown, featureDrift, oodQuantile, oodMinCount);
         }
+
+        public Settings withFeatureDrift(final boolean on) {
+            return new Settings(detector, adwinDelta, adwinWarningDelta, phDelta, phLambda, phWarningLambda,
+                    adaptiveForgetting, alarmMemory, recoveryUpdates, cooldown, on, oodQuantile, oodMinCount);
+        }
+
+        /** Whether anything watches the stream: a loss detector or the feature-drift detector. */
+        public boolean watching() {
+            return detector != Detector.NONE || featureDrift;
+        }
     }
 
     /**
@@ -173,6 +183,8 @@ public final class ModelMonitor {
     /** Detector value counts at the last DRIFT of each detector, −1 if none yet. */
     private long lossValuesAtDrift = -1;
     private long oodValuesAtDrift = -1;
+    /** Calls that changed the state since this object was built (not part of the state). */
+    private long changes;
 
     /**
      * @param configuredBeta  the model's β
@@ -260,6 +272,7 @@ public final class ModelMonitor {
             // drift, not a new shift of the inputs, so the feature-drift detector pauses (and restarts after)
             return Optional.empty();
         }
+        changes++;
         final DriftLevel before = oodRateDetector.level();
         final double meanBefore = oodRateDetector.mean();
         final DriftLevel level = rising(oodRateDetector.add(isOutOfDistribution(score) ? 1.0 : 0.0), oodRateDetector,
@@ -273,6 +286,7 @@ public final class ModelMonitor {
 
     /** One labelled event entering the next update: feeds its loss to the loss detector and its score to the sketch. */
     public Optional<Alarm> trained(final double loss, final double score, final long position, final long eventTime) {
+        changes++;
         sketch.add(score);
         thresholdStale = true;
         if (lossDetector == null) {
@@ -338,6 +352,7 @@ public final class ModelMonitor {
         if (recovery < 0) {
             return;
         }
+        changes++;
         recovery++;
         if (recovery >= settings.recoveryUpdates()) {
             betaNow = configuredBeta;
@@ -362,6 +377,15 @@ public final class ModelMonitor {
             return DriftLevel.WARNING;
         }
         return DriftLevel.STABLE;
+    }
+
+    /**
+     * How many calls changed the state since this monitor was built or restored: a holder of its exported
+     * state needs to write it again only when this count moved (a monitor without feature-drift detection
+     * changes only when labels are trained and updates made, not per scored event).
+     */
+    public long changeCount() {
+        return changes;
     }
 
     public Settings settings() {

@@ -9,16 +9,24 @@ import io.balistreams.avro.Event;
 import io.balistreams.avro.ModelConfig;
 import io.balistreams.avro.ModelMetrics;
 import io.balistreams.avro.ModelSnapshot;
+import io.balistreams.avro.ModelTask;
 import io.balistreams.avro.Prediction;
 import io.balistreams.avro.RegressionOutput;
+import io.balistreams.avro.internal.LearnerModel;
 import io.balistreams.avro.internal.LearnerProgress;
+import io.balistreams.avro.internal.OnlineLearnerState;
 import io.balistreams.avro.internal.PendingLabel;
 import io.balistreams.avro.internal.RoutedEvent;
+import io.balistreams.bali.BaliConfig;
 import io.balistreams.bali.ClassificationPrediction;
 import io.balistreams.bali.RegressionPrediction;
 import io.balistreams.bali.Task;
-import io.balistreams.bali.UpdateResult;
 import io.balistreams.monitor.ModelMonitor;
+import io.balistreams.online.LearnerSettings;
+import io.balistreams.online.LearnerUpdate;
+import io.balistreams.online.OnlineLearner;
+import io.balistreams.online.QueuedLabel;
+import io.balistreams.online.ScoredEvent;
 import io.balistreams.streams.serde.AvroSerde;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.KeyValue;
@@ -30,6 +38,7 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 import java.nio.ByteBuffer;
+import java.nio.DoubleBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -39,24 +48,29 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The online learner (DESIGN.md, data flow). For each event of a model, in the order of its partition:
+ * The Kafka adapter of the online learner (docs/architecture.md, data flow): records and stores in,
+ * records out; the protocol itself is {@link OnlineLearner}'s. For each event of a model, in the order of
+ * its partition:
  * <ol>
  *   <li>checks the event against the model (feature dimension, label kind and range); a model is created
  *       from its {@code model-config} entry or the defaults on its first valid event, up to
  *       {@code bali.models.max} per instance;</li>
- *   <li>scores it at once with the current posterior (closed-form predictive, BALI.md §5) and forwards a
- *       {@link Prediction};</li>
- *   <li>if labelled, adds the prediction to the prequential metrics and queues the label in the pending store;
- *       a full mini-batch of B labels (or a partial one older than {@code bali.batch.max.wait.ms}, by a
- *       wall-clock punctuation) triggers one BALI update, which bumps the model version;</li>
+ *   <li>scores it ({@link OnlineLearner#score}) and forwards a {@link Prediction}, and a {@link DriftAlert}
+ *       if the feature-drift detector fired;</li>
+ *   <li>if labelled, hands the label to the learner ({@link OnlineLearner#label}) and stores it in the
+ *       pending store; a full mini-batch of B labels (or a partial one older than
+ *       {@code bali.batch.max.wait.ms}, by a wall-clock punctuation) triggers one update
+ *       ({@link OnlineLearner#learn}), which bumps the model version;</li>
  *   <li>emits {@link ModelMetrics} every {@code bali.metrics.every} labels and a {@link ModelSnapshot} every
  *       {@code bali.snapshot.every} accepted updates.</li>
  * </ol>
- * State lives in three stores: {@value #MODEL_STORE} (the model's {@link ModelSnapshot}, written on every
- * update), {@value #PROGRESS_STORE} (counters and metric sums, written on every event) and
- * {@value #PENDING_STORE} (queued labels). The in-memory {@link ModelSlot}s are only a cache of them, dropped
- * in {@link #init} and {@link #close}, so after a crash the task resumes from exactly the committed state.
- * With the wait timer off, a model's state is a deterministic function of its events.
+ * The learner's state lives in four stores, each written when its part changed: {@value #MODEL_STORE} (the
+ * model and its settings, a {@link LearnerModel}, on each update), {@value #PROGRESS_STORE} (counters and
+ * metric sums, every event), {@value #MONITOR_STORE} (the monitor's state, when it changed) and
+ * {@value #PENDING_STORE} (queued labels, keyed by model id and sequence number modulo B, so a batch
+ * overwrites the previous one's keys instead of deleting them). The in-memory learners are only a cache of
+ * the stores, dropped in {@link #init} and {@link #close}, so after a crash the task resumes from exactly
+ * the committed state. With the wait timer off, a model's state is a deterministic function of its events.
  */
 final class LearnerProcessor implements Processor<String, RoutedEvent, String, SpecificRecord> {
     static final String MODEL_STORE = "bali-models";
@@ -64,12 +78,11 @@ final class LearnerProcessor implements Processor<String, RoutedEvent, String, S
     static final String PENDING_STORE = "bali-pending";
     static final String CONFIG_STORE = "bali-model-config";
     static final String MONITOR_STORE = "bali-monitor";
-    private static final double Z95 = 1.959963984540054;
 
     private final ServiceConfig config;
     private final AtomicInteger modelsInInstance;
-    private final AvroSerde<ModelSnapshot> snapshots = AvroSerde.of(ModelSnapshot.class);
-    private final Map<String, ModelSlot> cache = new HashMap<>();
+    private final AvroSerde<LearnerModel> modelSerde = AvroSerde.of(LearnerModel.class);
+    private final Map<String, Slot> cache = new HashMap<>();
     private ProcessorContext<String, SpecificRecord> context;
     private KeyValueStore<String, byte[]> models;
     private KeyValueStore<String, LearnerProgress> progress;
@@ -77,6 +90,22 @@ final class LearnerProcessor implements Processor<String, RoutedEvent, String, S
     private KeyValueStore<String, ModelConfig> configs;
     private KeyValueStore<String, byte[]> monitors;
     private int modelsHeld;
+
+    /** A cached learner with what the adapter knows about its stored form. */
+    private static final class Slot {
+        final OnlineLearner learner;
+        /** Size in bytes of the model's stored state, as last written. */
+        int stateBytes;
+        /** The monitor's change count when its state was last written. */
+        long monitorWritten;
+
+        /** A learner restored from the stores ({@code stateBytes} &gt; 0), or a new one (0: nothing stored yet). */
+        Slot(final OnlineLearner learner, final int stateBytes) {
+            this.learner = learner;
+            this.stateBytes = stateBytes;
+            this.monitorWritten = stateBytes > 0 ? learner.monitorChangeCount() : -1;
+        }
+    }
 
     /**
      * @param modelsInInstance models held by all learner tasks of this application instance (shared by
@@ -123,7 +152,7 @@ final class LearnerProcessor implements Processor<String, RoutedEvent, String, S
         final RoutedEvent routed = record.value();
         final Event event = routed.getEvent();
         final String modelId = record.key();
-        ModelSlot slot = slot(modelId);
+        Slot slot = slot(modelId);
         final Checked checked;
         if (slot == null) {
             final ModelConfig entry = configs.get(modelId);
@@ -149,120 +178,95 @@ final class LearnerProcessor implements Processor<String, RoutedEvent, String, S
                         + " models (bali.models.max = " + config.maxModels() + ")");
                 return;
             }
-            slot = ModelSlot.create(modelId, spec, inputs, monitoring);
+            final OnlineLearner learner = OnlineLearner.create(modelId, spec.toBaliConfig(inputs), spec.classNames(),
+                    new LearnerSettings(monitoring, config.driftLoss(), config.oodScore(), config.metricsEvery()));
+            slot = new Slot(learner, 0);
             modelsInInstance.incrementAndGet();
             modelsHeld++;
             cache.put(modelId, slot);
             writeModel(slot);
+            writeMonitor(slot);
         } else {
-            checked = check(event, slot.model.config().task(), slot.model.config().inputSize(),
-                    slot.model.config().numClasses(), slot.classNames);
+            final BaliConfig c = slot.learner.config();
+            checked = check(event, c.task(), c.inputSize(), c.numClasses(), slot.learner.classNames());
             if (checked.reason != null) {
                 reject(record, checked.reason, checked.detail);
                 return;
             }
         }
 
-        final double[] x = ModelSlot.toArray(event.getFeatures());
+        final OnlineLearner learner = slot.learner;
         final boolean labelled = !Double.isNaN(checked.target);
-        final long position = slot.eventsScored;
-        final long eventTime = event.getEventTime().toEpochMilli();
-        final Scored scored = score(slot, event, x, labelled, checked.target);
-        context.forward(record.withValue(scored.prediction));
-        final ModelSlot scoredBy = slot;
-        slot.monitor.scored(scored.oodScore, position, eventTime)
-                .ifPresent(alarm -> forwardAlarm(scoredBy, alarm, record.timestamp()));
-
-        slot.eventsScored++;
+        final ScoredEvent scored = learner.score(OnlineLearner.toArray(event.getFeatures()),
+                event.getEventTime().toEpochMilli());
+        context.forward(record.withValue(prediction(learner, event, scored, labelled)));
+        if (scored.alarm() != null) {
+            forwardAlarm(modelId, scored.alarm(), record.timestamp());
+        }
         if (labelled) {
-            slot.labelsSeen++;
-            if (slot.pendingCount == 0) {
-                slot.oldestPendingAt = System.currentTimeMillis();
-            }
-            pending.put(pendingKey(modelId, slot.nextPendingSeq), new PendingLabel(event.getFeatures(), checked.target,
-                    scored.loss, scored.oodScore, position, eventTime));
-            slot.nextPendingSeq++;
-            slot.pendingCount++;
-            if (slot.windowCount() >= config.metricsEvery()) {
+            final QueuedLabel queued = learner.label(scored, checked.target, System.currentTimeMillis());
+            pending.put(pendingKey(modelId, queued.sequence() % learner.config().batchSize()),
+                    new PendingLabel(event.getFeatures(), queued.target(), queued.loss(), queued.oodScore(),
+                            queued.position(), queued.eventTime()));
+            if (learner.metricsDue()) {
                 emitMetrics(slot, record.timestamp());
             }
-            if (slot.pendingCount >= slot.model.config().batchSize()) {
-                learnPending(slot, record.timestamp());
+            if (learner.batchDue()) {
+                learn(slot, record.timestamp());
             }
         }
         writeMonitor(slot);
-        progress.put(modelId, slot.progress());
+        progress.put(modelId, learner.exportProgress());
     }
 
-    /** A prediction with the event's OOD score and (if labelled) its prequential loss for the drift detector. */
-    private record Scored(Prediction prediction, double oodScore, double loss) {
-    }
-
-    /** Scores one event, adds it to the prequential metrics if labelled, and builds its prediction. */
-    private Scored score(final ModelSlot slot, final Event event, final double[] x, final boolean labelled,
-                         final double target) {
+    /** The prediction record of a scored event. */
+    private static Prediction prediction(final OnlineLearner learner, final Event event, final ScoredEvent scored,
+                                         final boolean labelled) {
         final Prediction.Builder p = Prediction.newBuilder()
                 .setEventId(event.getEventId())
-                .setModelId(slot.modelId)
-                .setModelVersion(slot.version())
+                .setModelId(learner.modelId())
+                .setModelVersion(scored.modelVersion())
                 .setEventTime(event.getEventTime())
                 .setScoredAt(Instant.ofEpochMilli(System.currentTimeMillis()))
                 .setLabelled(labelled);
         final double leverage;
-        final double uncertainty;
-        double loss = 0;
-        if (slot.isClassifier()) {
-            final ClassificationPrediction c = slot.model.classify(x);
+        if (scored.isClassification()) {
+            final ClassificationPrediction c = scored.classification();
             final List<Double> probabilities = new ArrayList<>(c.probabilities().length);
             for (final double v : c.probabilities()) {
                 probabilities.add(v);
             }
+            final List<String> names = learner.classNames();
             p.setClassification(ClassificationOutput.newBuilder()
                     .setProbabilities(probabilities)
                     .setPredictedClass(c.predictedClass())
-                    .setPredictedClassName(slot.classNames.isEmpty() ? null : slot.classNames.get(c.predictedClass()))
+                    .setPredictedClassName(names.isEmpty() ? null : names.get(c.predictedClass()))
                     .setEntropy(c.entropy())
                     .setMutualInformation(c.mutualInformation())
                     .build());
             leverage = c.leverage();
-            uncertainty = c.entropy();
-            if (labelled) {
-                slot.scoreClassification(c.probabilities(), c.predictedClass(), (int) target);
-                loss = config.driftLoss().of(c, (int) target);
-            }
         } else {
-            final RegressionPrediction r = slot.model.predict(x);
-            final double sd = r.standardDeviation();
+            final RegressionPrediction r = scored.regression();
             p.setRegression(RegressionOutput.newBuilder()
                     .setMean(r.mean())
-                    .setStdTotal(sd)
+                    .setStdTotal(r.standardDeviation())
                     .setStdEpistemic(Math.sqrt(r.epistemicVariance()))
                     .setStdAleatoric(Math.sqrt(r.aleatoricVariance()))
-                    .setLower95(r.mean() - Z95 * sd)
-                    .setUpper95(r.mean() + Z95 * sd)
+                    .setLower95(r.lower95())
+                    .setUpper95(r.upper95())
                     .build());
             leverage = r.leverage();
-            uncertainty = r.epistemicVariance();
-            if (labelled) {
-                slot.scoreRegression(r.mean(), r.totalVariance(), target);
-                loss = config.driftLoss().of(r, target);
-            }
         }
-        final double score = config.oodScore() == ServiceConfig.OodScore.LEVERAGE ? leverage : uncertainty;
-        final ModelMonitor monitor = slot.monitor;
-        final boolean watching = monitor.settings().detector() != ModelMonitor.Detector.NONE
-                || monitor.settings().featureDrift();
-        final Prediction prediction = p.setLeverage(leverage).setOodScore(score)
-                .setOodThreshold(monitor.oodThreshold())
-                .setOodFlag(monitor.isOutOfDistribution(score))
-                .setDriftState(watching ? DriftState.valueOf(monitor.state().name()) : null)
+        return p.setLeverage(leverage).setOodScore(scored.oodScore())
+                .setOodThreshold(scored.oodThreshold())
+                .setOodFlag(scored.oodFlag())
+                .setDriftState(scored.driftState() == null ? null : DriftState.valueOf(scored.driftState().name()))
                 .build();
-        return new Scored(prediction, score, loss);
     }
 
-    private void forwardAlarm(final ModelSlot slot, final ModelMonitor.Alarm alarm, final long timestamp) {
-        context.forward(new Record<>(slot.modelId, DriftAlert.newBuilder()
-                .setModelId(slot.modelId)
+    private void forwardAlarm(final String modelId, final ModelMonitor.Alarm alarm, final long timestamp) {
+        context.forward(new Record<>(modelId, DriftAlert.newBuilder()
+                .setModelId(modelId)
                 .setDetector(alarm.detector())
                 .setLevel(DriftLevel.valueOf(alarm.level().name()))
                 .setStatistic(alarm.statistic())
@@ -273,63 +277,42 @@ final class LearnerProcessor implements Processor<String, RoutedEvent, String, S
                 .build(), timestamp));
     }
 
-    /** The monitor store's value: the model's monitor settings (13 doubles) then the monitor's state. */
-    private void writeMonitor(final ModelSlot slot) {
-        final double[] settings = slot.monitor.settings().toArray();
-        final double[] state = slot.monitor.exportState();
-        final ByteBuffer buffer = ByteBuffer.allocate(8 * (settings.length + state.length));
-        buffer.asDoubleBuffer().put(settings).put(state);
-        monitors.put(slot.modelId, buffer.array());
+    /** Writes the monitor's state if it changed since it was last written. */
+    private void writeMonitor(final Slot slot) {
+        final long changes = slot.learner.monitorChangeCount();
+        if (changes == slot.monitorWritten) {
+            return;
+        }
+        final List<Double> state = slot.learner.exportMonitorState();
+        final ByteBuffer buffer = ByteBuffer.allocate(8 * state.size());
+        final DoubleBuffer doubles = buffer.asDoubleBuffer();
+        for (final double v : state) {
+            doubles.put(v);
+        }
+        monitors.put(slot.learner.modelId(), buffer.array());
+        slot.monitorWritten = changes;
     }
 
-    private static double[] readDoubles(final byte[] bytes) {
-        final double[] values = new double[bytes.length / 8];
-        ByteBuffer.wrap(bytes).asDoubleBuffer().get(values);
+    private static List<Double> readDoubles(final byte[] bytes) {
+        final DoubleBuffer in = ByteBuffer.wrap(bytes).asDoubleBuffer();
+        final List<Double> values = new ArrayList<>(in.remaining());
+        while (in.hasRemaining()) {
+            values.add(in.get());
+        }
         return values;
     }
 
-    /** One BALI update from every pending label of the model (BALI.md §2–§4), then the writes it implies. */
-    private void learnPending(final ModelSlot slot, final long timestamp) {
-        final int n = slot.pendingCount;
-        if (n == 0) {
-            return;
+    /** One update from every pending label of the model, then the writes and records it implies. */
+    private void learn(final Slot slot, final long timestamp) {
+        final OnlineLearner learner = slot.learner;
+        final LearnerUpdate update = learner.learn();
+        for (final ModelMonitor.Alarm alarm : update.alarms()) {
+            forwardAlarm(learner.modelId(), alarm, timestamp);
         }
-        final double[][] x = new double[n][];
-        final double[] targets = new double[n];
-        final long first = slot.nextPendingSeq - n;
-        for (int i = 0; i < n; i++) {
-            final String key = pendingKey(slot.modelId, first + i);
-            final PendingLabel label = pending.delete(key);
-            if (label == null) {
-                throw new IllegalStateException("pending label " + key + " is missing from " + PENDING_STORE);
-            }
-            x[i] = ModelSlot.toArray(label.getFeatures());
-            targets[i] = label.getTarget();
-            slot.monitor.trained(label.getLoss(), label.getOodScore(), label.getPosition(), label.getEventTime())
-                    .ifPresent(alarm -> forwardAlarm(slot, alarm, timestamp));
-        }
-        final double beta = slot.monitor.betaForUpdate();
-        final UpdateResult result;
-        if (slot.isClassifier()) {
-            final int[] labels = new int[n];
-            for (int i = 0; i < n; i++) {
-                labels[i] = (int) targets[i];
-            }
-            result = slot.model.learn(x, labels, beta);
-        } else {
-            result = slot.model.learn(x, targets, beta);
-        }
-        slot.monitor.updated();
-        if (!result.accepted()) {
-            slot.updatesRejected++;
-            slot.lastRejection = result.reason();
-        }
-        slot.pendingCount = 0;
-        slot.oldestPendingAt = 0;
-        final ModelSnapshot snapshot = writeModel(slot);
+        final LearnerModel stored = writeModel(slot);
         final long every = config.snapshotEvery();
-        if (result.accepted() && every > 0 && slot.version() % every == 0) {
-            context.forward(new Record<>(slot.modelId, snapshot, timestamp));
+        if (update.accepted() && every > 0 && learner.version() % every == 0) {
+            context.forward(new Record<>(learner.modelId(), stored.getSnapshot(), timestamp));
         }
     }
 
@@ -339,43 +322,44 @@ final class LearnerProcessor implements Processor<String, RoutedEvent, String, S
         try (KeyValueIterator<String, LearnerProgress> it = progress.all()) {
             while (it.hasNext()) {
                 final KeyValue<String, LearnerProgress> kv = it.next();
-                final ModelSlot cached = cache.get(kv.key);
-                final int count = cached != null ? cached.pendingCount : kv.value.getPendingCount();
-                final long since = cached != null ? cached.oldestPendingAt : kv.value.getOldestPendingAt();
+                final Slot cached = cache.get(kv.key);
+                final int count = cached != null ? cached.learner.pendingCount() : kv.value.getPendingCount();
+                final long since = cached != null ? cached.learner.oldestPendingAt() : kv.value.getOldestPendingAt();
                 if (count > 0 && now - since >= config.batchMaxWaitMs()) {
                     stale.add(kv.key);
                 }
             }
         }
         for (final String modelId : stale) {
-            final ModelSlot slot = slot(modelId);
-            learnPending(slot, now);
-            progress.put(modelId, slot.progress());
+            final Slot slot = slot(modelId);
+            learn(slot, now);
+            progress.put(modelId, slot.learner.exportProgress());
             writeMonitor(slot);
         }
     }
 
-    private void emitMetrics(final ModelSlot slot, final long timestamp) {
+    private void emitMetrics(final Slot slot, final long timestamp) {
+        final OnlineLearner learner = slot.learner;
         final ModelMetrics m = ModelMetrics.newBuilder()
-                .setModelId(slot.modelId)
-                .setModelVersion(slot.version())
-                .setTask(slot.task())
-                .setEventsScored(slot.eventsScored)
-                .setLabelsSeen(slot.labelsSeen)
-                .setUpdatesRejected(slot.updatesRejected)
-                .setCumulative(slot.cumulativeMetrics())
-                .setWindow(slot.windowMetrics())
-                .setWindowLabels(slot.windowCount())
+                .setModelId(learner.modelId())
+                .setModelVersion(learner.version())
+                .setTask(learner.isClassifier() ? ModelTask.CLASSIFICATION : ModelTask.REGRESSION)
+                .setEventsScored(learner.eventsScored())
+                .setLabelsSeen(learner.labelsSeen())
+                .setUpdatesRejected(learner.updatesRejected())
+                .setCumulative(learner.cumulativeMetrics())
+                .setWindow(learner.windowMetrics())
+                .setWindowLabels(learner.windowLabels())
                 .setStateBytes(slot.stateBytes)
                 .setEmittedAt(Instant.ofEpochMilli(System.currentTimeMillis()))
                 .build();
-        slot.resetScorers(false);
-        context.forward(new Record<>(slot.modelId, m, timestamp));
+        learner.startMetricsWindow();
+        context.forward(new Record<>(learner.modelId(), m, timestamp));
     }
 
     /** The model from the cache, or rebuilt from the stores, or null if the model does not exist yet. */
-    private ModelSlot slot(final String modelId) {
-        ModelSlot slot = cache.get(modelId);
+    private Slot slot(final String modelId) {
+        Slot slot = cache.get(modelId);
         if (slot == null) {
             final byte[] bytes = models.get(modelId);
             if (bytes == null) {
@@ -389,25 +373,31 @@ final class LearnerProcessor implements Processor<String, RoutedEvent, String, S
             if (monitorBytes == null) {
                 throw new IllegalStateException("model " + modelId + " has a state but no monitor record");
             }
-            final double[] monitor = readDoubles(monitorBytes);
-            slot = ModelSlot.restore(snapshots.decode(bytes), p, bytes.length,
-                    ModelMonitor.Settings.fromArray(java.util.Arrays.copyOf(monitor, 13)),
-                    java.util.Arrays.copyOfRange(monitor, 13, monitor.length));
+            final LearnerModel stored = modelSerde.decode(bytes);
+            final int batchSize = stored.getSnapshot().getState().getConfig().getBatchSize();
+            final List<PendingLabel> labels = new ArrayList<>(p.getPendingCount());
+            for (long seq = p.getNextPendingSeq() - p.getPendingCount(); seq < p.getNextPendingSeq(); seq++) {
+                final String key = pendingKey(modelId, seq % batchSize);
+                final PendingLabel label = pending.get(key);
+                if (label == null) {
+                    throw new IllegalStateException("pending label " + key + " is missing from " + PENDING_STORE);
+                }
+                labels.add(label);
+            }
+            final OnlineLearner learner = OnlineLearner.restore(new OnlineLearnerState(OnlineLearner.FORMAT_VERSION,
+                    stored, readDoubles(monitorBytes), p, labels));
+            slot = new Slot(learner, bytes.length);
             cache.put(modelId, slot);
         }
         return slot;
     }
 
-    private ModelSnapshot writeModel(final ModelSlot slot) {
-        final ModelSnapshot snapshot = slot.snapshot();
-        final byte[] bytes = snapshots.encode(snapshot);
+    private LearnerModel writeModel(final Slot slot) {
+        final LearnerModel stored = slot.learner.exportModel();
+        final byte[] bytes = modelSerde.encode(stored);
         slot.stateBytes = bytes.length;
-        models.put(slot.modelId, bytes);
-        if (progress.get(slot.modelId) == null) {
-            progress.put(slot.modelId, slot.progress());
-            writeMonitor(slot);
-        }
-        return snapshot;
+        models.put(slot.learner.modelId(), bytes);
+        return stored;
     }
 
     private void reject(final Record<String, RoutedEvent> record, final DeadLetterReason reason, final String detail) {

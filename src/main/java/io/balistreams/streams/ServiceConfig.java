@@ -3,6 +3,7 @@ package io.balistreams.streams;
 import io.balistreams.bali.Activation;
 import io.balistreams.bali.Task;
 import io.balistreams.monitor.ModelMonitor;
+import io.balistreams.monitor.OodScore;
 import io.balistreams.monitor.PrequentialLoss;
 import io.balistreams.streams.serde.RecordSerdes;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -87,9 +88,6 @@ public final class ServiceConfig {
     private static void doc(final String key, final String value, final String meaning) {
         DEFAULTS.put(key, new String[]{value, meaning});
     }
-
-    /** Out-of-distribution score of an event. */
-    public enum OodScore { LEVERAGE, UNCERTAINTY }
 
     private final Map<String, String> values;
     private final ModelSpec modelDefaults;

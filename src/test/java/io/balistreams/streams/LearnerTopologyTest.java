@@ -5,6 +5,7 @@ import io.balistreams.avro.DeadLetterReason;
 import io.balistreams.avro.ModelConfig;
 import io.balistreams.avro.ModelMetrics;
 import io.balistreams.avro.ModelSnapshot;
+import io.balistreams.avro.internal.LearnerModel;
 import io.balistreams.avro.ModelTask;
 import io.balistreams.avro.Prediction;
 import io.balistreams.bali.BaliModel;
@@ -102,7 +103,7 @@ class LearnerTopologyTest {
     private static io.balistreams.avro.BaliModelState stateOf(final TopologyHarness h) {
         final org.apache.kafka.streams.state.KeyValueStore<String, byte[]> store =
                 h.driver.getKeyValueStore(LearnerProcessor.MODEL_STORE);
-        return io.balistreams.streams.serde.AvroSerde.of(ModelSnapshot.class).decode(store.get("default")).getState();
+        return io.balistreams.streams.serde.AvroSerde.of(LearnerModel.class).decode(store.get("default")).getSnapshot().getState();
     }
 
     @Test
@@ -169,9 +170,9 @@ class LearnerTopologyTest {
             assertThat(reg.get(7).getModelVersion()).isEqualTo(3);
             assertThat(cls.get(7).getModelVersion()).isEqualTo(1);
             final var store = h.driver.<String, byte[]>getKeyValueStore(LearnerProcessor.MODEL_STORE);
-            final var serde = io.balistreams.streams.serde.AvroSerde.of(ModelSnapshot.class);
-            assertThat(serde.decode(store.get("reg")).getState().getConfig().getLayerSizes()).containsExactly(3, 5, 1);
-            assertThat(serde.decode(store.get("cls")).getState().getConfig().getLayerSizes()).containsExactly(2, 64, 64, 2);
+            final var serde = io.balistreams.streams.serde.AvroSerde.of(LearnerModel.class);
+            assertThat(serde.decode(store.get("reg")).getSnapshot().getState().getConfig().getLayerSizes()).containsExactly(3, 5, 1);
+            assertThat(serde.decode(store.get("cls")).getSnapshot().getState().getConfig().getLayerSizes()).containsExactly(2, 64, 64, 2);
         }
     }
 

@@ -7,6 +7,7 @@ import io.balistreams.avro.Event;
 import io.balistreams.avro.ModelConfig;
 import io.balistreams.avro.ModelMetrics;
 import io.balistreams.avro.ModelSnapshot;
+import io.balistreams.avro.internal.LearnerModel;
 import io.balistreams.avro.ModelTask;
 import io.balistreams.avro.Prediction;
 import io.balistreams.bali.BaliModel;
@@ -274,7 +275,7 @@ class ServiceIntegrationTest {
                 }
                 final ReadOnlyKeyValueStore<String, byte[]> store = restarted.streams().store(
                         StoreQueryParameters.fromNameAndType(LearnerProcessor.MODEL_STORE, QueryableStoreTypes.keyValueStore()));
-                final ModelSnapshot finalState = AvroSerde.of(ModelSnapshot.class).decode(store.get("m"));
+                final ModelSnapshot finalState = AvroSerde.of(LearnerModel.class).decode(store.get("m")).getSnapshot();
                 assertThat(finalState.getModelVersion()).isEqualTo(total / 8);
                 assertThat(ModelStateCodec.encode(ModelStateCodec.fromRecord(finalState.getState())))
                         .isEqualTo(ModelStateCodec.encode(reference));

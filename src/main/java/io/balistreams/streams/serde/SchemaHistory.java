@@ -9,7 +9,9 @@ import io.balistreams.avro.ModelMetrics;
 import io.balistreams.avro.ModelSnapshot;
 import io.balistreams.avro.Prediction;
 import io.balistreams.avro.TrustedAvroTypes;
+import io.balistreams.avro.internal.LearnerModel;
 import io.balistreams.avro.internal.LearnerProgress;
+import io.balistreams.avro.internal.OnlineLearnerState;
 import io.balistreams.avro.internal.PendingLabel;
 import io.balistreams.avro.internal.RoutedEvent;
 import org.apache.avro.Schema;
@@ -39,7 +41,8 @@ public final class SchemaHistory {
             Event.getClassSchema(), Prediction.getClassSchema(), DriftAlert.getClassSchema(),
             ModelMetrics.getClassSchema(), ModelSnapshot.getClassSchema(), ModelConfig.getClassSchema(),
             DeadLetter.getClassSchema(), BaliModelState.getClassSchema(), RoutedEvent.getClassSchema(),
-            LearnerProgress.getClassSchema(), PendingLabel.getClassSchema());
+            LearnerProgress.getClassSchema(), PendingLabel.getClassSchema(), LearnerModel.getClassSchema(),
+            OnlineLearnerState.getClassSchema());
 
     private static final SchemaStore.Cache STORE = new SchemaStore.Cache();
 

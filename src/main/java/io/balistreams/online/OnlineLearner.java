@@ -1,0 +1,521 @@
+package io.balistreams.online;
+
+import io.balistreams.avro.ModelSnapshot;
+import io.balistreams.avro.internal.LearnerModel;
+import io.balistreams.avro.internal.LearnerProgress;
+import io.balistreams.avro.internal.OnlineLearnerState;
+import io.balistreams.avro.internal.PendingLabel;
+import io.balistreams.bali.BaliConfig;
+import io.balistreams.bali.BaliModel;
+import io.balistreams.bali.ClassificationPrediction;
+import io.balistreams.bali.ModelStateCodec;
+import io.balistreams.bali.RegressionPrediction;
+import io.balistreams.bali.Task;
+import io.balistreams.bali.UpdateResult;
+import io.balistreams.metrics.ClassificationScorer;
+import io.balistreams.metrics.RegressionScorer;
+import io.balistreams.monitor.DriftLevel;
+import io.balistreams.monitor.ModelMonitor;
+import io.balistreams.monitor.OodScore;
+import io.balistreams.monitor.PrequentialLoss;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One model's whole online life, behind the test-then-train protocol that the Kafka service, {@code eval
+ * prequential} and {@code eval drift} all run (docs/architecture.md, "The online learner"):
+ * <ol>
+ *   <li>{@link #score}: predict an event with the current posterior (closed-form predictive, docs/method.md
+ *       §5), compute its OOD score and flag against the monitor's threshold, and feed the flag to the
+ *       feature-drift detector; the result is the prediction that is served;</li>
+ *   <li>{@link #label}: take the label of a scored event — add the served prediction to the prequential
+ *       metrics and queue the event for the next update with its prequential loss;</li>
+ *   <li>{@link #learn} when {@link #batchDue()} (B labels queued) or to flush a partial batch: feed the
+ *       queued losses and scores to the drift detector and the threshold's sketch, take β from the monitor
+ *       (lowered for a while after a DRIFT alarm: adaptive forgetting, docs/method.md §4), make one BALI
+ *       update, advance β's recovery;</li>
+ *   <li>{@link #metricsDue()} / {@link #cumulativeMetrics()} / {@link #windowMetrics()} /
+ *       {@link #startMetricsWindow()}: the prequential metrics, cumulative and per window of labels.</li>
+ * </ol>
+ * The learner is deterministic: the same calls give bit-identical models, metrics and alarms. Its whole
+ * state exports to one Avro record ({@link #exportState()}) from which {@link #restore} continues
+ * bit-exactly; callers that persist it by parts (the Kafka service) use {@link #exportModel()} (changes
+ * on an update), {@link #exportProgress()} (every event), {@link #exportMonitorState()} (when
+ * {@link #monitorChangeCount()} moved) and the {@link QueuedLabel}s. Not thread-safe.
+ */
+public final class OnlineLearner {
+    /** Version of the {@link OnlineLearnerState} record this class writes and reads. */
+    public static final int FORMAT_VERSION = 1;
+
+    private final String modelId;
+    private final BaliModel model;
+    private final List<String> classNames;
+    private final LearnerSettings settings;
+    private final ModelMonitor monitor;
+    private final boolean classifier;
+    private final int batchSize;
+
+    private long eventsScored;
+    private long labelsSeen;
+    private long updatesRejected;
+    private String lastRejection;
+
+    private ClassificationScorer cumulativeClassification;
+    private ClassificationScorer windowClassification;
+    private RegressionScorer cumulativeRegression;
+    private RegressionScorer windowRegression;
+
+    // the pending mini-batch, oldest first
+    private final double[][] pendingFeatures;
+    private final double[] pendingTargets;
+    private final double[] pendingLosses;
+    private final double[] pendingScores;
+    private final long[] pendingPositions;
+    private final long[] pendingEventTimes;
+    private final int[] batchLabels;
+    private int pendingCount;
+    private long nextPendingSequence;
+    private long oldestPendingAt;
+
+    private OnlineLearner(final String modelId, final BaliModel model, final List<String> classNames,
+                          final LearnerSettings settings, final ModelMonitor monitor) {
+        this.modelId = Objects.requireNonNull(modelId, "modelId");
+        this.model = model;
+        this.classNames = List.copyOf(classNames);
+        this.settings = settings;
+        this.monitor = monitor;
+        this.classifier = model.config().task() == Task.CLASSIFICATION;
+        this.batchSize = model.config().batchSize();
+        if (classifier && !this.classNames.isEmpty() && this.classNames.size() != model.config().numClasses()) {
+            throw new IllegalArgumentException("model " + modelId + " has " + model.config().numClasses()
+                    + " classes but " + this.classNames.size() + " class names");
+        }
+        pendingFeatures = new double[batchSize][];
+        pendingTargets = new double[batchSize];
+        pendingLosses = new double[batchSize];
+        pendingScores = new double[batchSize];
+        pendingPositions = new long[batchSize];
+        pendingEventTimes = new long[batchSize];
+        batchLabels = classifier ? new int[batchSize] : null;
+    }
+
+    /**
+     * A new learner with the prior only.
+     *
+     * @param modelId    the model's name (the service's model id; a stream's name in an evaluation)
+     * @param config     the engine configuration
+     * @param classNames class names of a classifier (index = class), or empty
+     */
+    public static OnlineLearner create(final String modelId, final BaliConfig config, final List<String> classNames,
+                                       final LearnerSettings settings) {
+        Objects.requireNonNull(settings, "settings");
+        final BaliModel model = new BaliModel(config);
+        final OnlineLearner learner = new OnlineLearner(modelId, model, classNames, settings,
+                new ModelMonitor(settings.monitor(), config.beta(), config.effectiveMemory()));
+        learner.startScorers(true);
+        return learner;
+    }
+
+    /**
+     * A learner continuing exactly from {@link #exportState()}.
+     *
+     * @throws IllegalArgumentException if the record's format version is unknown or its parts do not fit
+     */
+    public static OnlineLearner restore(final OnlineLearnerState state) {
+        if (state.getFormatVersion() != FORMAT_VERSION) {
+            throw new IllegalArgumentException("online learner state format " + state.getFormatVersion()
+                    + " is not known to this version (it reads " + FORMAT_VERSION + ")");
+        }
+        final LearnerModel stored = state.getModel();
+        final ModelSnapshot snapshot = stored.getSnapshot();
+        final BaliModel model = ModelStateCodec.fromRecord(snapshot.getState());
+        final LearnerSettings settings = settingsOf(stored);
+        final BaliConfig config = model.config();
+        final ModelMonitor monitor = ModelMonitor.restore(settings.monitor(), config.beta(), config.effectiveMemory(),
+                toArray(state.getMonitorState()));
+        final OnlineLearner l = new OnlineLearner(snapshot.getModelId(), model, snapshot.getClassNames(), settings,
+                monitor);
+        l.updatesRejected = snapshot.getUpdatesRejected();
+        l.lastRejection = snapshot.getLastRejection();
+        final LearnerProgress p = state.getProgress();
+        l.eventsScored = p.getEventsScored();
+        l.labelsSeen = p.getLabelsSeen();
+        l.oldestPendingAt = p.getOldestPendingAt();
+        final double[] cumulative = toArray(p.getCumulativeMetrics());
+        final double[] window = toArray(p.getWindowMetrics());
+        if (l.classifier) {
+            final int k = config.numClasses();
+            l.cumulativeClassification = ClassificationScorer.restore(k, cumulative);
+            l.windowClassification = ClassificationScorer.restore(k, window);
+        } else {
+            l.cumulativeRegression = RegressionScorer.restore(cumulative);
+            l.windowRegression = RegressionScorer.restore(window);
+        }
+        final List<PendingLabel> pending = state.getPending();
+        if (pending.size() != p.getPendingCount() || pending.size() > l.batchSize) {
+            throw new IllegalArgumentException("model " + l.modelId + ": " + pending.size()
+                    + " pending labels stored, its progress counts " + p.getPendingCount() + " (batch size "
+                    + l.batchSize + ")");
+        }
+        for (final PendingLabel label : pending) {
+            final double[] x = toArray(label.getFeatures());
+            if (x.length != config.inputSize()) {
+                throw new IllegalArgumentException("model " + l.modelId + ": a pending label has " + x.length
+                        + " features, the model takes " + config.inputSize());
+            }
+            l.queue(x, label.getTarget(), label.getLoss(), label.getOodScore(), label.getPosition(),
+                    label.getEventTime());
+        }
+        l.nextPendingSequence = p.getNextPendingSeq();
+        return l;
+    }
+
+    /** The settings stored with a model. */
+    public static LearnerSettings settingsOf(final LearnerModel stored) {
+        return new LearnerSettings(ModelMonitor.Settings.fromArray(toArray(stored.getMonitorSettings())),
+                PrequentialLoss.valueOf(stored.getDriftLoss()), OodScore.valueOf(stored.getOodScore()),
+                stored.getMetricsWindow());
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // The protocol
+
+    /**
+     * Scores one event with the current posterior: the prediction to serve, its OOD score and flag, the
+     * drift state; feeds the flag to the feature-drift detector (which may raise an alarm).
+     *
+     * @param features  d₀ raw features, finite (checked by the engine)
+     * @param eventTime the event's time, epoch milliseconds (0 where unknown); carried into alarms
+     */
+    public ScoredEvent score(final double[] features, final long eventTime) {
+        final long position = eventsScored;
+        final long version = model.step();
+        RegressionPrediction regression = null;
+        ClassificationPrediction classification = null;
+        final double oodScore;
+        if (classifier) {
+            classification = model.classify(features);
+            oodScore = settings.oodScore().of(classification);
+        } else {
+            regression = model.predict(features);
+            oodScore = settings.oodScore().of(regression);
+        }
+        final Double threshold = monitor.oodThreshold();
+        final boolean flag = monitor.isOutOfDistribution(oodScore);
+        final DriftLevel state = settings.monitor().watching() ? monitor.state() : null;
+        final ModelMonitor.Alarm alarm = monitor.scored(oodScore, position, eventTime).orElse(null);
+        eventsScored++;
+        return new ScoredEvent(position, eventTime, version, features, regression, classification, oodScore,
+                threshold, flag, state, alarm);
+    }
+
+    /**
+     * Takes the label of a scored event: adds the served prediction to the prequential metrics and queues
+     * the event for the next update. The caller learns ({@link #learn()}) when {@link #batchDue()}.
+     *
+     * @param scored      the event as this learner scored it
+     * @param target      regression target (finite), or class index in [0, K)
+     * @param arrivedAtMs wall-clock time of the label's arrival, epoch milliseconds (for a maximum wait of
+     *                    partial batches; 0 if not used)
+     * @throws IllegalStateException    if a full batch is still pending (learn first)
+     * @throws IllegalArgumentException for a target that does not fit the model
+     */
+    public QueuedLabel label(final ScoredEvent scored, final double target, final long arrivedAtMs) {
+        if (pendingCount == batchSize) {
+            throw new IllegalStateException("model " + modelId + ": a full batch of " + batchSize
+                    + " labels is pending; learn() before the next label");
+        }
+        final double loss;
+        if (classifier) {
+            final ClassificationPrediction p = requireClassification(scored);
+            final int label = (int) target;
+            if (label != target || label < 0 || label >= model.config().numClasses()) {
+                throw new IllegalArgumentException("model " + modelId + ": class index " + target
+                        + " is not a whole number in 0.." + (model.config().numClasses() - 1));
+            }
+            cumulativeClassification.add(p.probabilities(), p.predictedClass(), label);
+            windowClassification.add(p.probabilities(), p.predictedClass(), label);
+            loss = settings.driftLoss().of(p, label);
+        } else {
+            final RegressionPrediction p = requireRegression(scored);
+            if (!Double.isFinite(target)) {
+                throw new IllegalArgumentException("model " + modelId + ": regression target is " + target);
+            }
+            cumulativeRegression.add(p.mean(), p.totalVariance(), target);
+            windowRegression.add(p.mean(), p.totalVariance(), target);
+            loss = settings.driftLoss().of(p, target);
+        }
+        labelsSeen++;
+        if (pendingCount == 0) {
+            oldestPendingAt = arrivedAtMs;
+        }
+        queue(scored.features(), target, loss, scored.oodScore(), scored.position(), scored.eventTime());
+        return new QueuedLabel(nextPendingSequence - 1, target, loss, scored.oodScore(), scored.position(),
+                scored.eventTime());
+    }
+
+    private void queue(final double[] x, final double target, final double loss, final double score,
+                       final long position, final long eventTime) {
+        final int at = pendingCount;
+        pendingFeatures[at] = x;
+        pendingTargets[at] = target;
+        pendingLosses[at] = loss;
+        pendingScores[at] = score;
+        pendingPositions[at] = position;
+        pendingEventTimes[at] = eventTime;
+        pendingCount++;
+        nextPendingSequence++;
+    }
+
+    /** True when B labels are pending: the caller should {@link #learn()} now. */
+    public boolean batchDue() {
+        return pendingCount >= batchSize;
+    }
+
+    /**
+     * One BALI update from every pending label (a full batch, or fewer to flush): the labels' losses and
+     * scores go to the monitor first, in order; then the update at the monitor's β; then β's recovery
+     * advances. The pending batch is empty afterwards, whether the engine accepted the update or not.
+     *
+     * @throws IllegalStateException if nothing is pending
+     */
+    public LearnerUpdate learn() {
+        final int n = pendingCount;
+        if (n == 0) {
+            throw new IllegalStateException("model " + modelId + ": no pending label to learn from");
+        }
+        List<ModelMonitor.Alarm> alarms = List.of();
+        for (int i = 0; i < n; i++) {
+            final var alarm = monitor.trained(pendingLosses[i], pendingScores[i], pendingPositions[i],
+                    pendingEventTimes[i]);
+            if (alarm.isPresent()) {
+                if (alarms.isEmpty()) {
+                    alarms = new ArrayList<>(2);
+                }
+                alarms.add(alarm.get());
+            }
+        }
+        final double beta = monitor.betaForUpdate();
+        final double[][] x = n == batchSize ? pendingFeatures : Arrays.copyOf(pendingFeatures, n);
+        final UpdateResult result;
+        if (classifier) {
+            final int[] labels = n == batchSize ? batchLabels : new int[n];
+            for (int i = 0; i < n; i++) {
+                labels[i] = (int) pendingTargets[i];
+            }
+            result = model.learn(x, labels, beta);
+        } else {
+            result = model.learn(x, n == batchSize ? pendingTargets : Arrays.copyOf(pendingTargets, n), beta);
+        }
+        monitor.updated();
+        if (!result.accepted()) {
+            updatesRejected++;
+            lastRejection = result.reason();
+        }
+        Arrays.fill(pendingFeatures, null);
+        pendingCount = 0;
+        oldestPendingAt = 0;
+        return new LearnerUpdate(n, beta, result, alarms);
+    }
+
+    /** True when the current metrics window holds {@link LearnerSettings#metricsWindow()} labels. */
+    public boolean metricsDue() {
+        return windowLabels() >= settings.metricsWindow();
+    }
+
+    /** Prequential metrics over every label so far (accuracy, kappa, NLL, ECE, Brier; or RMSE, MAE, NLL, coverage). */
+    public Map<String, Double> cumulativeMetrics() {
+        return classifier ? cumulativeClassification.metrics() : cumulativeRegression.metrics();
+    }
+
+    /** Prequential metrics over the labels of the current window. */
+    public Map<String, Double> windowMetrics() {
+        return classifier ? windowClassification.metrics() : windowRegression.metrics();
+    }
+
+    /** Labels in the current metrics window. */
+    public long windowLabels() {
+        return classifier ? windowClassification.count() : windowRegression.count();
+    }
+
+    /** Closes the current metrics window and starts an empty one. */
+    public void startMetricsWindow() {
+        startScorers(false);
+    }
+
+    private void startScorers(final boolean all) {
+        if (classifier) {
+            final int k = model.config().numClasses();
+            windowClassification = new ClassificationScorer(k);
+            if (all) {
+                cumulativeClassification = new ClassificationScorer(k);
+            }
+        } else {
+            windowRegression = new RegressionScorer();
+            if (all) {
+                cumulativeRegression = new RegressionScorer();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // State
+
+    /** The whole state, from which {@link #restore} continues bit-exactly. */
+    public OnlineLearnerState exportState() {
+        final List<PendingLabel> pending = new ArrayList<>(pendingCount);
+        for (int i = 0; i < pendingCount; i++) {
+            pending.add(new PendingLabel(toList(pendingFeatures[i]), pendingTargets[i], pendingLosses[i],
+                    pendingScores[i], pendingPositions[i], pendingEventTimes[i]));
+        }
+        return new OnlineLearnerState(FORMAT_VERSION, exportModel(), toList(monitor.exportState()), exportProgress(),
+                pending);
+    }
+
+    /** The part of the state that changes on an update: the model (as {@link ModelSnapshot}) and the settings. */
+    public LearnerModel exportModel() {
+        return new LearnerModel(snapshot(), toList(settings.monitor().toArray()), settings.driftLoss().name(),
+                settings.oodScore().name(), settings.metricsWindow());
+    }
+
+    /** The model as published on the {@code model-snapshots} topic. */
+    public ModelSnapshot snapshot() {
+        return ModelSnapshot.newBuilder()
+                .setModelId(modelId)
+                .setModelVersion(model.step())
+                .setClassNames(new ArrayList<>(classNames))
+                .setUpdatesRejected(updatesRejected)
+                .setLastRejection(lastRejection)
+                .setState(ModelStateCodec.toRecord(model))
+                .build();
+    }
+
+    /** Counters and prequential metric sums: the part that changes with every event. */
+    public LearnerProgress exportProgress() {
+        return LearnerProgress.newBuilder()
+                .setEventsScored(eventsScored)
+                .setLabelsSeen(labelsSeen)
+                .setPendingCount(pendingCount)
+                .setNextPendingSeq(nextPendingSequence)
+                .setOldestPendingAt(oldestPendingAt)
+                .setCumulativeMetrics(toList(classifier ? cumulativeClassification.exportState()
+                        : cumulativeRegression.exportState()))
+                .setWindowMetrics(toList(classifier ? windowClassification.exportState()
+                        : windowRegression.exportState()))
+                .build();
+    }
+
+    /** The monitor's state ({@link ModelMonitor#exportState()}). */
+    public List<Double> exportMonitorState() {
+        return toList(monitor.exportState());
+    }
+
+    /** Moves whenever the monitor's state changed ({@link ModelMonitor#changeCount()}). */
+    public long monitorChangeCount() {
+        return monitor.changeCount();
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Read access
+
+    public String modelId() {
+        return modelId;
+    }
+
+    public BaliConfig config() {
+        return model.config();
+    }
+
+    /** The engine; for reading (predictions, state). Learning from it directly bypasses the protocol. */
+    public BaliModel model() {
+        return model;
+    }
+
+    public LearnerSettings settings() {
+        return settings;
+    }
+
+    /** The monitor; for reading (state, threshold, β). */
+    public ModelMonitor monitor() {
+        return monitor;
+    }
+
+    public List<String> classNames() {
+        return classNames;
+    }
+
+    public boolean isClassifier() {
+        return classifier;
+    }
+
+    /** The model version: accepted updates so far. */
+    public long version() {
+        return model.step();
+    }
+
+    public long eventsScored() {
+        return eventsScored;
+    }
+
+    public long labelsSeen() {
+        return labelsSeen;
+    }
+
+    public long updatesRejected() {
+        return updatesRejected;
+    }
+
+    /** Why the last rejected update was rejected, or null. */
+    public String lastRejection() {
+        return lastRejection;
+    }
+
+    public int pendingCount() {
+        return pendingCount;
+    }
+
+    /** The sequence number the next queued label gets. */
+    public long nextPendingSequence() {
+        return nextPendingSequence;
+    }
+
+    /** Arrival time ({@link #label}'s {@code arrivedAtMs}) of the oldest pending label, 0 if none. */
+    public long oldestPendingAt() {
+        return oldestPendingAt;
+    }
+
+    private ClassificationPrediction requireClassification(final ScoredEvent scored) {
+        if (scored.classification() == null) {
+            throw new IllegalArgumentException("model " + modelId + " is a classifier; the event was scored by a regression");
+        }
+        return scored.classification();
+    }
+
+    private RegressionPrediction requireRegression(final ScoredEvent scored) {
+        if (scored.regression() == null) {
+            throw new IllegalArgumentException("model " + modelId + " is a regression; the event was scored by a classifier");
+        }
+        return scored.regression();
+    }
+
+    /** An Avro array of doubles as a primitive array. */
+    public static double[] toArray(final List<Double> values) {
+        final double[] a = new double[values.size()];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = values.get(i);
+        }
+        return a;
+    }
+
+    static List<Double> toList(final double[] values) {
+        final List<Double> l = new ArrayList<>(values.length);
+        for (final double v : values) {
+            l.add(v);
+        }
+        return l;
+    }
+}
