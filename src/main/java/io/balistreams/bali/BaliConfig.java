@@ -169,7 +169,7 @@ public final class BaliConfig {
     public int outputSize() { return layerSizes[layerSizes.length - 1]; }
     /** Number of classes K for classification, 0 for regression. */
     public int numClasses() { return task == Task.CLASSIFICATION ? outputSize() : 0; }
-    /** Activation of hidden layer l (1-based, l < L). */
+    /** Activation of hidden layer l (1-based, l &lt; L). */
     public Activation activation(final int hiddenLayer) { return activations[hiddenLayer - 1]; }
     /** Hidden-layer activations, a copy. */
     public Activation[] activations() { return activations.clone(); }
