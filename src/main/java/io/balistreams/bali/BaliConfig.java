@@ -230,6 +230,7 @@ public final class BaliConfig {
         return streaming() ? Math.pow(beta, 1.0 / batchSize) : 1.0;
     }
 
+    /** Equal when every field is equal (doubles compared bit-wise, as {@link Double#compare} does). */
     @Override
     public boolean equals(final Object o) {
         if (this == o) {
@@ -251,6 +252,7 @@ public final class BaliConfig {
                 && seed == c.seed;
     }
 
+    /** Hash of every field, consistent with {@link #equals}. */
     @Override
     public int hashCode() {
         return Objects.hash(task, Arrays.hashCode(layerSizes), Arrays.hashCode(activations), batchSize, beta, betaG,
@@ -258,6 +260,7 @@ public final class BaliConfig {
                 noiseVarianceFloor, monteCarloSamples, standardizeInputs, standardizeTargets, initScale, seed);
     }
 
+    /** Every field, for logs. */
     @Override
     public String toString() {
         return "BaliConfig{task=" + task + ", layers=" + Arrays.toString(layerSizes) + ", activations="
