@@ -161,36 +161,55 @@ public final class BaliConfig {
         }
     }
 
+    /** What the output means: regression (Gaussian likelihood) or classification (softmax), docs/method.md §1. */
     public Task task() { return task; }
     /** Widths d_0..d_L; a copy. */
     public int[] layerSizes() { return layerSizes.clone(); }
+    /** Number of weight layers L (widths d_0..d_L). */
     public int numLayers() { return layerSizes.length - 1; }
+    /** Number of input features d_0. */
     public int inputSize() { return layerSizes[0]; }
+    /** Output width d_L: 1 for regression, K for classification. */
     public int outputSize() { return layerSizes[layerSizes.length - 1]; }
     /** Number of classes K for classification, 0 for regression. */
     public int numClasses() { return task == Task.CLASSIFICATION ? outputSize() : 0; }
-    /** Activation of hidden layer l (1-based, l < L). */
+    /** Activation of hidden layer l (1-based, l &lt; L). */
     public Activation activation(final int hiddenLayer) { return activations[hiddenLayer - 1]; }
     /** Hidden-layer activations, a copy. */
     public Activation[] activations() { return activations.clone(); }
+    /** Nominal mini-batch size B; N_eff = B/(1 − β) when streaming (docs/method.md §4). */
     public int batchSize() { return batchSize; }
+    /** EMA decay β per nominal batch of S_A, S_C and the noise variance; 1 − β is the step size (docs/method.md §4). */
     public double beta() { return beta; }
+    /** EMA decay β_G per nominal batch of S_G, the gradient factor behind Σ (docs/method.md §3, §4). */
     public double betaG() { return betaG; }
+    /** Pseudo-target step η in z̃ = z − η Σ g (docs/method.md §2). */
     public double eta() { return eta; }
+    /** Prior precision λ of every layer, Λ₀ = λ I (docs/method.md §1). */
     public double priorPrecision() { return priorPrecision; }
+    /** Fixed floor γ of a softmax output layer, Σ = (Ḡ + γ I)⁻¹ (docs/method.md §3). */
     public double outputGamma() { return outputGamma; }
+    /** κ of the relative floor of hidden layers, γ = max(γ_min, κ tr(Ḡ)/q) (docs/method.md §3). */
     public double hiddenKappa() { return hiddenKappa; }
+    /** γ_min, the absolute lower bound of the hidden layers' floor γ (docs/method.md §3). */
     public double hiddenGammaMin() { return hiddenGammaMin; }
     /** N for offline training, or null when streaming. */
     public Double dataScale() { return dataScale; }
+    /** True when no data scale is set: N = N_eff = B/(1 − β) and the sums forget per record (docs/method.md §4). */
     public boolean streaming() { return dataScale == null; }
     /** Null when the noise variance is learned. */
     public Double fixedNoiseVariance() { return fixedNoiseVariance; }
+    /** Lower bound of the learned noise variance σ²_y, in standardised target units (docs/method.md §3). */
     public double noiseVarianceFloor() { return noiseVarianceFloor; }
+    /** S: weight samples (Monte Carlo) or logit draws (closed-form classification) per prediction (docs/method.md §5). */
     public int monteCarloSamples() { return monteCarloSamples; }
+    /** Whether inputs are standardised online inside the model (docs/method.md §4). */
     public boolean standardizeInputs() { return standardizeInputs; }
+    /** Whether regression targets are standardised online inside the model (docs/method.md §4). */
     public boolean standardizeTargets() { return standardizeTargets; }
+    /** Scale s of the initial means: entries N(0, (s/√fan-in)²), bias 0 (docs/method.md §1). */
     public double initScale() { return initScale; }
+    /** Seed of every random number the model draws; with the step it fixes all of them (docs/method.md §1). */
     public long seed() { return seed; }
 
     /** N_eff = B/(1 − β) when streaming, else the configured N (§4). */
@@ -219,6 +238,7 @@ public final class BaliConfig {
         return streaming() ? Math.pow(beta, 1.0 / batchSize) : 1.0;
     }
 
+    /** Equal when every field is equal (doubles compared bit-wise, as {@link Double#compare} does). */
     @Override
     public boolean equals(final Object o) {
         if (this == o) {
@@ -240,6 +260,7 @@ public final class BaliConfig {
                 && seed == c.seed;
     }
 
+    /** Hash of every field, consistent with {@link #equals}. */
     @Override
     public int hashCode() {
         return Objects.hash(task, Arrays.hashCode(layerSizes), Arrays.hashCode(activations), batchSize, beta, betaG,
@@ -247,6 +268,7 @@ public final class BaliConfig {
                 noiseVarianceFloor, monteCarloSamples, standardizeInputs, standardizeTargets, initScale, seed);
     }
 
+    /** Every field, for logs. */
     @Override
     public String toString() {
         return "BaliConfig{task=" + task + ", layers=" + Arrays.toString(layerSizes) + ", activations="
@@ -311,14 +333,21 @@ public final class BaliConfig {
             return this;
         }
 
+        /** Sets the nominal mini-batch size B (≥ 1; default 32). */
         public Builder batchSize(final int b) { this.batchSize = b; return this; }
         /** EMA decay per nominal batch; also sets β_G unless set explicitly. */
         public Builder beta(final double v) { this.beta = v; return this; }
+        /** Sets β_G in (0, 1), the EMA decay of S_G (default: β). */
         public Builder betaG(final double v) { this.betaG = v; return this; }
+        /** Sets the pseudo-target step η &gt; 0 (default 1). */
         public Builder eta(final double v) { this.eta = v; return this; }
+        /** Sets the prior precision λ &gt; 0 of every layer (default 1). */
         public Builder priorPrecision(final double v) { this.priorPrecision = v; return this; }
+        /** Sets the fixed floor γ &gt; 0 of a softmax output layer (default 1). */
         public Builder outputGamma(final double v) { this.outputGamma = v; return this; }
+        /** Sets κ ≥ 0 of the hidden layers' relative floor γ = max(γ_min, κ tr(Ḡ)/q) (default 1). */
         public Builder hiddenKappa(final double v) { this.hiddenKappa = v; return this; }
+        /** Sets γ_min &gt; 0, the lower bound of the hidden floor (default 1e-4). */
         public Builder hiddenGammaMin(final double v) { this.hiddenGammaMin = v; return this; }
         /** Offline training on N records. */
         public Builder dataScale(final double n) { this.dataScale = n; return this; }
@@ -339,12 +368,19 @@ public final class BaliConfig {
             return this;
         }
 
+        /** Fixes σ²_y (standardised units) instead of learning it; null (the default) learns it. */
         public Builder fixedNoiseVariance(final Double v) { this.fixedNoiseVariance = v; return this; }
+        /** Sets the lower bound &gt; 0 of the learned σ²_y in standardised units (default 1e-4). */
         public Builder noiseVarianceFloor(final double v) { this.noiseVarianceFloor = v; return this; }
+        /** Sets S ≥ 1, the samples or logit draws per prediction (default 10). */
         public Builder monteCarloSamples(final int s) { this.monteCarloSamples = s; return this; }
+        /** Whether inputs are standardised online (default true). */
         public Builder standardizeInputs(final boolean v) { this.standardizeInputs = v; return this; }
+        /** Whether regression targets are standardised online (default true). */
         public Builder standardizeTargets(final boolean v) { this.standardizeTargets = v; return this; }
+        /** Sets the scale s &gt; 0 of the initial means (default 1). */
         public Builder initScale(final double v) { this.initScale = v; return this; }
+        /** Sets the seed (default 0). */
         public Builder seed(final long v) { this.seed = v; return this; }
 
         /** Validates and builds; throws {@link IllegalArgumentException} naming the offending knob. */

@@ -134,6 +134,7 @@ public final class BaliModel {
         return new BaliModel(config, false);
     }
 
+    /** The model's immutable configuration (architecture and hyper-parameters, docs/method.md §4). */
     public BaliConfig config() {
         return config;
     }

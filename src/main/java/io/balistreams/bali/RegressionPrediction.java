@@ -22,6 +22,7 @@ public record RegressionPrediction(double mean, double aleatoricVariance, double
         return aleatoricVariance + epistemicVariance;
     }
 
+    /** Predictive standard deviation √(aleatoric + epistemic), original target units (docs/method.md §5). */
     public double standardDeviation() {
         return Math.sqrt(totalVariance());
     }

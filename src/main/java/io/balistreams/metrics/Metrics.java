@@ -123,13 +123,13 @@ public final class Metrics {
 
     /**
      * The 0-based equal-width confidence bin of {@link #expectedCalibrationError}: the b in 0..B−1 with
-     * b/B < c ≤ (b+1)/B, and b = 0 for c = 0. Edges are compared against b/B as computed in floating point,
+     * b/B &lt; c ≤ (b+1)/B, and b = 0 for c = 0. Edges are compared against b/B as computed in floating point,
      * so a confidence equal to an edge (e.g. 0.3 with B = 10, where 0.3·10 rounds above 3) lands in the bin
      * it closes.
      *
      * @param confidence c in [0, 1]
      * @param bins       B ≥ 1
-     * @throws IllegalArgumentException if c is not in [0, 1] or B < 1
+     * @throws IllegalArgumentException if c is not in [0, 1] or B &lt; 1
      */
     public static int confidenceBin(final double confidence, final int bins) {
         if (bins < 1) {
