@@ -16,13 +16,17 @@ import java.util.Arrays;
  *
  * <p><b>Cut test.</b> Every {@code clock} values (and only while n &gt; {@value #MIN_WINDOW}), every
  * split of W at a bucket boundary into an older part W₀ (n₀ values, mean μ̂₀) and a newer part W₁
- * (n₁, μ̂₁) with n₀, n₁ ≥ {@value #MIN_SUB_WINDOW} is tested, oldest boundary first:
+ * (n₁, μ̂₁) with n₀, n₁ &gt; {@value #MIN_SUB_WINDOW} + 1 (so at least 7 values each, as MOA's
+ * {@code n0 > mintMinWinLength + 1}) is tested, oldest boundary first:
  * <pre>
  *   |μ̂₀ − μ̂₁| &gt; ε_cut = √(2/m · σ²_W · ln(2/δ')) + 2/(3m) · ln(2/δ'),    δ' = δ / ln n,
  *   1/m = 1/(n₀ − {@value #MIN_SUB_WINDOW} + 1) + 1/(n₁ − {@value #MIN_SUB_WINDOW} + 1)
  * </pre>
  * (the variance-based Bernstein bound of the paper; the harmonic term 1/m = 1/n₀ + 1/n₁ of the paper
- * is taken with the minimum sub-window length discounted, exactly as MOA and River do). When a split
+ * is taken with the minimum sub-window length discounted, exactly as MOA and River do). Detections,
+ * window widths and estimates equal those of MOA's {@code moa.classifiers.core.driftdetection.ADWIN}
+ * (pinned by {@code AdwinGoldenTest}); River's {@code adwin_c} differs slightly (it tests n₀, n₁ ≥
+ * {@value #MIN_SUB_WINDOW} and skips the newest bucket of each row). When a split
  * fires, the oldest bucket is dropped and the test is repeated from the start until no split fires:
  * what remains is the part of the window consistent with the newest values. Because the bound uses
  * the window variance, values may be any real numbers (0/1 errors, NLL, squared errors).
@@ -49,7 +53,10 @@ public final class Adwin implements DriftDetector {
     public static final int DEFAULT_CLOCK = 32;
     /** M: buckets per row of the exponential histogram. */
     public static final int MAX_BUCKETS = 5;
-    /** Minimum length of each of the two sub-windows of a tested split. */
+    /**
+     * MOA's minimum sub-window length: a split is tested only when both sub-windows hold more than
+     * MIN_SUB_WINDOW + 1 values, and the bound's 1/m discounts MIN_SUB_WINDOW − 1 from each length.
+     */
     public static final int MIN_SUB_WINDOW = 5;
     /** Checks run only when the window holds more than this many values. */
     public static final int MIN_WINDOW = 10;
@@ -296,7 +303,7 @@ public final class Adwin implements DriftDetector {
                 if (i == 0 && k == rowSize[i] - 1) {
                     return false;
                 }
-                if (n0 >= MIN_SUB_WINDOW && n1 >= MIN_SUB_WINDOW) {
+                if (n0 > MIN_SUB_WINDOW + 1 && n1 > MIN_SUB_WINDOW + 1) {
                     final double diff = Math.abs(u0 / n0 - u1 / n1);
                     final double mRecip = 1.0 / (n0 - MIN_SUB_WINDOW + 1) + 1.0 / (n1 - MIN_SUB_WINDOW + 1);
                     final double bound = Math.sqrt(2.0 * mRecip * v * ddDrift) + 2.0 / 3.0 * ddDrift * mRecip;
