@@ -51,7 +51,7 @@ import java.util.Set;
  * numeric target, distinct numeric values in increasing order (so {@code "0"}, {@code "1"} become classes 0, 1;
  * {@code "1"} and {@code "1.0"} are the same class, named by its first spelling); otherwise distinct strings in
  * order of first appearance. With a saved encoding the classes are the encoding's (those of this file if the
- * encoding has no target), and a target value that is not one of them makes {@link #labels()} an error.
+ * encoding lists none), and a target value that is not one of them makes {@link #labels()} an error.
  *
  * <p>Every problem with the file is a {@link DataFormatException} whose message names the file, the
  * 1-based line where relevant, and the problem. Accessors return copies or unmodifiable views.
@@ -64,10 +64,11 @@ public final class CsvTable {
     private final double[] targets;
     private final int[] labels;
     /** Why {@link #labels()} fails (a target value that is not a class of the encoding), or null. */
-    private final String unknownClass;
+    private final DataFormatException unknownClass;
 
     private CsvTable(final Path file, final String targetColumn, final FeatureEncoding encoding,
-                     final double[][] features, final double[] targets, final int[] labels, final String unknownClass) {
+                     final double[][] features, final double[] targets, final int[] labels,
+                     final DataFormatException unknownClass) {
         this.file = file;
         this.targetColumn = targetColumn;
         this.encoding = encoding;
@@ -110,7 +111,7 @@ public final class CsvTable {
      *                     has one
      * @param dropColumns  names of columns to ignore; each must be in the header and differ from the target
      * @param encoding     the encoding, e.g. {@link FeatureEncoding#load(Path) loaded} from a file
-     * @return the table, whose {@link #encoding()} is the given one (with this file's classes if it had no target)
+     * @return the table, whose {@link #encoding()} is the given one (with this file's target classes if it lists none)
      * @throws DataFormatException      if the file is missing, unreadable, or malformed, a column is missing or
      *                                  unexpected, or a numeric cell is missing or not a number
      * @throws IllegalArgumentException if the target is also dropped, or differs from the encoding's target
@@ -123,7 +124,7 @@ public final class CsvTable {
                     + encoding.targetColumn() + "'");
         }
         final Rows rows = readColumns(file, targetColumn, dropColumns);
-        return build(rows, targetColumn, encoding, dropColumns, encoding.targetColumn() == null);
+        return build(rows, targetColumn, encoding, dropColumns, encoding.classNames().isEmpty());
     }
 
     /** The file's rows, after checking the arguments and that the target and dropped columns are in the header. */
@@ -184,13 +185,13 @@ public final class CsvTable {
             }
         }
         final int[] labels = new int[data.size()];
-        String unknownClass = null;
+        DataFormatException unknownClass = null;
         for (int i = 0; i < labels.length; i++) {
             final String value = data.get(i).fields()[t];
             labels[i] = encoding.classOf(value);
             if (labels[i] < 0 && unknownClass == null) {
-                unknownClass = "line " + data.get(i).line() + ": target value '" + value + "' is not one of the "
-                        + encoding.classNames().size() + " classes of the encoding";
+                unknownClass = DataFormatException.atLine(rows.file(), data.get(i).line(), "target value '" + value
+                        + "' is not one of the " + encoding.classNames().size() + " classes of the encoding");
             }
         }
         return new CsvTable(rows.file(), targetColumn, encoding, features, targets, labels, unknownClass);
@@ -249,7 +250,7 @@ public final class CsvTable {
      */
     public int[] labels() {
         if (unknownClass != null) {
-            throw DataFormatException.inFile(file, unknownClass);
+            throw new DataFormatException(unknownClass.getMessage());
         }
         return labels.clone();
     }
