@@ -3,6 +3,7 @@ package io.balistreams.cli;
 import io.balistreams.bali.Activation;
 import io.balistreams.bali.BaliConfig;
 import io.balistreams.eval.CsvTable;
+import io.balistreams.eval.FeatureEncoding;
 import io.balistreams.eval.DriftEvaluation;
 import io.balistreams.eval.IdxReader;
 import io.balistreams.metrics.Metrics;
@@ -158,6 +159,14 @@ public final class EvalCommand implements Runnable {
                         + "(default ${DEFAULT-VALUE}).")
         int maxLevels;
 
+        @Option(names = "--encoding", paramLabel = "FILE",
+                description = "Apply this saved feature encoding (bali produce/eval --save-encoding) instead of fitting "
+                        + "one; --max-levels is then ignored.")
+        Path encodingFile;
+
+        @Option(names = "--save-encoding", paramLabel = "FILE", description = "Write the feature encoding used to this file.")
+        Path saveEncoding;
+
         @Option(names = "--hidden", split = ",", defaultValue = "32,32",
                 description = "Hidden layer widths, comma-separated (default ${DEFAULT-VALUE}).")
         List<Integer> hidden;
@@ -189,7 +198,12 @@ public final class EvalCommand implements Runnable {
             } else {
                 throw new IllegalArgumentException("--task must be classification or regression, got " + task);
             }
-            final CsvTable table = CsvTable.read(csv, target, new LinkedHashSet<>(drop), maxLevels);
+            final CsvTable table = encodingFile == null
+                    ? CsvTable.read(csv, target, new LinkedHashSet<>(drop), maxLevels)
+                    : CsvTable.read(csv, target, new LinkedHashSet<>(drop), FeatureEncoding.load(encodingFile));
+            if (saveEncoding != null) {
+                table.encoding().save(saveEncoding);
+            }
             if (table.rows() == 0) {
                 throw new IllegalArgumentException(csv + ": no data rows after the header");
             }

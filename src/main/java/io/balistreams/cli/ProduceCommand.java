@@ -3,6 +3,7 @@ package io.balistreams.cli;
 import io.balistreams.avro.Event;
 import io.balistreams.eval.CsvTable;
 import io.balistreams.eval.DataFormatException;
+import io.balistreams.eval.FeatureEncoding;
 import io.balistreams.streams.ServiceConfig;
 import io.balistreams.streams.serde.AvroSerde;
 import java.io.IOException;
@@ -14,8 +15,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -26,7 +26,6 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.regex.Pattern;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -43,16 +42,27 @@ import picocli.CommandLine.Spec;
  * {@code bali produce}: sends the rows of a CSV file to a Kafka topic as Avro {@link Event} records, one event
  * per data row in file order, so that the service can score and learn from them.
  *
- * <p><b>File.</b> The same CSV dialect and feature encoding as {@code bali eval prequential}
- * ({@link io.balistreams.eval.CsvTable}): UTF-8, a header row, comma-separated fields with optional double
- * quotes, blank lines skipped; missing values are {@code "" ? NA N/A NaN nan}. The features of an event are
- * all columns except the target, the id column, the event-time column and the dropped columns, in header
- * order; a numeric column gives one feature (a missing value is an error), a categorical column is one-hot
- * encoded in order of first appearance ({@code col=level}) or, with more than {@code --max-levels} levels,
- * hashed into {@code --max-levels} 0/1 features ({@code col#b}, bucket {@code floorMod(level.hashCode(), B)}),
- * a missing value encoding as all zeros. The encoding is decided over the whole file, so all events of one
- * file have the same input dimension. Every problem with the file is a {@link DataFormatException} naming the
- * file and, where relevant, the 1-based line.
+ * <p><b>File.</b> The same CSV dialect and feature encoding as {@code bali eval prequential}: the syntax of
+ * {@link CsvTable} (UTF-8, a header row, comma-separated fields with optional double quotes, blank lines
+ * skipped; missing values are {@code "" ? NA N/A NaN nan}) and the encoding of {@link FeatureEncoding}. The
+ * features of an event are all columns except the target, the id column, the event-time column and the dropped
+ * columns, in header order; a numeric column gives one feature (a missing value, or a stray token such as
+ * {@code abc} in a column whose cells are mostly numbers, is an error naming the line, column and token), a
+ * categorical column is one-hot encoded in order of first appearance ({@code col=level}) or, with more than
+ * {@code --max-levels} levels, hashed into {@code --max-levels} 0/1 features ({@code col#b}, bucket
+ * {@code floorMod(level.hashCode(), B)}), a missing value encoding as all zeros. The encoding is fitted over the
+ * whole file, so all events of one file have the same input dimension.
+ *
+ * <p><b>Saved encodings.</b> {@code --save-encoding FILE} writes the encoding used (format in
+ * {@link FeatureEncoding}); {@code --encoding FILE} applies a saved one instead of fitting one, so that several
+ * files sent to one model share one feature layout. Then every column of the CSV file must be a feature column
+ * of the encoding or the target, id, event-time or a dropped column, {@code --target} (if given) must be the
+ * encoding's target (if it has one), {@code --max-levels} cannot be given, and a level of a one-hot column that
+ * the encoding does not list encodes as all zeros (the command counts such cells on stderr:
+ * {@code note: N cells hold levels not in the encoding ...}).
+ *
+ * <p>Every problem with the file is a {@link DataFormatException} naming the file and, where relevant, the
+ * 1-based line.
  *
  * <p><b>Event fields.</b> {@code eventId}: the value of {@code --id-column} (must not be empty), or
  * {@code <file name>-<n>} with n the 1-based data row number. {@code modelId}: {@code --model-id}, or null
@@ -74,8 +84,8 @@ import picocli.CommandLine.Spec;
         description = "Send the rows of a CSV file (with a header) to a Kafka topic as Avro Event records, "
                 + "one event per row, in file order.")
 public final class ProduceCommand implements Callable<Integer> {
-    private static final Pattern DECIMAL = Pattern.compile("[+-]?(\\d+(\\.\\d*)?|\\.\\d+)([eE][+-]?\\d+)?");
-    private static final Set<String> MISSING = Set.of("", "?", "NA", "N/A", "NaN", "nan");
+    /** Hash buckets, and the most one-hot levels, of a categorical column when fitting (--max-levels). */
+    static final int DEFAULT_MAX_LEVELS = 32;
 
     @Spec
     CommandSpec spec;
@@ -113,10 +123,19 @@ public final class ProduceCommand implements Callable<Integer> {
     @Option(names = "--drop", split = ",", paramLabel = "COLUMN", description = "Columns to ignore, comma-separated.")
     List<String> drop = new ArrayList<>();
 
-    @Option(names = "--max-levels", defaultValue = "32", paramLabel = "N",
+    @Option(names = "--max-levels", paramLabel = "N",
             description = "Categorical columns with more levels than this are hashed into this many buckets "
-                    + "(default ${DEFAULT-VALUE}).")
-    int maxLevels;
+                    + "(default " + DEFAULT_MAX_LEVELS + "; not with --encoding).")
+    Integer maxLevels;
+
+    @Option(names = "--encoding", paramLabel = "FILE",
+            description = "Apply this saved feature encoding (from --save-encoding) instead of fitting one to the file; "
+                    + "one-hot levels it does not list encode as all zeros.")
+    Path encodingFile;
+
+    @Option(names = "--save-encoding", paramLabel = "FILE",
+            description = "Write the feature encoding used (columns, levels, buckets, target classes) to this file.")
+    Path saveEncoding;
 
     @Mixin
     JsonOption output;
@@ -188,25 +207,25 @@ public final class ProduceCommand implements Callable<Integer> {
         if (modelId != null && modelId.isBlank()) {
             throw new IllegalArgumentException("--model-id must not be empty (leave it out for the default model)");
         }
-        if (maxLevels < 1) {
+        if (maxLevels != null && encodingFile != null) {
+            throw new IllegalArgumentException("--max-levels cannot be given with --encoding (the encoding fixes the "
+                    + "levels and buckets of every column)");
+        }
+        if (maxLevels != null && maxLevels < 1) {
             throw new IllegalArgumentException("--max-levels must be >= 1, got " + maxLevels);
         }
         final Map<String, Object> clientProperties = client.properties();
 
-        final Rows rows = Rows.read(csv);
-        final Map<String, Integer> column = new HashMap<>();
-        for (int c = 0; c < rows.header.length; c++) {
-            column.put(rows.header[c], c);
-        }
+        final CsvTable.Rows rows = CsvTable.readRows(csv);
         final Set<Integer> special = new LinkedHashSet<>();
-        final int targetCol = columnOf(rows, column, target, "--target", special);
-        final int idCol = columnOf(rows, column, idColumn, "--id-column", special);
-        final int timeCol = columnOf(rows, column, eventTimeColumn, "--event-time-column", special);
+        final int targetCol = columnOf(rows, target, "--target", special);
+        final int idCol = columnOf(rows, idColumn, "--id-column", special);
+        final int timeCol = columnOf(rows, eventTimeColumn, "--event-time-column", special);
         for (final String d : drop) {
-            final Integer c = column.get(d.strip());
-            if (c == null) {
+            final int c = rows.header().indexOf(d.strip());
+            if (c < 0) {
                 throw new DataFormatException(csv + ": column to drop '" + d + "' not found; available columns: "
-                        + Arrays.toString(rows.header));
+                        + rows.header());
             }
             if (special.contains(c)) {
                 throw new IllegalArgumentException("column '" + d + "' is given to --drop and to --target, "
@@ -214,28 +233,51 @@ public final class ProduceCommand implements Callable<Integer> {
             }
             special.add(c);
         }
-        final List<ColumnEncoding> encodings = new ArrayList<>();
-        final List<String> featureNames = new ArrayList<>();
-        for (int c = 0; c < rows.header.length; c++) {
-            if (!special.contains(c)) {
-                final ColumnEncoding e = ColumnEncoding.of(rows, c, maxLevels);
-                encodings.add(e);
-                featureNames.addAll(e.names);
+        final Set<String> otherColumns = new HashSet<>();
+        special.forEach(c -> otherColumns.add(rows.header().get(c)));
+        final String targetName = targetCol < 0 ? null : rows.header().get(targetCol);
+        final FeatureEncoding encoding;
+        if (encodingFile != null) {
+            encoding = FeatureEncoding.load(encodingFile);
+            if (targetName != null && encoding.targetColumn() != null && !targetName.equals(encoding.targetColumn())) {
+                throw new IllegalArgumentException("--target '" + targetName + "' is not the target '"
+                        + encoding.targetColumn() + "' of the encoding " + encodingFile);
             }
+        } else {
+            final List<String> featureColumns = new ArrayList<>();
+            for (int c = 0; c < rows.header().size(); c++) {
+                if (!special.contains(c)) {
+                    featureColumns.add(rows.header().get(c));
+                }
+            }
+            encoding = FeatureEncoding.fit(rows, featureColumns, targetName,
+                    maxLevels == null ? DEFAULT_MAX_LEVELS : maxLevels);
         }
+        final List<String> featureNames = encoding.featureNames();
         if (featureNames.isEmpty()) {
             throw new IllegalArgumentException(csv + ": no feature columns (every column is the target, the id, "
                     + "the event time or dropped)");
         }
-        final EventMaker maker = new EventMaker(encodings, featureNames.size(), targetCol, idCol, timeCol,
-                classNameLabels, csv.getFileName().toString());
+        final FeatureEncoding.Encoder encoder = encoding.encoder(rows, otherColumns);
+        final EventMaker maker = new EventMaker(encoder, targetCol, idCol, timeCol, classNameLabels,
+                csv.getFileName().toString());
         // Check every row before connecting, so that a bad value fails the command before anything is sent;
         // the events are built again while sending rather than all kept in memory.
         long labelled = 0;
-        for (int i = 0; i < rows.data.size(); i++) {
-            if (maker.event(rows.data.get(i), i).getLabel() != null) {
+        long unseenCells = 0;
+        FeatureEncoding.UnseenLevel firstUnseen = null;
+        for (int i = 0; i < rows.data().size(); i++) {
+            if (maker.event(rows.data().get(i), i).getLabel() != null) {
                 labelled++;
             }
+            final List<FeatureEncoding.UnseenLevel> unseen = encoder.unseenLevels(rows.data().get(i));
+            if (firstUnseen == null && !unseen.isEmpty()) {
+                firstUnseen = unseen.get(0);
+            }
+            unseenCells += unseen.size();
+        }
+        if (saveEncoding != null) {
+            encoding.save(saveEncoding);
         }
 
         final Map<String, Object> producerConfig = new LinkedHashMap<>();
@@ -250,8 +292,8 @@ public final class ProduceCommand implements Callable<Integer> {
         final AtomicLong acknowledged = new AtomicLong();
         final AtomicReference<Exception> failure = new AtomicReference<>();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig)) {
-            for (int i = 0; i < rows.data.size(); i++) {
-                final Event event = maker.event(rows.data.get(i), i);
+            for (int i = 0; i < rows.data().size(); i++) {
+                final Event event = maker.event(rows.data().get(i), i);
                 producer.send(new ProducerRecord<>(topic, key, serde.encode(event)), (metadata, e) -> {
                     if (e == null) {
                         acknowledged.incrementAndGet();
@@ -269,15 +311,20 @@ public final class ProduceCommand implements Callable<Integer> {
         }
         if (failure.get() != null) {
             throw new IllegalStateException("sending to topic " + topic + " failed after " + acknowledged.get() + " of "
-                    + rows.data.size() + " events: " + failure.get().getMessage(), failure.get());
+                    + rows.data().size() + " events: " + failure.get().getMessage(), failure.get());
         }
-        spec.commandLine().getErr().printf(Locale.ROOT, "sent %d events to %s (%d labelled, %d features)%n", rows.data.size(), topic,
+        if (unseenCells > 0) {
+            spec.commandLine().getErr().printf(Locale.ROOT, "note: %d cells hold levels not in the encoding %s and were "
+                    + "encoded as all zeros (first: line %d, column '%s', level '%s')%n", unseenCells, encodingFile,
+                    firstUnseen.line(), firstUnseen.column(), firstUnseen.level());
+        }
+        spec.commandLine().getErr().printf(Locale.ROOT, "sent %d events to %s (%d labelled, %d features)%n", rows.data().size(), topic,
                 labelled, featureNames.size());
         spec.commandLine().getErr().flush();
         if (output.json) {
             final Map<String, Object> out = new LinkedHashMap<>();
             out.put("topic", topic);
-            out.put("events", rows.data.size());
+            out.put("events", rows.data().size());
             out.put("labelled", labelled);
             out.put("features", featureNames.size());
             out.put("feature_names", featureNames);
@@ -289,18 +336,16 @@ public final class ProduceCommand implements Callable<Integer> {
 
     /** Turns one data row into an event: features, label, id and time (see the class comment). */
     private final class EventMaker {
-        private final List<ColumnEncoding> encodings;
-        private final int width;
+        private final FeatureEncoding.Encoder encoder;
         private final int targetCol;
         private final int idCol;
         private final int timeCol;
         private final boolean classNameLabels;
         private final String fileName;
 
-        EventMaker(final List<ColumnEncoding> encodings, final int width, final int targetCol, final int idCol,
-                   final int timeCol, final boolean classNameLabels, final String fileName) {
-            this.encodings = encodings;
-            this.width = width;
+        EventMaker(final FeatureEncoding.Encoder encoder, final int targetCol, final int idCol, final int timeCol,
+                   final boolean classNameLabels, final String fileName) {
+            this.encoder = encoder;
             this.targetCol = targetCol;
             this.idCol = idCol;
             this.timeCol = timeCol;
@@ -309,21 +354,17 @@ public final class ProduceCommand implements Callable<Integer> {
         }
 
         /** The event of data row i (0-based); without an event-time column its time is now. */
-        Event event(final Row row, final int i) {
-            final double[] x = new double[width];
-            int offset = 0;
-            for (final ColumnEncoding e : encodings) {
-                offset = e.encode(csv, row, x, offset);
-            }
-            final List<Double> features = new ArrayList<>(width);
+        Event event(final CsvTable.Record row, final int i) {
+            final double[] x = encoder.encode(row);
+            final List<Double> features = new ArrayList<>(x.length);
             for (final double v : x) {
                 features.add(v);
             }
             final String eventId;
             if (idCol >= 0) {
-                eventId = row.fields[idCol];
+                eventId = row.fields()[idCol];
                 if (eventId.isEmpty()) {
-                    throw DataFormat.atLine(csv, row.line, "empty event id in column '" + idColumn + "'");
+                    throw DataFormat.atLine(csv, row.line(), "empty event id in column '" + idColumn + "'");
                 }
             } else {
                 eventId = fileName + "-" + (i + 1);
@@ -336,15 +377,14 @@ public final class ProduceCommand implements Callable<Integer> {
     }
 
     /** Index of a target/id/time column (-1 if not given), checked against the header and the other ones. */
-    private int columnOf(final Rows rows, final Map<String, Integer> column, final String name, final String option,
-                        final Set<Integer> special) {
+    private int columnOf(final CsvTable.Rows rows, final String name, final String option, final Set<Integer> special) {
         if (name == null) {
             return -1;
         }
-        final Integer c = column.get(name.strip());
-        if (c == null) {
+        final int c = rows.header().indexOf(name.strip());
+        if (c < 0) {
             throw new DataFormatException(csv + ": " + option + " column '" + name + "' not found; available columns: "
-                    + Arrays.toString(rows.header));
+                    + rows.header());
         }
         if (!special.add(c)) {
             throw new IllegalArgumentException("column '" + name + "' is given to more than one of --target, "
@@ -353,35 +393,35 @@ public final class ProduceCommand implements Callable<Integer> {
         return c;
     }
 
-    private Object label(final Row row, final int c, final boolean className) {
-        final String value = row.fields[c];
-        if (MISSING.contains(value)) {
+    private Object label(final CsvTable.Record row, final int c, final boolean className) {
+        final String value = row.fields()[c];
+        if (FeatureEncoding.isMissing(value)) {
             return null;
         }
         if (className) {
             return value;
         }
-        if (!DECIMAL.matcher(value).matches()) {
-            throw DataFormat.atLine(csv, row.line, "target value '" + value + "' in column '" + target + "' (field "
+        if (!FeatureEncoding.isDecimal(value)) {
+            throw DataFormat.atLine(csv, row.line(), "target value '" + value + "' in column '" + target + "' (field "
                     + (c + 1) + ") is not a number; for class names use --label-kind class-name");
         }
         final double v = Double.parseDouble(value);
         if (!Double.isFinite(v)) {
-            throw DataFormat.atLine(csv, row.line, "target value '" + value + "' in column '" + target
+            throw DataFormat.atLine(csv, row.line(), "target value '" + value + "' in column '" + target
                     + "' overflows a double");
         }
         return v;
     }
 
-    private Instant eventTime(final Row row, final int c) {
-        final String value = row.fields[c];
+    private Instant eventTime(final CsvTable.Record row, final int c) {
+        final String value = row.fields()[c];
         try {
             if (value.matches("[+-]?\\d{1,18}")) {
                 return Instant.ofEpochMilli(Long.parseLong(value));
             }
             return Instant.parse(value);
         } catch (final DateTimeParseException | NumberFormatException e) {
-            throw DataFormat.atLine(csv, row.line, "event time '" + value + "' in column '" + eventTimeColumn
+            throw DataFormat.atLine(csv, row.line(), "event time '" + value + "' in column '" + eventTimeColumn
                     + "' is neither epoch milliseconds nor an ISO-8601 instant such as 2024-01-31T12:00:00Z");
         }
     }
@@ -390,125 +430,6 @@ public final class ProduceCommand implements Callable<Integer> {
     private static final class DataFormat {
         static DataFormatException atLine(final Path file, final long line, final String problem) {
             return new DataFormatException(file + " line " + line + ": " + problem);
-        }
-
-        static DataFormatException inFile(final Path file, final String problem) {
-            return new DataFormatException(file + ": " + problem);
-        }
-    }
-
-    /** One CSV record and the 1-based line it starts on. */
-    private record Row(String[] fields, int line) {
-    }
-
-    /** The header (trimmed, distinct, non-empty names) and the data records, each as wide as the header. */
-    private static final class Rows {
-        final String[] header;
-        final List<Row> data;
-
-        private Rows(final String[] header, final List<Row> data) {
-            this.header = header;
-            this.data = data;
-        }
-
-        /** Reads a file with the syntax of {@link io.balistreams.eval.CsvTable}. */
-        static Rows read(final Path file) {
-            final List<Row> records = CsvTable.readRecords(file).stream()
-                    .map(r -> new Row(r.fields(), r.line())).toList();
-            if (records.isEmpty()) {
-                throw DataFormat.inFile(file, "empty file: no header row");
-            }
-            final Row headerRow = records.get(0);
-            final String[] names = headerRow.fields;
-            final Set<String> seen = new LinkedHashSet<>();
-            for (int c = 0; c < names.length; c++) {
-                names[c] = names[c].strip();
-                if (names[c].isEmpty()) {
-                    throw DataFormat.atLine(file, headerRow.line, "column " + (c + 1) + " has an empty name");
-                }
-                if (!seen.add(names[c])) {
-                    throw DataFormat.atLine(file, headerRow.line, "duplicate column name '" + names[c] + "'");
-                }
-            }
-            final List<Row> data = records.subList(1, records.size());
-            if (data.isEmpty()) {
-                throw DataFormat.inFile(file, "no data rows after the header");
-            }
-            for (final Row row : data) {
-                if (row.fields.length != names.length) {
-                    throw DataFormat.atLine(file, row.line, "expected " + names.length
-                            + " fields (as in the header), found " + row.fields.length);
-                }
-            }
-            return new Rows(names, data);
-        }
-    }
-
-    private static final class ColumnEncoding {
-        final int column;
-        final String name;
-        final List<String> names = new ArrayList<>();
-        /** Null for a numeric column, otherwise the slot of each one-hot level; null too when hashed. */
-        final Map<String, Integer> levels;
-        final boolean hashed;
-        final int width;
-
-        private ColumnEncoding(final int column, final String name, final Map<String, Integer> levels,
-                               final boolean hashed, final int width) {
-            this.column = column;
-            this.name = name;
-            this.levels = levels;
-            this.hashed = hashed;
-            this.width = width;
-        }
-
-        static ColumnEncoding of(final Rows rows, final int c, final int maxLevels) {
-            final String name = rows.header[c];
-            boolean numeric = true;
-            final Map<String, Integer> levels = new LinkedHashMap<>();
-            for (final Row row : rows.data) {
-                final String value = row.fields[c];
-                if (!MISSING.contains(value)) {
-                    numeric &= DECIMAL.matcher(value).matches();
-                    levels.putIfAbsent(value, levels.size());
-                }
-            }
-            if (numeric) {
-                final ColumnEncoding e = new ColumnEncoding(c, name, null, false, 1);
-                e.names.add(name);
-                return e;
-            }
-            if (levels.size() <= maxLevels) {
-                final ColumnEncoding e = new ColumnEncoding(c, name, levels, false, levels.size());
-                levels.keySet().forEach(level -> e.names.add(name + "=" + level));
-                return e;
-            }
-            final ColumnEncoding e = new ColumnEncoding(c, name, null, true, maxLevels);
-            for (int b = 0; b < maxLevels; b++) {
-                e.names.add(name + "#" + b);
-            }
-            return e;
-        }
-
-        /** Writes this column's features of the row into x from offset; returns the next offset. */
-        int encode(final Path file, final Row row, final double[] x, final int offset) {
-            final String value = row.fields[column];
-            if (levels == null && !hashed) {
-                if (MISSING.contains(value)) {
-                    throw DataFormat.atLine(file, row.line, "missing value in numeric column '" + name + "' (field "
-                            + (column + 1) + "); missing values are not imputed");
-                }
-                final double v = Double.parseDouble(value);
-                if (!Double.isFinite(v)) {
-                    throw DataFormat.atLine(file, row.line, "value '" + value + "' in column '" + name + "' (field "
-                            + (column + 1) + ") overflows a double");
-                }
-                x[offset] = v;
-            } else if (!MISSING.contains(value)) {
-                final int slot = hashed ? Math.floorMod(value.hashCode(), width) : levels.get(value);
-                x[offset + slot] = 1.0;
-            }
-            return offset + width;
         }
     }
 }

@@ -8,6 +8,7 @@ import io.balistreams.bali.BaliConfig;
 import io.balistreams.bali.BaliModel;
 import io.balistreams.bali.ModelStateCodec;
 import io.balistreams.eval.CsvTable;
+import io.balistreams.eval.FeatureEncoding;
 import io.balistreams.local.EmbeddedKafka;
 import io.balistreams.streams.serde.AvroSerde;
 import io.balistreams.streams.serde.SchemaHistory;
@@ -51,7 +52,8 @@ class ProduceTailCommandTest {
         kafka = new EmbeddedKafka();
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
             admin.createTopics(List.of(new NewTopic("events", 2, (short) 1), new NewTopic("labels", 1, (short) 1),
-                    new NewTopic("mixed", 1, (short) 1), new NewTopic("quiet", 1, (short) 1))).all().get();
+                    new NewTopic("mixed", 1, (short) 1), new NewTopic("quiet", 1, (short) 1),
+                    new NewTopic("shared", 1, (short) 1))).all().get();
         }
     }
 
@@ -152,6 +154,59 @@ class ProduceTailCommandTest {
     }
 
     @Test
+    void aSavedEncodingGivesASecondFileTheFirstFilesLayout(@TempDir final Path dir) throws IOException {
+        final Path a = dir.resolve("a.csv");
+        Files.writeString(a, "id,size,color,y\na1,1,red,0\na2,2,blue,1\na3,3,red,1\n");
+        final Path encoding = dir.resolve("a.encoding");
+        final String servers = kafka.bootstrapServers();
+        final Run producedA = run("produce", "--csv", a.toString(), "--topic", "shared", "--bootstrap-servers", servers,
+                "--target", "y", "--id-column", "id", "--save-encoding", encoding.toString(), "--json");
+        assertThat(producedA.code()).as(producedA.err()).isZero();
+        assertThat(producedA.out()).contains("\"feature_names\":[\"size\",\"color=red\",\"color=blue\"]");
+        assertThat(FeatureEncoding.load(encoding)).isEqualTo(CsvTable.read(a, "y", Set.of("id"), 32).encoding());
+
+        // Other column order; "blue" is the only level of B, "green" a level A never had.
+        final Path b = dir.resolve("b.csv");
+        Files.writeString(b, "color,id,y,size\nblue,b1,1,10\ngreen,b2,0,20\n");
+        final Run producedB = run("produce", "--csv", b.toString(), "--topic", "shared", "--bootstrap-servers", servers,
+                "--target", "y", "--id-column", "id", "--encoding", encoding.toString(), "--json");
+        assertThat(producedB.code()).as(producedB.err()).isZero();
+        assertThat(producedB.err().replace("\r\n", "\n")).isEqualTo("note: 1 cells hold levels not in the encoding " + encoding + " and were "
+                + "encoded as all zeros (first: line 3, column 'color', level 'green')\n"
+                + "sent 2 events to shared (2 labelled, 3 features)\n");
+        assertThat(producedB.out().strip()).isEqualTo("{\"topic\":\"shared\",\"events\":2,\"labelled\":2,\"features\":3,"
+                + "\"feature_names\":[\"size\",\"color=red\",\"color=blue\"]}");
+        final Run tailed = run("tail", "--topic", "shared", "--bootstrap-servers", servers, "--from-beginning",
+                "--max-messages", "5");
+        assertThat(tailed.code()).as(tailed.err()).isZero();
+        assertThat(tailed.lines().stream().map(ProduceTailCommandTest::value)).containsExactly(
+                "{\"eventId\":\"a1\",\"modelId\":null,\"eventTime\":T,\"features\":[1,1,0],\"label\":0}",
+                "{\"eventId\":\"a2\",\"modelId\":null,\"eventTime\":T,\"features\":[2,0,1],\"label\":1}",
+                "{\"eventId\":\"a3\",\"modelId\":null,\"eventTime\":T,\"features\":[3,1,0],\"label\":1}",
+                "{\"eventId\":\"b1\",\"modelId\":null,\"eventTime\":T,\"features\":[10,0,1],\"label\":1}",
+                "{\"eventId\":\"b2\",\"modelId\":null,\"eventTime\":T,\"features\":[20,0,0],\"label\":0}");
+
+        // Nothing is sent when the file does not fit the encoding.
+        Run r = run("produce", "--csv", b.toString(), "--topic", "quiet", "--bootstrap-servers", servers,
+                "--id-column", "id", "--encoding", encoding.toString());
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).startsWith("error: " + b + ": column(s) [y] are not feature columns of the encoding");
+        r = run("produce", "--csv", b.toString(), "--topic", "quiet", "--bootstrap-servers", servers,
+                "--target", "size", "--drop", "y", "--encoding", encoding.toString());
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).startsWith("error: --target 'size' is not the target 'y' of the encoding " + encoding);
+        r = run("produce", "--csv", b.toString(), "--topic", "quiet", "--bootstrap-servers", servers,
+                "--target", "y", "--encoding", encoding.toString(), "--max-levels", "4");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).startsWith("error: --max-levels cannot be given with --encoding");
+        Files.writeString(b, "color,id,y,size\nblue,b1,1,10\ngreen,b2,0,twenty\n");
+        r = run("produce", "--csv", b.toString(), "--topic", "quiet", "--bootstrap-servers", servers,
+                "--target", "y", "--id-column", "id", "--encoding", encoding.toString());
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).startsWith("error: " + b + " line 3: stray token 'twenty' in numeric column 'size' (field 4)");
+    }
+
+    @Test
     void badInputIsOneErrorLine(@TempDir final Path dir) throws IOException {
         final Path csv = dir.resolve("bad.csv");
         Files.writeString(csv, "x,y\n1,2\n3\n");
@@ -171,6 +226,11 @@ class ProduceTailCommandTest {
         r = run("produce", "--csv", csv.toString(), "--topic", "quiet", "--bootstrap-servers", servers, "--target", "y");
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.err()).startsWith("error: " + csv + " line 3: missing value in numeric column 'x'");
+
+        Files.writeString(csv, "x,y\n1,2\n2,3\nabc,4\n");
+        r = run("produce", "--csv", csv.toString(), "--topic", "quiet", "--bootstrap-servers", servers, "--target", "y");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).startsWith("error: " + csv + " line 4: stray token 'abc' in numeric column 'x' (field 1)");
 
         r = run("produce", "--csv", csv.toString(), "--topic", "quiet", "--bootstrap-servers", servers, "--target", "z");
         assertThat(r.code()).isEqualTo(1);
