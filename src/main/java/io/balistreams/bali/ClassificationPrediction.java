@@ -12,6 +12,13 @@ package io.balistreams.bali;
 public record ClassificationPrediction(double[] probabilities, int predictedClass, double entropy,
                                        double mutualInformation, double leverage) {
 
+    /**
+     * The floor under a probability before its logarithm: a confident mistake costs at most
+     * −log 1e-300 ≈ 690.8 nats instead of infinity (log-likelihoods, NLL metrics, the NLL drift loss).
+     */
+    public static final double PROBABILITY_FLOOR = 1e-300;
+
+
     /** 1 − max p̄. */
     public double oneMinusMaxProbability() {
         return 1.0 - probabilities[predictedClass];
@@ -19,6 +26,6 @@ public record ClassificationPrediction(double[] probabilities, int predictedClas
 
     /** log p̄_y, floored at log(1e-300) so that a confident mistake stays finite. */
     public double logLikelihood(final int label) {
-        return Math.log(Math.max(probabilities[label], 1e-300));
+        return Math.log(Math.max(probabilities[label], PROBABILITY_FLOOR));
     }
 }

@@ -1,5 +1,7 @@
 package io.balistreams.metrics;
 
+import io.balistreams.bali.ClassificationPrediction;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -83,7 +85,7 @@ public final class ClassificationScorer {
             correct++;
         }
         confusion[label * numClasses + predicted]++;
-        nll -= Math.log(Math.max(probabilities[label], 1e-300));
+        nll -= Math.log(Math.max(probabilities[label], ClassificationPrediction.PROBABILITY_FLOOR));
         for (int k = 0; k < numClasses; k++) {
             final double d = probabilities[k] - (k == label ? 1.0 : 0.0);
             brier += d * d;

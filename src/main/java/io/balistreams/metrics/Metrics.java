@@ -1,5 +1,6 @@
 package io.balistreams.metrics;
 
+import io.balistreams.bali.ClassificationPrediction;
 import java.util.Arrays;
 import java.util.Comparator;
 
@@ -222,7 +223,7 @@ public final class Metrics {
         checkProbabilities(probabilities, labels);
         double sum = 0;
         for (int i = 0; i < labels.length; i++) {
-            sum -= Math.log(Math.max(probabilities[i][labels[i]], 1e-300));
+            sum -= Math.log(Math.max(probabilities[i][labels[i]], ClassificationPrediction.PROBABILITY_FLOOR));
         }
         return sum / labels.length;
     }

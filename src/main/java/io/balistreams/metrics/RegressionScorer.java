@@ -1,5 +1,7 @@
 package io.balistreams.metrics;
 
+import io.balistreams.bali.RegressionPrediction;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -8,7 +10,6 @@ import java.util.Map;
  * log-likelihood −log N(y; μ, σ²), and the coverage of the central 95% interval μ ± 1.95996 σ.
  */
 public final class RegressionScorer {
-    private static final double Z95 = Metrics.normalQuantile(0.975);
 
     private long n;
     private double squaredError;
@@ -42,7 +43,7 @@ public final class RegressionScorer {
         squaredError += r * r;
         absoluteError += Math.abs(r);
         nll -= Metrics.gaussianLogLikelihood(y, mean, variance);
-        if (Math.abs(r) <= Z95 * Math.sqrt(variance)) {
+        if (Math.abs(r) <= RegressionPrediction.Z95 * Math.sqrt(variance)) {
             covered++;
         }
     }
