@@ -3,7 +3,10 @@ package io.balistreams.cli;
 import io.balistreams.bali.Activation;
 import io.balistreams.bali.BaliConfig;
 import io.balistreams.eval.CsvTable;
+import io.balistreams.eval.ClassificationStream;
 import io.balistreams.eval.DriftEvaluation;
+import io.balistreams.eval.DriftMetrics;
+import io.balistreams.eval.DriftStreams;
 import io.balistreams.eval.IdxReader;
 import io.balistreams.metrics.Metrics;
 import io.balistreams.eval.OodEvaluation;
@@ -422,19 +425,19 @@ public final class EvalCommand implements Runnable {
             if (tolerance < 1 || recoveryWindow < 1 || window < 1) {
                 throw new IllegalArgumentException("--tolerance, --recovery-window and --window must be >= 1");
             }
-            final DriftEvaluation.ClassificationStream s;
+            final ClassificationStream s;
             final BaliConfig config;
             final String model;
             switch (stream) {
                 case "sea" -> {
-                    s = DriftEvaluation.sea(seed, events == null ? 40_000 : events, segment == null ? 10_000 : segment);
-                    config = DriftEvaluation.tabularModel(s.dimension(), s.classes(), batch, memory, seed);
+                    s = DriftStreams.sea(seed, events == null ? 40_000 : events, segment == null ? 10_000 : segment);
+                    config = DriftStreams.tabularModel(s.dimension(), s.classes(), batch, memory, seed);
                     model = "3->32->32->2 tanh";
                 }
                 case "hyperplane" -> {
-                    s = DriftEvaluation.hyperplane(seed, events == null ? 40_000 : events,
+                    s = DriftStreams.hyperplane(seed, events == null ? 40_000 : events,
                             segment == null ? 10_000 : segment);
-                    config = DriftEvaluation.tabularModel(s.dimension(), s.classes(), batch, memory, seed);
+                    config = DriftStreams.tabularModel(s.dimension(), s.classes(), batch, memory, seed);
                     model = "10->32->32->2 tanh";
                 }
                 case "fmnist-classes" -> {
@@ -446,8 +449,8 @@ public final class EvalCommand implements Runnable {
                         throw new IllegalArgumentException(dir + ": " + images.length + " images but " + labels.length
                                 + " labels");
                     }
-                    s = DriftEvaluation.classIncremental(images, labels, seed, n, segment == null ? 4_000 : segment);
-                    config = DriftEvaluation.imageModel(s.dimension(), s.classes(), batch, memory, seed);
+                    s = DriftStreams.classIncremental(images, labels, seed, n, segment == null ? 4_000 : segment);
+                    config = DriftStreams.imageModel(s.dimension(), s.classes(), batch, memory, seed);
                     model = s.dimension() + "->128->" + s.classes() + " ReLU, kappa 300";
                 }
                 case "elec2" -> {
@@ -455,13 +458,13 @@ public final class EvalCommand implements Runnable {
                         throw new IllegalArgumentException("--segment does not apply to elec2 (its drift points are unknown)");
                     }
                     final Path csv = data.resolve("streams").resolve("elec2.csv");
-                    final DriftEvaluation.ClassificationStream all = DriftEvaluation.elec2(csv);
+                    final ClassificationStream all = DriftStreams.elec2(csv);
                     if (events != null && events > all.events()) {
                         throw new IllegalArgumentException("--events " + events + " exceeds the " + all.events()
                                 + " rows of " + csv);
                     }
                     s = events == null ? all : all.head(events);
-                    config = DriftEvaluation.tabularModel(s.dimension(), s.classes(), batch, memory, seed);
+                    config = DriftStreams.tabularModel(s.dimension(), s.classes(), batch, memory, seed);
                     model = s.dimension() + "->32->32->" + s.classes() + " tanh";
                 }
                 default -> throw new IllegalArgumentException(
@@ -498,7 +501,7 @@ public final class EvalCommand implements Runnable {
             final Map<String, Object> m = new LinkedHashMap<>();
             m.put("accuracy", r.overall());
             final List<Object> alarms = new ArrayList<>();
-            for (final DriftEvaluation.Alarm a : r.alarms()) {
+            for (final DriftMetrics.Alarm a : r.alarms()) {
                 final Map<String, Object> j = new LinkedHashMap<>();
                 j.put("position", a.position());
                 j.put("detector", a.detector());
@@ -525,7 +528,7 @@ public final class EvalCommand implements Runnable {
         }
 
         private void printDrift(final PrintStream o, final DriftEvaluation.Comparison c, final String model) {
-            final DriftEvaluation.ClassificationStream s = c.stream();
+            final ClassificationStream s = c.stream();
             final DriftEvaluation.Run on = c.adaptive();
             final DriftEvaluation.Run off = c.fixed();
             final boolean known = s.driftPoints() != null;
@@ -551,7 +554,7 @@ public final class EvalCommand implements Runnable {
             o.printf(Locale.ROOT, "%-28s %,22.0f %,22.0f%n", "records/s", on.recordsPerSecond(), off.recordsPerSecond());
             for (final DriftEvaluation.Run r : new DriftEvaluation.Run[]{on, off}) {
                 final StringBuilder sb = new StringBuilder();
-                for (final DriftEvaluation.Alarm a : r.alarms()) {
+                for (final DriftMetrics.Alarm a : r.alarms()) {
                     if (a.level() == DriftLevel.DRIFT) {
                         sb.append(sb.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%,d", a.position()))
                                 .append(' ').append(a.detector());
