@@ -9,7 +9,7 @@ import io.balistreams.eval.IdxReader;
 import io.balistreams.monitor.DriftLevel;
 import io.balistreams.monitor.ModelMonitor;
 import io.balistreams.monitor.PrequentialLoss;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -19,7 +19,9 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code bali eval drift}. */
 @Command(name = "drift", mixinStandardHelpOptions = true,
@@ -29,6 +31,9 @@ import picocli.CommandLine.Option;
 public final class EvalDriftCommand implements Callable<Integer> {
     /** Largest --events accepted (the streams are held in memory). */
     static final int MAX_EVENTS = 5_000_000;
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--stream", required = true,
             description = "sea (abrupt), hyperplane (incremental), fmnist-classes (class-incremental Fashion-MNIST) "
@@ -161,8 +166,8 @@ public final class EvalDriftCommand implements Callable<Integer> {
         final DriftEvaluation.Settings settings = new DriftEvaluation.Settings(
                 ModelMonitor.Settings.defaults().with(kind, null, null, alarmMemory, null), tolerance, recoveryWindow,
                 window, lossKind);
-        final DriftEvaluation.Comparison c = ProgressBar.around("eval drift " + stream, 2L * s.events(),
-                bar -> DriftEvaluation.compare(config, s, settings, bar));
+        final DriftEvaluation.Comparison c = ProgressBar.around(spec.commandLine().getErr(), "eval drift " + stream,
+                2L * s.events(), bar -> DriftEvaluation.compare(config, s, settings, bar));
         if (output.json) {
             final Map<String, Object> out = new LinkedHashMap<>();
             out.put("stream", stream);
@@ -177,10 +182,11 @@ public final class EvalDriftCommand implements Callable<Integer> {
             out.put("recovery_window", recoveryWindow);
             out.put("adaptive", runJson(c.adaptive()));
             out.put("fixed", runJson(c.fixed()));
-            System.out.println(Json.write(out));
+            spec.commandLine().getOut().println(Json.write(out));
         } else {
-            printDrift(System.out, c, model);
+            printDrift(spec.commandLine().getOut(), c, model);
         }
+        spec.commandLine().getOut().flush();
         return 0;
     }
 
@@ -215,7 +221,7 @@ public final class EvalDriftCommand implements Callable<Integer> {
         return m;
     }
 
-    private void printDrift(final PrintStream o, final DriftEvaluation.Comparison c, final String model) {
+    private void printDrift(final PrintWriter o, final DriftEvaluation.Comparison c, final String model) {
         final ClassificationStream s = c.stream();
         final DriftEvaluation.Run on = c.adaptive();
         final DriftEvaluation.Run off = c.fixed();

@@ -2,7 +2,7 @@ package io.balistreams.cli;
 
 import io.balistreams.eval.IdxReader;
 import io.balistreams.eval.OodEvaluation;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,13 +11,18 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code bali eval ood}. */
 @Command(name = "ood", mixinStandardHelpOptions = true,
         description = "Train a classifier on IDX images, report test accuracy/NLL/ECE and the AUROC of each "
                 + "uncertainty score for separating test inputs from out-of-distribution inputs.")
 public final class EvalOodCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--train", arity = "2", required = true, paramLabel = "FILE",
             description = "Training IDX images and labels.")
     List<Path> train;
@@ -73,8 +78,8 @@ public final class EvalOodCommand implements Callable<Integer> {
         final OodEvaluation.Settings d = OodEvaluation.Settings.defaults();
         final OodEvaluation.Settings settings = new OodEvaluation.Settings(hidden, d.activation(), epochs, batch,
                 d.beta(), kappa, standardize, ensemble, seed);
-        final OodEvaluation.Result r = ProgressBar.around("eval ood (epochs)", epochs * ensemble,
-                bar -> OodEvaluation.run(trainX, trainY, testX, testY, oodX, settings, e -> bar.accept(e + 1)));
+        final OodEvaluation.Result r = ProgressBar.around(spec.commandLine().getErr(), "eval ood (epochs)",
+                epochs * ensemble, bar -> OodEvaluation.run(trainX, trainY, testX, testY, oodX, settings, e -> bar.accept(e + 1)));
         if (output.json) {
             final Map<String, Object> out = new LinkedHashMap<>();
             out.put("accuracy", r.accuracy());
@@ -84,9 +89,9 @@ public final class EvalOodCommand implements Callable<Integer> {
             out.put("train_seconds", r.trainSeconds());
             out.put("leverage_threshold", r.leverageThreshold());
             out.put("flagged", r.flagged());
-            System.out.println(Json.write(out));
+            spec.commandLine().getOut().println(Json.write(out));
         } else {
-            final PrintStream o = System.out;
+            final PrintWriter o = spec.commandLine().getOut();
             o.printf(Locale.ROOT, "trained on %,d images (%d epochs, %s) in %.1f s%n", trainX.length, epochs,
                     settings, r.trainSeconds());
             o.printf(Locale.ROOT, "test: accuracy %.4f  NLL %.4f  ECE %.4f  (%,d images)%n", r.accuracy(), r.nll(),
@@ -96,6 +101,7 @@ public final class EvalOodCommand implements Callable<Integer> {
                     + "test %.4f  OOD %.4f%n", r.leverageThreshold(), r.flagged().get("in_distribution"),
                     r.flagged().get("ood"));
         }
+        spec.commandLine().getOut().flush();
         return 0;
     }
 }

@@ -4,7 +4,7 @@ import io.balistreams.bali.Activation;
 import io.balistreams.bali.BaliConfig;
 import io.balistreams.eval.CsvTable;
 import io.balistreams.eval.PrequentialEvaluation;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -15,12 +15,17 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code bali eval prequential}. */
 @Command(name = "prequential", mixinStandardHelpOptions = true,
         description = "Test-then-train over the rows of a CSV file in file order, the way the service learns.")
 public final class EvalPrequentialCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--csv", required = true, description = "CSV file with a header row.")
     Path csv;
 
@@ -101,8 +106,8 @@ public final class EvalPrequentialCommand implements Callable<Integer> {
         }
         final BaliConfig config = builder.activation(activation).batchSize(batch).effectiveMemory(memory)
                 .seed(seed).build();
-        final PrequentialEvaluation.Result r = ProgressBar.around("eval prequential", table.rows(),
-                bar -> classification
+        final PrequentialEvaluation.Result r = ProgressBar.around(spec.commandLine().getErr(), "eval prequential",
+                table.rows(), bar -> classification
                         ? PrequentialEvaluation.classification(config, table.features(), table.labels(), window, bar)
                         : PrequentialEvaluation.regression(config, table.features(), table.targets(), window, bar));
         if (output.json) {
@@ -111,9 +116,9 @@ public final class EvalPrequentialCommand implements Callable<Integer> {
             out.put("records_per_second", r.recordsPerSecond());
             out.put("metrics", r.cumulative());
             out.put("windows", r.windows());
-            System.out.println(Json.write(out));
+            spec.commandLine().getOut().println(Json.write(out));
         } else {
-            final PrintStream o = System.out;
+            final PrintWriter o = spec.commandLine().getOut();
             o.printf(Locale.ROOT, "%s: %,d records, %d features, target %s (%s)%n", csv.getFileName(), r.records(), d,
                     target, classification ? table.classNames().size() + " classes" : "regression");
             o.printf(Locale.ROOT, "model %s%n", config);
@@ -123,6 +128,7 @@ public final class EvalPrequentialCommand implements Callable<Integer> {
                 o.println("  window " + EvalCommand.format(w));
             }
         }
+        spec.commandLine().getOut().flush();
         return 0;
     }
 }

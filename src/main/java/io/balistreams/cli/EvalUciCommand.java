@@ -4,7 +4,7 @@ import io.balistreams.bali.Activation;
 import io.balistreams.eval.UciDataset;
 import io.balistreams.eval.UciProtocol;
 import io.balistreams.metrics.Metrics;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,13 +13,18 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code bali eval uci}. */
 @Command(name = "uci", mixinStandardHelpOptions = true,
         description = "The UCI Bayesian-NN regression protocol on a folder in the benchmark layout "
                 + "(data.txt, index_*.txt); test RMSE and log-likelihood per split, mean ± s.e.")
 public final class EvalUciCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--dir", required = true, description = "Data set folder (e.g. ../shared/datasets/uci/concrete).")
     Path dir;
 
@@ -74,7 +79,7 @@ public final class EvalUciCommand implements Callable<Integer> {
         final UciProtocol.Settings d = UciProtocol.Settings.defaults();
         final UciProtocol.Settings settings = new UciProtocol.Settings(hidden, activation, epochs, d.batchSize(),
                 d.beta(), d.kappa(), d.priorPrecision(), ensemble, folds, !noRefit, separateScales, seed);
-        final UciProtocol.Result r = ProgressBar.around("eval uci " + data.name(), k,
+        final UciProtocol.Result r = ProgressBar.around(spec.commandLine().getErr(), "eval uci " + data.name(), k,
                 bar -> UciProtocol.run(data, k, settings, s -> bar.accept(s + 1)));
         final double[] rmse = r.rmse();
         final double[] ll = r.logLikelihood();
@@ -85,9 +90,9 @@ public final class EvalUciCommand implements Callable<Integer> {
             out.put("rmse", meanSe(rmse));
             out.put("ll", meanSe(ll));
             out.put("train_seconds", r.trainSeconds());
-            System.out.println(Json.write(out));
+            spec.commandLine().getOut().println(Json.write(out));
         } else {
-            final PrintStream o = System.out;
+            final PrintWriter o = spec.commandLine().getOut();
             o.printf(Locale.ROOT, "%s: %d records, %d features; %d splits; %s%n", data.name(), data.rows(),
                     data.numFeatures(), k, settings);
             o.printf(Locale.ROOT, "%5s %10s %10s %7s %8s %8s %8s%n", "split", "rmse", "test_ll", "epochs", "rho", "rho_epi", "train_s");
@@ -99,6 +104,7 @@ public final class EvalUciCommand implements Callable<Integer> {
                     Metrics.mean(rmse), Metrics.standardError(rmse), Metrics.mean(ll), Metrics.standardError(ll),
                     r.trainSeconds());
         }
+        spec.commandLine().getOut().flush();
         return 0;
     }
 
