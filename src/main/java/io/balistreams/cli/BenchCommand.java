@@ -135,6 +135,7 @@ public final class BenchCommand implements Callable<Integer> {
                 }
                 final String guarantee = config.streamsProperties().getProperty("processing.guarantee");
                 final String model = inputs + "-" + hidden.replace(',', '-') + "-1";
+                final String described = config.modelDefaults().toBaliConfig(inputs).describe();
                 final PrintWriter o = spec.commandLine().getOut();
                 if (output.json) {
                     final Map<String, Object> out = new LinkedHashMap<>();
@@ -154,12 +155,11 @@ public final class BenchCommand implements Callable<Integer> {
                     }
                     o.println(Json.write(out));
                 } else if (backlog) {
-                    o.printf(Locale.ROOT, "%,d events from a backlog, %s regression, B=%d, %s%n", events, model,
-                            batch, guarantee);
+                    o.printf(Locale.ROOT, "%,d events from a backlog, model %s, %s%n", events, described, guarantee);
                     o.printf(Locale.ROOT, "the service works through %,.0f events/s%n", r.eventsPerSecond());
                 } else {
-                    o.printf(Locale.ROOT, "%,d events, %s regression, B=%d, %s, send rate %s%n", events,
-                            model, batch, guarantee, rate == 0 ? "unlimited" : String.format(Locale.ROOT, "%,.0f/s", rate));
+                    o.printf(Locale.ROOT, "%,d events, model %s, %s, send rate %s%n", events, described, guarantee,
+                            rate == 0 ? "unlimited" : String.format(Locale.ROOT, "%,.0f/s", rate));
                     o.printf(Locale.ROOT, "end to end %,.0f events/s   latency p50 %.0f ms, p99 %.0f ms, max %.0f ms%n",
                             r.eventsPerSecond(), r.latencyQuantileMs(0.5), r.latencyQuantileMs(0.99), r.latencyQuantileMs(1.0));
                 }

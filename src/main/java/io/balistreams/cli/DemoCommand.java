@@ -6,6 +6,7 @@ import io.balistreams.avro.Event;
 import io.balistreams.avro.Prediction;
 import io.balistreams.eval.SeaConcepts;
 import io.balistreams.streams.BaliService;
+import io.balistreams.streams.ModelSpec;
 import io.balistreams.local.EmbeddedKafka;
 import io.balistreams.local.EndToEndRun;
 import io.balistreams.streams.ServiceConfig;
@@ -279,7 +280,9 @@ public final class DemoCommand implements Callable<Integer> {
         final PrintWriter out = spec.commandLine().getOut();
         out.printf(Locale.ROOT, "SEA concepts through Kafka Streams (%s, exactly-once): %,d events, drift every %,d, label noise %.2f%n",
                 config.streamsProperties().getProperty("bootstrap.servers"), events, conceptLength, noise);
-        out.printf(Locale.ROOT, "model %s%n", config.modelDefaults());
+        final ModelSpec model = config.modelDefaults();
+        out.printf(Locale.ROOT, "model %s%n", model.toBaliConfig(model.inputDimension() == null ? 3 : model.inputDimension())
+                .describe());
         out.printf(Locale.ROOT, "records sent %,d = %,d events + %,d malformed%n", result.sent(), events, result.sent() - events);
         out.printf(Locale.ROOT, "predictions %,d (events without one: %d)   dead letters %,d %s%n", result.predictions(),
                 missing, result.deadLetters(), deadByReason);

@@ -120,18 +120,15 @@ public final class EvalDriftCommand implements Callable<Integer> {
         }
         final ClassificationStream s;
         final BaliConfig config;
-        final String model;
         switch (stream) {
             case "sea" -> {
                 s = DriftStreams.sea(seed, events == null ? 40_000 : events, segment == null ? 10_000 : segment);
                 config = DriftStreams.tabularModel(s.dimension(), s.classes(), batch, memory, seed);
-                model = "3->32->32->2 tanh";
             }
             case "hyperplane" -> {
                 s = DriftStreams.hyperplane(seed, events == null ? 40_000 : events,
                         segment == null ? 10_000 : segment);
                 config = DriftStreams.tabularModel(s.dimension(), s.classes(), batch, memory, seed);
-                model = "10->32->32->2 tanh";
             }
             case "fmnist-classes" -> {
                 final Path dir = data.resolve("fashion-mnist");
@@ -144,7 +141,6 @@ public final class EvalDriftCommand implements Callable<Integer> {
                 }
                 s = DriftStreams.classIncremental(images, labels, seed, n, segment == null ? 4_000 : segment);
                 config = DriftStreams.imageModel(s.dimension(), s.classes(), batch, memory, seed);
-                model = s.dimension() + "->128->" + s.classes() + " ReLU, kappa 300";
             }
             case "elec2" -> {
                 if (segment != null) {
@@ -158,7 +154,6 @@ public final class EvalDriftCommand implements Callable<Integer> {
                 }
                 s = events == null ? all : all.head(events);
                 config = DriftStreams.tabularModel(s.dimension(), s.classes(), batch, memory, seed);
-                model = s.dimension() + "->32->32->" + s.classes() + " tanh";
             }
             default -> throw new IllegalArgumentException(
                     "--stream must be sea, hyperplane, fmnist-classes or elec2, got " + stream);
@@ -184,7 +179,7 @@ public final class EvalDriftCommand implements Callable<Integer> {
             out.put("fixed", runJson(c.fixed()));
             spec.commandLine().getOut().println(Json.write(out));
         } else {
-            printDrift(spec.commandLine().getOut(), c, model);
+            printDrift(spec.commandLine().getOut(), c);
         }
         spec.commandLine().getOut().flush();
         return 0;
@@ -221,7 +216,7 @@ public final class EvalDriftCommand implements Callable<Integer> {
         return m;
     }
 
-    private void printDrift(final PrintWriter o, final DriftEvaluation.Comparison c, final String model) {
+    private void printDrift(final PrintWriter o, final DriftEvaluation.Comparison c) {
         final ClassificationStream s = c.stream();
         final DriftEvaluation.Run on = c.adaptive();
         final DriftEvaluation.Run off = c.fixed();
@@ -229,9 +224,9 @@ public final class EvalDriftCommand implements Callable<Integer> {
         o.printf(Locale.ROOT, "%s: %,d events, %d features, %d classes; drift points %s%n", stream, s.events(),
                 s.dimension(), s.classes(), known ? (s.driftPoints().length == 0 ? "none" : joinLongs(s.driftPoints()))
                         : "unknown");
-        o.printf(Locale.ROOT, "model %s, B = %d, N_eff = %,.0f (beta %.4f), seed %d; loss detector %s, feature drift "
-                        + "ADWIN on OOD flags; tolerance %,d, recovery window %,d%n", model, batch, memory,
-                c.config().beta(), seed, c.settings().monitor().detector(), tolerance, recoveryWindow);
+        o.printf(Locale.ROOT, "model %s (beta %.4f), seed %d; loss detector %s, feature drift ADWIN on OOD flags; "
+                        + "tolerance %,d, recovery window %,d%n", c.config().describe(), c.config().beta(), seed,
+                c.settings().monitor().detector(), tolerance, recoveryWindow);
         o.printf(Locale.ROOT, "%-28s %22s %22s%n", "", "adaptive forgetting", "fixed beta");
         o.printf(Locale.ROOT, "%-28s %22.4f %22.4f%n", "accuracy", on.overall(), off.overall());
         o.printf(Locale.ROOT, "%-28s %22d %22d%n", "DRIFT alarms", on.driftAlarms(), off.driftAlarms());

@@ -121,7 +121,7 @@ public final class EvalPrequentialCommand implements Callable<Integer> {
             final PrintWriter o = spec.commandLine().getOut();
             o.printf(Locale.ROOT, "%s: %,d records, %d features, target %s (%s)%n", csv.getFileName(), r.records(), d,
                     target, classification ? table.classNames().size() + " classes" : "regression");
-            o.printf(Locale.ROOT, "model %s%n", config);
+            o.printf(Locale.ROOT, "model %s%n", config.describe());
             o.printf(Locale.ROOT, "%,.0f records/s; rejected updates %d%n", r.recordsPerSecond(), r.rejectedUpdates());
             o.println("cumulative: " + EvalCommand.format(r.cumulative()));
             for (final Map<String, Double> w : r.windows()) {
