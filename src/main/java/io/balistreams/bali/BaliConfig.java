@@ -280,6 +280,25 @@ public final class BaliConfig {
                 + standardizeTargets + ", initScale=" + initScale + ", seed=" + seed + "}";
     }
 
+    /** The model in one line, as demo, eval and logs print it: e.g. {@code 3→32→32→2 tanh, batch 32, memory 2,000}. */
+    public String describe() {
+        final StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < layerSizes.length; i++) {
+            sb.append(i == 0 ? "" : "→").append(layerSizes[i]);
+        }
+        final long kinds = Arrays.stream(activations).distinct().count(); // one name, or one per hidden layer if mixed
+        for (int i = 0; i < (kinds > 1 ? activations.length : kinds); i++) {
+            sb.append(i == 0 ? " " : "/").append(activations[i].name().toLowerCase(java.util.Locale.ROOT));
+        }
+        sb.append(", batch ").append(batchSize).append(dataScale == null
+                ? String.format(java.util.Locale.ROOT, ", memory %,.0f", batchSize / (1 - beta))
+                : String.format(java.util.Locale.ROOT, ", offline on %,.0f records", dataScale));
+        if (hiddenKappa != 1.0) {
+            sb.append(", kappa ").append(java.math.BigDecimal.valueOf(hiddenKappa).stripTrailingZeros().toPlainString());
+        }
+        return sb.toString();
+    }
+
     /**
      * Builder with the defaults of BALI.md §4 and §10 (the prototype's settings that worked across
      * data sets): β = β_G = 0.9, B = 32, η = 1, λ = 1, softmax γ = 1, hidden κ = 1, ReLU, S = 10.

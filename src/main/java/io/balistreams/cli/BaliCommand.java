@@ -23,10 +23,12 @@ public final class BaliCommand implements Runnable {
 
     /**
      * The command line with its error handling: bad input (a malformed file, an invalid value) is
-     * reported as one "error: ..." line on stderr and exit code 1, without a stack trace.
+     * reported as one "error: ..." line on stderr and exit code 1, without a stack trace. Enum values
+     * ({@code --activation tanh}) are case-insensitive in every subcommand.
      */
     static CommandLine commandLine() {
         final CommandLine cli = new CommandLine(new BaliCommand());
+        cli.setCaseInsensitiveEnumValuesAllowed(true); // applies to the whole subcommand tree built above
         cli.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
             if (ex instanceof IllegalArgumentException || ex instanceof IllegalStateException
                     || ex instanceof io.balistreams.eval.DataFormatException

@@ -11,8 +11,11 @@ import io.balistreams.streams.serde.AvroSerde;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
+import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -35,6 +38,9 @@ import java.util.function.LongFunction;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "End-to-end benchmark on an embedded broker: events/s and p50/p99 latency event -> prediction.")
 public final class BenchCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--events", defaultValue = "200000", description = "Measured events (default ${DEFAULT-VALUE}).")
     long events;
 
@@ -129,6 +135,8 @@ public final class BenchCommand implements Callable<Integer> {
                 }
                 final String guarantee = config.streamsProperties().getProperty("processing.guarantee");
                 final String model = inputs + "-" + hidden.replace(',', '-') + "-1";
+                final String described = config.modelDefaults().toBaliConfig(inputs).describe();
+                final PrintWriter o = spec.commandLine().getOut();
                 if (output.json) {
                     final Map<String, Object> out = new LinkedHashMap<>();
                     out.put("events", events);
@@ -145,17 +153,17 @@ public final class BenchCommand implements Callable<Integer> {
                         latency.put("max", r.latencyQuantileMs(1.0));
                         out.put("latency_ms", latency);
                     }
-                    System.out.println(Json.write(out));
+                    o.println(Json.write(out));
                 } else if (backlog) {
-                    System.out.printf(Locale.ROOT, "%,d events from a backlog, %s regression, B=%d, %s%n", events, model,
-                            batch, guarantee);
-                    System.out.printf(Locale.ROOT, "the service works through %,.0f events/s%n", r.eventsPerSecond());
+                    o.printf(Locale.ROOT, "%,d events from a backlog, model %s, %s%n", events, described, guarantee);
+                    o.printf(Locale.ROOT, "the service works through %,.0f events/s%n", r.eventsPerSecond());
                 } else {
-                    System.out.printf(Locale.ROOT, "%,d events, %s regression, B=%d, %s, send rate %s%n", events,
-                            model, batch, guarantee, rate == 0 ? "unlimited" : String.format(Locale.ROOT, "%,.0f/s", rate));
-                    System.out.printf(Locale.ROOT, "end to end %,.0f events/s   latency p50 %.0f ms, p99 %.0f ms, max %.0f ms%n",
+                    o.printf(Locale.ROOT, "%,d events, model %s, %s, send rate %s%n", events, described, guarantee,
+                            rate == 0 ? "unlimited" : String.format(Locale.ROOT, "%,.0f/s", rate));
+                    o.printf(Locale.ROOT, "end to end %,.0f events/s   latency p50 %.0f ms, p99 %.0f ms, max %.0f ms%n",
                             r.eventsPerSecond(), r.latencyQuantileMs(0.5), r.latencyQuantileMs(0.99), r.latencyQuantileMs(1.0));
                 }
+                o.flush();
             }
         }
         return 0;
@@ -163,7 +171,8 @@ public final class BenchCommand implements Callable<Integer> {
 
     private void progress(final String message) {
         if (!output.json) {
-            System.err.println(message);
+            spec.commandLine().getErr().println(message);
+            spec.commandLine().getErr().flush();
         }
     }
 }

@@ -6,6 +6,7 @@ import io.balistreams.avro.Event;
 import io.balistreams.avro.Prediction;
 import io.balistreams.eval.SeaConcepts;
 import io.balistreams.streams.BaliService;
+import io.balistreams.streams.ModelSpec;
 import io.balistreams.local.EmbeddedKafka;
 import io.balistreams.local.EndToEndRun;
 import io.balistreams.streams.ServiceConfig;
@@ -14,9 +15,11 @@ import io.balistreams.streams.serde.AvroSerde;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,6 +46,9 @@ import java.util.concurrent.Callable;
                 + "through it, test-then-train, and summarise predictions, dead letters and accuracy around each drift.")
 public final class DemoCommand implements Callable<Integer> {
     static final long MAX_EVENTS = 100_000_000L;
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--events", defaultValue = "40000", description = "Number of events (default ${DEFAULT-VALUE}).")
     long events;
@@ -93,7 +99,7 @@ public final class DemoCommand implements Callable<Integer> {
         if (!(memory > 32)) {
             throw new IllegalArgumentException("--memory must exceed the batch size 32, got " + memory);
         }
-        final PrintStream err = System.err;
+        final PrintWriter err = spec.commandLine().getErr();
         final String runId = UUID.randomUUID().toString().substring(0, 8);
         final TempDirectory stateDir = TempDirectory.create("bali-demo-state-");
         EmbeddedKafka broker = null;
@@ -101,6 +107,7 @@ public final class DemoCommand implements Callable<Integer> {
             if (bootstrapServers == null) {
                 if (!output.json) {
                     err.println("starting an embedded Kafka broker (KRaft) ...");
+                    err.flush();
                 }
                 broker = new EmbeddedKafka();
             }
@@ -141,7 +148,7 @@ public final class DemoCommand implements Callable<Integer> {
         return s;
     }
 
-    private int run(final ServiceConfig config, final PrintStream err) {
+    private int run(final ServiceConfig config, final PrintWriter err) {
         final SeaConcepts stream = new SeaConcepts(seed, conceptLength, noise);
         final int[] labels = new int[(int) events];
         final AvroSerde<Event> serde = AvroSerde.of(Event.class);
@@ -199,6 +206,7 @@ public final class DemoCommand implements Callable<Integer> {
                     err.printf(Locale.ROOT, "\rsent %,d  predictions %,d  %,.0f events/s  accuracy %.4f  dead letters %d  drift alarms %d   ",
                             sent, predictions, predictions / Math.max(seconds, 1e-9),
                             counters[0] / (double) Math.max(1, predictions), deadLetters, alarms.size());
+                    err.flush();
                 }
             }
         };
@@ -265,13 +273,16 @@ public final class DemoCommand implements Callable<Integer> {
                 sb.append(k == 0 ? "" : ",").append(String.format(Locale.ROOT,
                         "{\"position\":%d,\"accuracy_before\":%.6f,\"accuracy_after\":%.6f}", (long) d[0], d[1], d[2]));
             }
-            System.out.println(sb.append("]}"));
+            spec.commandLine().getOut().println(sb.append("]}"));
+            spec.commandLine().getOut().flush();
             return;
         }
-        final PrintStream out = System.out;
+        final PrintWriter out = spec.commandLine().getOut();
         out.printf(Locale.ROOT, "SEA concepts through Kafka Streams (%s, exactly-once): %,d events, drift every %,d, label noise %.2f%n",
                 config.streamsProperties().getProperty("bootstrap.servers"), events, conceptLength, noise);
-        out.printf(Locale.ROOT, "model %s%n", config.modelDefaults());
+        final ModelSpec model = config.modelDefaults();
+        out.printf(Locale.ROOT, "model %s%n", model.toBaliConfig(model.inputDimension() == null ? 3 : model.inputDimension())
+                .describe());
         out.printf(Locale.ROOT, "records sent %,d = %,d events + %,d malformed%n", result.sent(), events, result.sent() - events);
         out.printf(Locale.ROOT, "predictions %,d (events without one: %d)   dead letters %,d %s%n", result.predictions(),
                 missing, result.deadLetters(), deadByReason);
@@ -293,6 +304,7 @@ public final class DemoCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "drift alarms at %s; %d warnings; out-of-distribution flags %,d (%.2f%% of events)%n",
                 driftAlarms.isEmpty() ? "none" : String.join(", ", driftAlarms), warnings, counters[1],
                 100.0 * counters[1] / events);
+        out.flush();
     }
 
     private static double accuracy(final boolean[] hits, final long from, final long to) {

@@ -1,27 +1,27 @@
 package io.balistreams.cli;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.function.LongConsumer;
 
 /**
- * A one-line progress bar on stderr, shown only once a run has taken more than two seconds (short
- * runs stay quiet) and redrawn at most four times a second. Results go to stdout, never here. Updates
- * may come from several threads (an ensemble trained in parallel).
+ * A one-line progress bar on a command's error writer (stderr), shown only once a run has taken more than
+ * two seconds (short runs stay quiet) and redrawn at most four times a second. Results go to the output
+ * writer (stdout), never here. Updates may come from several threads (an ensemble trained in parallel).
  */
 final class ProgressBar {
     private static final long QUIET_NANOS = 2_000_000_000L;
     private static final long REDRAW_NANOS = 250_000_000L;
     private static final int WIDTH = 30;
 
-    private final PrintStream err;
+    private final PrintWriter err;
     private final String label;
     private final long total;
     private final long start = System.nanoTime();
     private long lastDraw;
     private boolean shown;
 
-    ProgressBar(final PrintStream err, final String label, final long total) {
+    ProgressBar(final PrintWriter err, final String label, final long total) {
         this.err = err;
         this.label = label;
         this.total = Math.max(1, total);
@@ -44,11 +44,12 @@ final class ProgressBar {
     }
 
     /**
-     * Runs {@code work} with a progress bar on stderr, handing it the bar's update function, and clears
-     * the bar afterwards whatever happens.
+     * Runs {@code work} with a progress bar on {@code err} (a command's {@code spec.commandLine().getErr()}),
+     * handing it the bar's update function, and clears the bar afterwards whatever happens.
      */
-    static <T> T around(final String label, final long total, final java.util.function.Function<LongConsumer, T> work) {
-        final ProgressBar bar = new ProgressBar(System.err, label, total);
+    static <T> T around(final PrintWriter err, final String label, final long total,
+                        final java.util.function.Function<LongConsumer, T> work) {
+        final ProgressBar bar = new ProgressBar(err, label, total);
         try {
             return work.apply(bar::update);
         } finally {

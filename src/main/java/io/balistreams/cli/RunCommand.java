@@ -4,9 +4,12 @@ import io.balistreams.streams.BaliService;
 import io.balistreams.streams.ServiceConfig;
 import org.apache.kafka.streams.StreamsConfig;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -27,6 +30,9 @@ import java.util.concurrent.Callable;
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = "Run the BALI Streams service against a Kafka cluster until stopped (SIGTERM).")
 public final class RunCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--config", required = true, paramLabel = "FILE",
             description = "Service configuration (Java properties; see the README's configuration table).")
     Path configFile;
@@ -58,14 +64,17 @@ public final class RunCommand implements Callable<Integer> {
         final Thread hook = new Thread(() -> service.close(Duration.ofSeconds(30)), "bali-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         service.start();
-        System.err.println("bali run: application " + config.streamsProperties().getProperty(StreamsConfig.APPLICATION_ID_CONFIG)
+        final PrintWriter err = spec.commandLine().getErr();
+        err.println("bali run: application " + config.streamsProperties().getProperty(StreamsConfig.APPLICATION_ID_CONFIG)
                 + " on " + config.streamsProperties().getProperty(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG)
                 + ", reading " + config.eventsTopic() + " (stop with SIGTERM)");
+        err.flush();
         while (!service.awaitStop(Duration.ofSeconds(1))) {
             // keep the main thread alive while the stream threads work
         }
         if (service.failure().isPresent()) {
-            System.err.println("error: the service stopped: " + service.failure().get());
+            err.println("error: the service stopped: " + service.failure().get());
+            err.flush();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (final IllegalStateException shuttingDown) {

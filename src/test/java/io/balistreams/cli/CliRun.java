@@ -3,25 +3,28 @@ package io.balistreams.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Exit code, stdout and stderr of one {@code bali} command run in the test JVM. */
+/**
+ * Exit code, output and error text of one {@code bali} command run in the test JVM: what the command wrote to
+ * picocli's out and err writers ({@code spec.commandLine().getOut()} / {@code getErr()}). System.out is left alone.
+ */
 record CliRun(int code, String out, String err) {
 
     static CliRun of(final String... args) {
-        final PrintStream original = System.out;
         final ByteArrayOutputStream out = new ByteArrayOutputStream();
         final ByteArrayOutputStream err = new ByteArrayOutputStream();
+        final PrintWriter outWriter = new PrintWriter(out, true, StandardCharsets.UTF_8);
+        final PrintWriter errWriter = new PrintWriter(err, true, StandardCharsets.UTF_8);
         final int code;
         try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            code = BaliCommand.commandLine().setErr(new PrintWriter(err, true, StandardCharsets.UTF_8)).execute(args);
+            code = BaliCommand.commandLine().setOut(outWriter).setErr(errWriter).execute(args);
         } finally {
-            System.setOut(original);
+            outWriter.flush();
+            errWriter.flush();
         }
         return new CliRun(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }

@@ -8,12 +8,9 @@ import static org.assertj.core.api.Assertions.within;
 import io.balistreams.bali.Activation;
 import io.balistreams.bali.BaliConfig;
 import io.balistreams.bali.Rng;
-import io.balistreams.eval.DriftEvaluation.Alarm;
-import io.balistreams.eval.DriftEvaluation.ClassIncremental;
-import io.balistreams.eval.DriftEvaluation.ClassificationStream;
 import io.balistreams.eval.DriftEvaluation.Comparison;
-import io.balistreams.eval.DriftEvaluation.RotatingHyperplane;
 import io.balistreams.eval.DriftEvaluation.Run;
+import io.balistreams.eval.DriftMetrics.Alarm;
 import io.balistreams.eval.DriftEvaluation.Settings;
 import io.balistreams.monitor.DriftLevel;
 import io.balistreams.monitor.ModelMonitor;
@@ -36,7 +33,7 @@ class DriftEvaluationTest {
     }
 
     private static BaliConfig seaModel(final long seed) {
-        return DriftEvaluation.tabularModel(3, 2, 32, 2000, seed);
+        return DriftStreams.tabularModel(3, 2, 32, 2000, seed);
     }
 
     /** The service's monitor defaults, with another loss detector and the feature-drift ADWIN on or off. */
@@ -55,7 +52,7 @@ class DriftEvaluationTest {
         // drift points 1,000, 5,000, 6,000 in 10,000 events, tolerance 2,000:
         // intervals [1000, 3000), [5000, 6000) (cut at the next drift point), [6000, 8000)
         final long[] drifts = {1000, 5000, 6000};
-        assertThat(DriftEvaluation.toleranceEnds(drifts, 10_000, 2000)).containsExactly(3000, 6000, 8000);
+        assertThat(DriftMetrics.toleranceEnds(drifts, 10_000, 2000)).containsExactly(3000, 6000, 8000);
         final List<Alarm> alarms = List.of(
                 new Alarm(200, "ADWIN/loss", DriftLevel.WARNING), // a warning: never counts
                 drift(500),                                        // before any drift: false
@@ -65,29 +62,29 @@ class DriftEvaluationTest {
                 drift(3000),                                       // the interval's end is exclusive: false
                 drift(6100),                                       // detects 6,000 after 100, not 5,000 (cut at 6,000)
                 drift(9000));                                      // false
-        assertThat(DriftEvaluation.detectionDelays(alarms, drifts, 10_000, 2000)).containsExactly(500L, null, 100L);
-        assertThat(DriftEvaluation.missed(alarms, drifts, 10_000, 2000)).isEqualTo(1);
+        assertThat(DriftMetrics.detectionDelays(alarms, drifts, 10_000, 2000)).containsExactly(500L, null, 100L);
+        assertThat(DriftMetrics.missed(alarms, drifts, 10_000, 2000)).isEqualTo(1);
         // 3 false alarms over the 10,000 − (2,000 + 1,000 + 2,000) = 5,000 events outside the intervals
-        assertThat(DriftEvaluation.falseAlarmsPer10k(alarms, drifts, 10_000, 2000)).isCloseTo(6.0, within(1e-12));
+        assertThat(DriftMetrics.falseAlarmsPer10k(alarms, drifts, 10_000, 2000)).isCloseTo(6.0, within(1e-12));
 
         // an alarm at the drift point itself is a delay of 0; the last interval is cut at the end of the stream
-        assertThat(DriftEvaluation.detectionDelays(List.of(drift(1000), drift(9999)), new long[]{1000, 9500}, 10_000, 2000))
+        assertThat(DriftMetrics.detectionDelays(List.of(drift(1000), drift(9999)), new long[]{1000, 9500}, 10_000, 2000))
                 .containsExactly(0L, 499L);
-        assertThat(DriftEvaluation.toleranceEnds(new long[]{9500}, 10_000, 2000)).containsExactly(10_000);
+        assertThat(DriftMetrics.toleranceEnds(new long[]{9500}, 10_000, 2000)).containsExactly(10_000);
         // no drift points: every DRIFT alarm is false, per 10,000 events of the whole stream
-        assertThat(DriftEvaluation.falseAlarmsPer10k(alarms, new long[0], 20_000, 2000)).isCloseTo(3.0, within(1e-12));
-        assertThat(DriftEvaluation.detectionDelays(alarms, new long[0], 20_000, 2000)).isEmpty();
+        assertThat(DriftMetrics.falseAlarmsPer10k(alarms, new long[0], 20_000, 2000)).isCloseTo(3.0, within(1e-12));
+        assertThat(DriftMetrics.detectionDelays(alarms, new long[0], 20_000, 2000)).isEmpty();
         // intervals covering all but event 0: one false alarm there is 10,000 per 10,000 events
-        assertThat(DriftEvaluation.falseAlarmsPer10k(List.of(drift(0), drift(50)), new long[]{1}, 100, 2000))
+        assertThat(DriftMetrics.falseAlarmsPer10k(List.of(drift(0), drift(50)), new long[]{1}, 100, 2000))
                 .isCloseTo(10_000.0, within(1e-9));
 
-        assertThatThrownBy(() -> DriftEvaluation.missed(alarms, new long[]{5000, 1000}, 10_000, 2000))
+        assertThatThrownBy(() -> DriftMetrics.missed(alarms, new long[]{5000, 1000}, 10_000, 2000))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("strictly increasing");
-        assertThatThrownBy(() -> DriftEvaluation.missed(alarms, new long[]{10_000}, 10_000, 2000))
+        assertThatThrownBy(() -> DriftMetrics.missed(alarms, new long[]{10_000}, 10_000, 2000))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> DriftEvaluation.missed(alarms, new long[]{0}, 10_000, 2000))
+        assertThatThrownBy(() -> DriftMetrics.missed(alarms, new long[]{0}, 10_000, 2000))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> DriftEvaluation.missed(alarms, drifts, 10_000, 0))
+        assertThatThrownBy(() -> DriftMetrics.missed(alarms, drifts, 10_000, 0))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("tolerance");
     }
 
@@ -173,7 +170,7 @@ class DriftEvaluationTest {
             }
         }
         assertThat(changed / 20_000.0).isBetween(0.2, 0.3);
-        final ClassificationStream s = DriftEvaluation.hyperplane(3, 40_000, 10_000);
+        final ClassificationStream s = DriftStreams.hyperplane(3, 40_000, 10_000);
         assertThat(s.driftPoints()).containsExactly(10_000, 20_000, 30_000);
         assertThat(s.dimension()).isEqualTo(10);
     }
@@ -218,7 +215,7 @@ class DriftEvaluationTest {
         final Path dir = SharedDatasets.require("fashion-mnist");
         final double[][] images = IdxReader.readImages(dir.resolve("train-images-idx3-ubyte.gz"), 3000);
         final int[] labels = IdxReader.readLabels(dir.resolve("train-labels-idx1-ubyte.gz"), 3000);
-        final ClassificationStream s = DriftEvaluation.classIncremental(images, labels, 1, 2000, 400);
+        final ClassificationStream s = DriftStreams.classIncremental(images, labels, 1, 2000, 400);
         assertThat(s.driftPoints()).containsExactly(400, 800, 1200, 1600);
         assertThat(s.classes()).isEqualTo(10);
         assertThat(s.dimension()).isEqualTo(784);
@@ -251,7 +248,7 @@ class DriftEvaluationTest {
      */
     @Test
     void seaDriftsAreVisibleDetectedAndAdaptiveForgettingCostsLittle() {
-        final ClassificationStream s = DriftEvaluation.sea(1, 30_000, 10_000);
+        final ClassificationStream s = DriftStreams.sea(1, 30_000, 10_000);
         assertThat(s.driftPoints()).containsExactly(10_000, 20_000);
         final Comparison c = DriftEvaluation.compare(seaModel(1), s, Settings.defaults(), null);
         final Run on = c.adaptive();
@@ -291,7 +288,7 @@ class DriftEvaluationTest {
      */
     @Test
     void stationarySeaRaisesNoDriftAlarmWithPageHinkleyOnTheLoss() {
-        final ClassificationStream s = DriftEvaluation.seaStationary(1, 20_000);
+        final ClassificationStream s = DriftStreams.seaStationary(1, 20_000);
         assertThat(s.driftPoints()).isEmpty();
         final Settings settings = Settings.defaults().withMonitor(monitor(ModelMonitor.Detector.PAGE_HINKLEY, false));
         final Run r = DriftEvaluation.classification(seaModel(1), s, settings, null);
@@ -314,7 +311,7 @@ class DriftEvaluationTest {
     void stationarySeaRarelyRaisesADriftAlarmWithTheServiceDefaults() {
         long drifts = 0;
         for (long seed = 1; seed <= 8; seed++) {
-            final Run r = DriftEvaluation.classification(seaModel(seed), DriftEvaluation.seaStationary(seed, 20_000),
+            final Run r = DriftEvaluation.classification(seaModel(seed), DriftStreams.seaStationary(seed, 20_000),
                     Settings.defaults(), null);
             drifts += r.alarms().stream().filter(a -> a.level() == DriftLevel.DRIFT).count();
         }
@@ -344,11 +341,11 @@ class DriftEvaluationTest {
 
     @Test
     void elec2HasNoKnownDriftPoints() {
-        final ClassificationStream all = DriftEvaluation.elec2(SharedDatasets.require("streams", "elec2.csv"));
+        final ClassificationStream all = DriftStreams.elec2(SharedDatasets.require("streams", "elec2.csv"));
         assertThat(all.events()).isEqualTo(45_312);
         assertThat(all.driftPoints()).isNull();
         final ClassificationStream head = all.head(3000);
-        final Run r = DriftEvaluation.classification(DriftEvaluation.tabularModel(head.dimension(), 2, 32, 2000, 1), head,
+        final Run r = DriftEvaluation.classification(DriftStreams.tabularModel(head.dimension(), 2, 32, 2000, 1), head,
                 Settings.defaults(), null);
         assertThat(r.driftPoints()).isNull();
         assertThat(r.falseAlarmsPer10k()).isNull();
@@ -360,9 +357,9 @@ class DriftEvaluationTest {
     void badInputsAreRefused() {
         assertThatThrownBy(() -> new Settings(ModelMonitor.Settings.defaults(), 0, 1000, 1000, io.balistreams.monitor.PrequentialLoss.ERROR))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("tolerance");
-        assertThatThrownBy(() -> DriftEvaluation.sea(1, 0, 100)).isInstanceOf(IllegalArgumentException.class);
-        final ClassificationStream s = DriftEvaluation.sea(1, 100, 50);
-        assertThatThrownBy(() -> DriftEvaluation.classification(DriftEvaluation.tabularModel(4, 2, 8, 100, 1), s,
+        assertThatThrownBy(() -> DriftStreams.sea(1, 0, 100)).isInstanceOf(IllegalArgumentException.class);
+        final ClassificationStream s = DriftStreams.sea(1, 100, 50);
+        assertThatThrownBy(() -> DriftEvaluation.classification(DriftStreams.tabularModel(4, 2, 8, 100, 1), s,
                 Settings.defaults(), null)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("3 features");
         assertThatThrownBy(() -> s.head(101)).isInstanceOf(IllegalArgumentException.class);
         assertThat(s.head(60).driftPoints()).containsExactly(50);

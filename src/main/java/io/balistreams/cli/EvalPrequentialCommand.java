@@ -1,0 +1,148 @@
+package io.balistreams.cli;
+
+import io.balistreams.bali.Activation;
+import io.balistreams.bali.BaliConfig;
+import io.balistreams.eval.CsvTable;
+import io.balistreams.eval.FeatureEncoding;
+import io.balistreams.eval.PrequentialEvaluation;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code bali eval prequential}. */
+@Command(name = "prequential", mixinStandardHelpOptions = true,
+        description = "Test-then-train over the rows of a CSV file in file order, the way the service learns.")
+public final class EvalPrequentialCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--csv", required = true, description = "CSV file with a header row.")
+    Path csv;
+
+    @Option(names = "--target", required = true, description = "Name of the target column.")
+    String target;
+
+    @Option(names = "--task", defaultValue = "classification",
+            description = "classification or regression (default ${DEFAULT-VALUE}).")
+    String task;
+
+    @Option(names = "--window", defaultValue = "1000", description = "Records per metrics window (default ${DEFAULT-VALUE}).")
+    int window;
+
+    @Option(names = "--drop", split = ",", description = "Columns to ignore, comma-separated.")
+    List<String> drop = new ArrayList<>();
+
+    @Option(names = "--max-levels", defaultValue = "32",
+            description = "Categorical columns with more levels than this are hashed into this many buckets "
+                    + "(default ${DEFAULT-VALUE}).")
+    int maxLevels;
+
+    @Option(names = "--encoding", paramLabel = "FILE",
+            description = "Apply this saved feature encoding (bali produce/eval --save-encoding) instead of fitting "
+                    + "one; --max-levels is then ignored.")
+    Path encodingFile;
+
+    @Option(names = "--save-encoding", paramLabel = "FILE", description = "Write the feature encoding used to this file.")
+    Path saveEncoding;
+
+    @Option(names = "--hidden", split = ",", defaultValue = "32,32",
+            description = "Hidden layer widths, comma-separated (default ${DEFAULT-VALUE}).")
+    List<Integer> hidden;
+
+    @Option(names = "--activation", defaultValue = "TANH", description = "RELU, TANH or IDENTITY (default ${DEFAULT-VALUE}).")
+    Activation activation;
+
+    @Option(names = "--batch", defaultValue = "32", description = "Mini-batch size B (default ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--memory", defaultValue = "320",
+            description = "Effective memory N_eff = B/(1-beta) in records (default ${DEFAULT-VALUE}: the "
+                    + "service's default, B = 32 with beta = 0.9).")
+    double memory;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Seed (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Mixin
+    JsonOption output;
+
+    @Override
+    public Integer call() {
+        final boolean classification;
+        if ("classification".equalsIgnoreCase(task)) {
+            classification = true;
+        } else if ("regression".equalsIgnoreCase(task)) {
+            classification = false;
+        } else {
+            throw new IllegalArgumentException("--task must be classification or regression, got " + task);
+        }
+        final CsvTable table = encodingFile == null
+                ? CsvTable.read(csv, target, new LinkedHashSet<>(drop), maxLevels)
+                : CsvTable.read(csv, target, new LinkedHashSet<>(drop), FeatureEncoding.load(encodingFile));
+        if (saveEncoding != null) {
+            table.encoding().save(saveEncoding);
+        }
+        if (table.rows() == 0) {
+            throw new IllegalArgumentException(csv + ": no data rows after the header");
+        }
+        final int d = table.featureNames().size();
+        if (d == 0) {
+            throw new IllegalArgumentException(csv + ": no feature columns besides the target " + target);
+        }
+        final int[] widths = new int[hidden.size() + 2];
+        widths[0] = d;
+        for (int i = 0; i < hidden.size(); i++) {
+            widths[i + 1] = hidden.get(i);
+        }
+        final BaliConfig.Builder builder;
+        if (classification) {
+            final int k = table.classNames().size();
+            if (k < 2) {
+                throw new IllegalArgumentException("target column " + target + " has " + k
+                        + " distinct value(s); classification needs at least 2");
+            }
+            widths[widths.length - 1] = k;
+            builder = BaliConfig.classification(widths);
+        } else {
+            widths[widths.length - 1] = 1;
+            builder = BaliConfig.regression(widths);
+        }
+        final BaliConfig config = builder.activation(activation).batchSize(batch).effectiveMemory(memory)
+                .seed(seed).build();
+        final PrequentialEvaluation.Result r = ProgressBar.around(spec.commandLine().getErr(), "eval prequential",
+                table.rows(), bar -> classification
+                        ? PrequentialEvaluation.classification(config, table.features(), table.labels(), window, bar)
+                        : PrequentialEvaluation.regression(config, table.features(), table.targets(), window, bar));
+        if (output.json) {
+            final Map<String, Object> out = new LinkedHashMap<>();
+            out.put("n", r.records());
+            out.put("records_per_second", r.recordsPerSecond());
+            out.put("metrics", r.cumulative());
+            out.put("windows", r.windows());
+            spec.commandLine().getOut().println(Json.write(out));
+        } else {
+            final PrintWriter o = spec.commandLine().getOut();
+            o.printf(Locale.ROOT, "%s: %,d records, %d features, target %s (%s)%n", csv.getFileName(), r.records(), d,
+                    target, classification ? table.classNames().size() + " classes" : "regression");
+            o.printf(Locale.ROOT, "model %s%n", config.describe());
+            o.printf(Locale.ROOT, "%,.0f records/s; rejected updates %d%n", r.recordsPerSecond(), r.rejectedUpdates());
+            o.println("cumulative: " + EvalCommand.format(r.cumulative()));
+            for (final Map<String, Double> w : r.windows()) {
+                o.println("  window " + EvalCommand.format(w));
+            }
+        }
+        spec.commandLine().getOut().flush();
+        return 0;
+    }
+}
