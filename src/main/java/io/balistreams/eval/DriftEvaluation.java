@@ -6,15 +6,15 @@ import static io.balistreams.eval.DriftMetrics.falseAlarmsPer10k;
 import static io.balistreams.eval.DriftMetrics.missed;
 
 import io.balistreams.bali.BaliConfig;
-import io.balistreams.bali.BaliModel;
-import io.balistreams.bali.ClassificationPrediction;
-import io.balistreams.bali.RegressionPrediction;
 import io.balistreams.bali.Task;
-import io.balistreams.bali.UpdateResult;
 import io.balistreams.eval.DriftMetrics.Alarm;
 import io.balistreams.monitor.DriftLevel;
 import io.balistreams.monitor.ModelMonitor;
+import io.balistreams.monitor.OodScore;
 import io.balistreams.monitor.PrequentialLoss;
+import io.balistreams.online.LearnerSettings;
+import io.balistreams.online.OnlineLearner;
+import io.balistreams.online.ScoredEvent;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -23,21 +23,17 @@ import java.util.function.LongConsumer;
 
 /**
  * Drift detection and adaptive forgetting, measured: test-then-train over a stream with a
- * {@link ModelMonitor} called exactly as the service's learner calls it (BALI.md §4), on streams whose
+ * {@link ModelMonitor} in the service's own {@link OnlineLearner} (docs/method.md §4), on streams whose
  * drift points are known.
  *
- * <p><b>The loop</b> (one model, all events labelled, as {@code LearnerProcessor} does it): for each event
- * at position p (0-based) — score it with the closed-form predictive ({@link BaliModel#classify} /
- * {@link BaliModel#predict}), take its OOD score = the last-layer leverage āᵀΛ_L⁻¹ā, call
- * {@code monitor.scored(score, p, 0)}; keep the event pending with its prequential loss
- * ({@link PrequentialLoss}: by default the 0/1 error, or for regression the squared standardised residual
- * (y − μ)²/σ²_total; or the negative log-likelihood) and its score; when B events are
- * pending, for each in order {@code monitor.trained(loss, score, position, 0)}, then
- * {@code model.learn(x, y, monitor.betaForUpdate())}, then {@code monitor.updated()}. A partial batch at the
- * end of the stream is not learned. Every alarm the monitor returns is recorded with the position it
- * carries: a feature-drift alarm the position of the scored event, a loss alarm the position of the
- * labelled event whose loss fired it (the alarm itself is raised when that event's batch is learned, at
- * most B − 1 events later).
+ * <p><b>The loop</b> is the service's: one {@link OnlineLearner} (all events labelled, OOD score = the
+ * last-layer leverage āᵀΛ_L⁻¹ā, the prequential loss of {@link Settings#loss()}: by default the 0/1 error,
+ * or for regression the squared standardised residual (y − μ)²/σ²_total; or the negative log-likelihood),
+ * driven by {@link PrequentialEvaluation#run}: score, label, learn every B labels at the monitor's β. A
+ * partial batch at the end of the stream is not learned. Every alarm the monitor returns is recorded with
+ * the position it carries: a feature-drift alarm the position of the scored event, a loss alarm the
+ * position of the labelled event whose loss fired it (the alarm itself is raised when that event's batch
+ * is learned, at most B − 1 events later).
  *
  * <p><b>Metrics</b>, over the DRIFT alarms of all detectors, for known drift points d₁ &lt; d₂ &lt; …:
  * <ul>
@@ -167,26 +163,13 @@ public final class DriftEvaluation {
                     + " classes cannot take stream " + stream.name() + " (" + stream.dimension() + " features, "
                     + stream.classes() + " classes)");
         }
-        final BaliModel model = new BaliModel(config);
         final int[] y = stream.labels();
-        final int b = config.batchSize();
-        final int[] batchY = new int[b];
-        return run(model, stream.features(), stream.driftPoints(), settings, progress, "accuracy", new Learner() {
-            @Override
-            public double[] score(final int i) {
-                final ClassificationPrediction p = model.classify(stream.features()[i]);
-                final double hit = p.predictedClass() == y[i] ? 1 : 0;
-                return new double[]{p.leverage(), settings.loss().of(p, y[i]), hit};
-            }
-
-            @Override
-            public UpdateResult learn(final double[][] x, final int[] rows, final double beta) {
-                for (int k = 0; k < rows.length; k++) {
-                    batchY[k] = y[rows[k]];
-                }
-                return model.learn(x, batchY, beta);
-            }
-        });
+        final double[] targets = new double[y.length];
+        for (int i = 0; i < y.length; i++) {
+            targets[i] = y[i];
+        }
+        return run(config, stream.features(), targets, stream.driftPoints(), settings, progress, "accuracy",
+                (i, e) -> e.classification().predictedClass() == y[i] ? 1 : 0);
     }
 
     /**
@@ -204,77 +187,34 @@ public final class DriftEvaluation {
         if (driftPoints != null) {
             checkDriftPoints(driftPoints, features.length);
         }
-        final BaliModel model = new BaliModel(config);
-        final double[] batchY = new double[config.batchSize()];
-        return run(model, features, driftPoints, settings, progress, "mse", new Learner() {
-            @Override
-            public double[] score(final int i) {
-                final RegressionPrediction p = model.predict(features[i]);
-                final double r = targets[i] - p.mean();
-                return new double[]{p.leverage(), settings.loss().of(p, targets[i]), r * r};
-            }
-
-            @Override
-            public UpdateResult learn(final double[][] x, final int[] rows, final double beta) {
-                for (int k = 0; k < rows.length; k++) {
-                    batchY[k] = targets[rows[k]];
-                }
-                return model.learn(x, batchY, beta);
-            }
+        return run(config, features, targets, driftPoints, settings, progress, "mse", (i, e) -> {
+            final double r = targets[i] - e.regression().mean();
+            return r * r;
         });
     }
 
-    /** The task-specific half of the loop. */
-    private interface Learner {
-        /** Scores event i with the current model: {OOD score, prequential loss, per-event metric}. */
-        double[] score(int i);
-
-        /** One update from rows {@code rows} (features {@code x}) at forgetting {@code beta}. */
-        UpdateResult learn(double[][] x, int[] rows, double beta);
+    /** The per-event metric of a run: 1/0 for a hit/miss, or the squared error. */
+    private interface PerEventMetric {
+        double of(int index, ScoredEvent scored);
     }
 
-    private static Run run(final BaliModel model, final double[][] features, final long[] driftPoints,
-                           final Settings settings, final LongConsumer progress, final String metric,
-                           final Learner learner) {
-        final BaliConfig config = model.config();
+    /**
+     * The run: the {@link OnlineLearner} of the service with these monitor settings and loss (OOD score = the
+     * leverage), driven by {@link PrequentialEvaluation#run}; then the drift metrics over its alarms.
+     */
+    private static Run run(final BaliConfig config, final double[][] features, final double[] targets,
+                           final long[] driftPoints, final Settings settings, final LongConsumer progress,
+                           final String metric, final PerEventMetric perEventMetric) {
         final int n = features.length;
-        final int b = config.batchSize();
-        final ModelMonitor monitor = new ModelMonitor(settings.monitor(), config.beta(),
-                config.batchSize() / (1.0 - config.beta()));
-        final List<Alarm> alarms = new ArrayList<>();
         final double[] perEvent = new double[n];
-        final double[][] batchX = new double[b][];
-        final int[] rows = new int[b];
-        final double[] pendingLoss = new double[b];
-        final double[] pendingScore = new double[b];
-        int pending = 0;
-        long rejected = 0;
-        final long start = System.nanoTime();
-        for (int i = 0; i < n; i++) {
-            final double[] s = learner.score(i);
-            perEvent[i] = s[2];
-            monitor.scored(s[0], i, 0).ifPresent(a -> alarms.add(of(a)));
-            // every event is labelled: it joins the pending batch with its loss and score
-            batchX[pending] = features[i];
-            rows[pending] = i;
-            pendingLoss[pending] = s[1];
-            pendingScore[pending] = s[0];
-            pending++;
-            if (pending == b) {
-                for (int k = 0; k < b; k++) {
-                    monitor.trained(pendingLoss[k], pendingScore[k], rows[k], 0).ifPresent(a -> alarms.add(of(a)));
-                }
-                if (!learner.learn(batchX, rows, monitor.betaForUpdate()).accepted()) {
-                    rejected++;
-                }
-                monitor.updated();
-                pending = 0;
-            }
-            if (progress != null && (i + 1) % 1000 == 0) {
-                progress.accept(i + 1);
-            }
+        final OnlineLearner learner = OnlineLearner.create("drift", config, List.of(),
+                new LearnerSettings(settings.monitor(), settings.loss(), OodScore.LEVERAGE, settings.window()));
+        final PrequentialEvaluation.Result result = PrequentialEvaluation.run(learner, features, targets, progress,
+                (i, scored) -> perEvent[i] = perEventMetric.of(i, scored));
+        final List<Alarm> alarms = new ArrayList<>(result.alarms().size());
+        for (final ModelMonitor.Alarm a : result.alarms()) {
+            alarms.add(of(a));
         }
-        final double seconds = (System.nanoTime() - start) / 1e9;
 
         final int windowCount = (n + settings.window() - 1) / settings.window();
         final long[] windowEnds = new long[windowCount];
@@ -296,7 +236,8 @@ public final class DriftEvaluation {
         return new Run(settings.monitor().adaptiveForgetting(), metric, n, mean(perEvent, 0, n), windowEnds, windows, all,
                 known ? driftPoints.clone() : null, detectionDelays(all, drifts, n, settings.tolerance()),
                 missed(all, drifts, n, settings.tolerance()),
-                known ? falseAlarmsPer10k(all, drifts, n, settings.tolerance()) : null, recovery, rejected, seconds);
+                known ? falseAlarmsPer10k(all, drifts, n, settings.tolerance()) : null, recovery,
+                result.rejectedUpdates(), result.seconds());
     }
 
     private static Alarm of(final ModelMonitor.Alarm a) {
