@@ -10,7 +10,7 @@ import org.apache.avro.util.ClassSecurityValidator;
  *
  * <p>Avro 1.12.2 refuses to instantiate generated classes that are not on its trusted list
  * ({@code SecurityException: Forbidden ... This class is not trusted}); see
- * KAFKA-AVRO-EJML-NOTES.md §5. Trusting exactly the record, enum and fixed types reachable from the
+ * docs/platform-notes.md §5. Trusting exactly the record, enum and fixed types reachable from the
  * given schemas keeps the check in force for everything else.
  */
 public final class TrustedAvroTypes {

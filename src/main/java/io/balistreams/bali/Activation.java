@@ -1,7 +1,7 @@
 package io.balistreams.bali;
 
 /**
- * Element-wise activation φ of a hidden layer (BALI.md §1: a_l = φ_l(z_l)). The output layer is
+ * Element-wise activation φ of a hidden layer (docs/method.md §1: a_l = φ_l(z_l)). The output layer is
  * always linear (its pre-activation is the regression mean or the logits).
  */
 public enum Activation {

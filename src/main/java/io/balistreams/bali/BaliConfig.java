@@ -5,7 +5,7 @@ import java.util.Objects;
 
 /**
  * Immutable configuration of one BALI model: architecture, task and every hyper-parameter of
- * BALI.md §4 (the table), each with a default and a validation that names the knob.
+ * docs/method.md §4 (the table), each with a default and a validation that names the knob.
  *
  * <p>Create with {@link #regression(int...)} or {@link #classification(int...)} and the builder:
  * <pre>{@code
@@ -300,7 +300,7 @@ public final class BaliConfig {
     }
 
     /**
-     * Builder with the defaults of BALI.md §4 and §10 (the prototype's settings that worked across
+     * Builder with the defaults of docs/method.md §4 and §10 (the prototype's settings that worked across
      * data sets): β = β_G = 0.9, B = 32, η = 1, λ = 1, softmax γ = 1, hidden κ = 1, ReLU, S = 10.
      */
     public static final class Builder {

@@ -5,7 +5,7 @@ import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
 
 /**
- * A multilayer perceptron learned by BALI, Bayesian layerwise inference (BALI.md; Kurle et al.,
+ * A multilayer perceptron learned by BALI, Bayesian layerwise inference (docs/method.md; Kurle et al.,
  * arXiv 2411.12102): each layer is a Bayesian linear regression of its pre-activation on pseudo-targets
  * (§2), with a matrix-normal posterior (§3) whose natural-parameter sums follow an exponential moving
  * average over mini-batches (§4).
@@ -173,7 +173,7 @@ public final class BaliModel {
 
     /**
      * One BALI update from a regression mini-batch, forgetting at {@code beta} instead of the configured β
-     * for this update only (adaptive forgetting after a drift alarm, BALI.md §4): the EMA decay of S_A, S_C
+     * for this update only (adaptive forgetting after a drift alarm, docs/method.md §4): the EMA decay of S_A, S_C
      * and the noise is β_now = {@code beta}, that of S_G is min(β_G, β_now); the data scale N and the
      * standardisers keep their configured rates. {@code beta = config().beta()} is exactly
      * {@link #learn(double[][], double[])}.
@@ -418,7 +418,7 @@ public final class BaliModel {
     private static final int EVIDENCE_ITERATIONS = 200;
 
     /**
-     * Evidence refit of the last layer (BALI.md §10): with the hidden layers at their means, refits the
+     * Evidence refit of the last layer (docs/method.md §10): with the hidden layers at their means, refits the
      * output layer exactly as Bayesian linear regression on these records' final hidden features, with
      * its prior precision and (unless fixed) the noise variance set by evidence maximisation — MacKay's
      * fixed-point updates, with A = αI + β ΦᵀΦ, m = β A⁻¹ Φᵀy, γ = p − α tr A⁻¹:

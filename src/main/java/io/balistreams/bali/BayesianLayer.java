@@ -5,7 +5,7 @@ import org.ejml.dense.row.CommonOps_DDRM;
 
 /**
  * One layer of a BALI network: a Bayesian multivariate linear regression of the pre-activation on the
- * augmented input ā = [a; 1] (BALI.md §1, §3), with the EMA over natural-parameter terms of §4.
+ * augmented input ā = [a; 1] (docs/method.md §1, §3), with the EMA over natural-parameter terms of §4.
  *
  * <p>Shapes: p = d_in + 1 (bias absorbed as the last column), q = d_out. The posterior is
  * W ~ MN(M, Σ, Λ⁻¹), Cov(vec W) = Λ⁻¹ ⊗ Σ, with
@@ -180,7 +180,7 @@ final class BayesianLayer {
     }
 
     // ---------------------------------------------------------------------------------------------
-    // Update, in three phases on the `next` parameters, then commit (BALI.md §2–§4).
+    // Update, in three phases on the `next` parameters, then commit (docs/method.md §2–§4).
 
     /**
      * Phase 1: S_G ← β_G S_G + (1 − β_G) Ĝ with Ĝ = (1/b) Σ_n g_n g_nᵀ, and the factor R of
@@ -288,7 +288,7 @@ final class BayesianLayer {
 
     /**
      * Replaces a Gaussian output layer's posterior by the exact Bayesian linear regression on given
-     * statistics (BALI.md §10, evidence refit): S_A/c = Σ ā āᵀ ({@code gram}), S_C/c = Σ z āᵀ
+     * statistics (docs/method.md §10, evidence refit): S_A/c = Σ ā āᵀ ({@code gram}), S_C/c = Σ z āᵀ
      * ({@code cross}, q × p), prior precision λ = {@code lambda}, Σ = σ² I. The bias weight c is kept,
      * so later EMA updates continue from these sums.
      *
@@ -329,7 +329,7 @@ final class BayesianLayer {
     }
 
     // ---------------------------------------------------------------------------------------------
-    // Sampling (BALI.md §5).
+    // Sampling (docs/method.md §5).
 
     /**
      * Turns a q × p matrix of independent standard normals Z into a posterior sample, in place:

@@ -1,7 +1,7 @@
 package io.balistreams.bali;
 
 /**
- * Predictive distribution of a classifier for one input (BALI.md §5).
+ * Predictive distribution of a classifier for one input (docs/method.md §5).
  *
  * @param probabilities      p̄ = avg_s softmax(f_s), length K
  * @param predictedClass     argmax p̄

@@ -6,7 +6,7 @@ import org.ejml.dense.row.decomposition.chol.CholeskyDecomposition_DDRB_to_DDRM;
 import org.ejml.interfaces.decomposition.CholeskyDecomposition_F64;
 
 /**
- * Flat-array kernels for the per-record hot path and the factorisations of BALI.md §3–§6. Matrices are
+ * Flat-array kernels for the per-record hot path and the factorisations of docs/method.md §3–§6. Matrices are
  * EJML {@link DMatrixRMaj} (row-major); a lower-triangular factor L is stored in the lower triangle of
  * an n × n matrix (the strict upper triangle is zero).
  */
@@ -19,9 +19,9 @@ final class Kernels {
     }
 
     /**
-     * Cholesky factorisation A = L Lᵀ of n × n symmetric matrices with jitter escalation (BALI.md §8).
+     * Cholesky factorisation A = L Lᵀ of n × n symmetric matrices with jitter escalation (docs/method.md §8).
      * Below {@link #BLOCK_MIN_SIZE} the row-major inner-product algorithm is used; above it EJML's
-     * blocked algorithm, about 2–3× faster at n ≈ 800 on this machine (KAFKA-AVRO-EJML-NOTES.md §6). The
+     * blocked algorithm, about 2–3× faster at n ≈ 800 on this machine (docs/platform-notes.md §6). The
      * blocked decomposition rearranges its input into block layout, so every factorisation works on a
      * private copy and the factor is read out with {@code getT}.
      */

@@ -2,7 +2,7 @@ package io.balistreams.bali;
 
 /**
  * Predictive distribution of a regression model for one input, in the target's original units
- * (BALI.md §5).
+ * (docs/method.md §5).
  *
  * @param mean              predictive mean f̄
  * @param aleatoricVariance σ²_y, the learned (or fixed) observation noise

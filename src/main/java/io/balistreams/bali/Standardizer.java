@@ -2,7 +2,7 @@ package io.balistreams.bali;
 
 /**
  * Online standardisation x ↦ (x − μ)/s per column, with exponentially weighted mean and variance that
- * forget at the per-record factor ρ (BALI.md §4: the posterior's own rate, ρ = β^{1/B}; ρ = 1 gives
+ * forget at the per-record factor ρ (docs/method.md §4: the posterior's own rate, ρ = β^{1/B}; ρ = 1 gives
  * plain running averages). Weighted incremental form (West 1979):
  * <pre>
  *   W ← ρ W + 1,   δ = x − μ,   μ ← μ + δ / W,   S ← ρ S + δ (x − μ_new),   var = S / W.

@@ -5,6 +5,8 @@ import io.balistreams.bali.BaliConfig;
 import io.balistreams.eval.CsvTable;
 import io.balistreams.eval.FeatureEncoding;
 import io.balistreams.eval.PrequentialEvaluation;
+import io.balistreams.monitor.PrequentialLoss;
+import io.balistreams.online.LearnerSettings;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -74,6 +76,20 @@ public final class EvalPrequentialCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Seed (default ${DEFAULT-VALUE}).")
     long seed;
 
+    /** Whether the service's monitor runs. */
+    enum Monitor { ON, OFF }
+
+    @Option(names = "--monitor", defaultValue = "ON",
+            description = "ON: the service's monitor (ADWIN on the prequential loss, feature drift on the OOD flag "
+                    + "rate, adaptive forgetting after a DRIFT alarm), as bali run does; OFF: a plain test-then-train "
+                    + "loop at the configured beta, for comparisons (default ${DEFAULT-VALUE}).")
+    Monitor monitor;
+
+    @Option(names = "--loss", defaultValue = "ERROR",
+            description = "The loss the drift detector watches: ERROR (0/1 error, or standardised squared residual) "
+                    + "or NLL, as the service's bali.drift.loss (default ${DEFAULT-VALUE}).")
+    PrequentialLoss loss;
+
     @Mixin
     JsonOption output;
 
@@ -120,14 +136,20 @@ public final class EvalPrequentialCommand implements Callable<Integer> {
         }
         final BaliConfig config = builder.activation(activation).batchSize(batch).effectiveMemory(memory)
                 .seed(seed).build();
+        final LearnerSettings withMonitor = LearnerSettings.defaults().withDriftLoss(loss);
+        final LearnerSettings settings = monitor == Monitor.ON ? withMonitor : withMonitor.withoutMonitor();
         final PrequentialEvaluation.Result r = ProgressBar.around(spec.commandLine().getErr(), "eval prequential",
                 table.rows(), bar -> classification
-                        ? PrequentialEvaluation.classification(config, table.features(), table.labels(), window, bar)
-                        : PrequentialEvaluation.regression(config, table.features(), table.targets(), window, bar));
+                        ? PrequentialEvaluation.classification(config, table.features(), table.labels(), window,
+                                settings, bar)
+                        : PrequentialEvaluation.regression(config, table.features(), table.targets(), window,
+                                settings, bar));
         if (output.json) {
             final Map<String, Object> out = new LinkedHashMap<>();
             out.put("n", r.records());
             out.put("records_per_second", r.recordsPerSecond());
+            out.put("monitor", monitor == Monitor.ON);
+            out.put("drift_alarms", r.driftAlarms());
             out.put("metrics", r.cumulative());
             out.put("windows", r.windows());
             spec.commandLine().getOut().println(Json.write(out));
@@ -136,6 +158,9 @@ public final class EvalPrequentialCommand implements Callable<Integer> {
             o.printf(Locale.ROOT, "%s: %,d records, %d features, target %s (%s)%n", csv.getFileName(), r.records(), d,
                     target, classification ? table.classNames().size() + " classes" : "regression");
             o.printf(Locale.ROOT, "model %s%n", config.describe());
+            o.printf(Locale.ROOT, "monitor %s%n", monitor == Monitor.ON
+                    ? "on (" + loss.name().toLowerCase(Locale.ROOT) + " loss): " + r.driftAlarms()
+                    + " DRIFT alarms, each followed by faster forgetting" : "off");
             o.printf(Locale.ROOT, "%,.0f records/s; rejected updates %d%n", r.recordsPerSecond(), r.rejectedUpdates());
             o.println("cumulative: " + EvalCommand.format(r.cumulative()));
             for (final Map<String, Double> w : r.windows()) {

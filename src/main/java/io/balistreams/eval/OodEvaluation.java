@@ -23,7 +23,7 @@ import java.util.function.IntConsumer;
  * Out-of-distribution check: train a BALI classifier offline on one data set (e.g. Fashion-MNIST),
  * report its test accuracy, NLL and ECE, then score its test inputs (in-distribution, negatives) and
  * inputs of another data set (e.g. MNIST digits, positives) with each uncertainty score — predictive
- * entropy, mutual information and last-layer leverage āᵀΛ⁻¹ā (BALI.md §5) — and report the AUROC of
+ * entropy, mutual information and last-layer leverage āᵀΛ⁻¹ā (docs/method.md §5) — and report the AUROC of
  * separating the two by that score (higher ⇒ out of distribution).
  *
  * <p>It also reports what the service's calibrated flag would do: the threshold is the 99th percentile of
@@ -34,14 +34,14 @@ import java.util.function.IntConsumer;
  * <p>With an ensemble of E networks (different seeds and orders, trained in parallel) the predictive is the
  * mixture p̄ = (1/E) Σ_e p̄_e; its entropy is H[p̄]; its mutual information is H[p̄] minus the members'
  * mean expected entropy (1/E) Σ_e (H[p̄_e] − MI_e), so it counts both each member's posterior and the
- * members' disagreement (BALI.md §5, §10); the leverage is the members' mean.
+ * members' disagreement (docs/method.md §5, §10); the leverage is the members' mean.
  */
 public final class OodEvaluation {
 
     /**
      * Architecture and training knobs; {@link #defaults()} produce the figures in docs/results.md.
      *
-     * @param kappa            relative floor of the hidden layer's Σ⁻¹ (BALI.md §4, γ = κ tr(Ḡ)/q)
+     * @param kappa            relative floor of the hidden layer's Σ⁻¹ (docs/method.md §4, γ = κ tr(Ḡ)/q)
      * @param standardizeInputs standardise each input online; off for pixel intensities already in
      *                          [0, 1], where near-constant border pixels would be blown up
      */

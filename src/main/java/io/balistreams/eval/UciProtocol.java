@@ -13,7 +13,7 @@ import java.util.function.IntConsumer;
 
 /**
  * The UCI Bayesian-neural-network regression protocol (Hernández-Lobato and Adams 2015; Gal and
- * Ghahramani 2016) with BALI, following the recipe of BALI.md §10. For each split:
+ * Ghahramani 2016) with BALI, following the recipe of docs/method.md §10. For each split:
  * <ol>
  *   <li>standardise inputs and target with the training part's mean and standard deviation;</li>
  *   <li>split the training part into {@code folds} folds (default 5); for each fold, train an ensemble
@@ -47,7 +47,7 @@ public final class UciProtocol {
     public record Settings(int hidden, Activation activation, List<Integer> epochs, int batchSize, double beta,
                            double kappa, double priorPrecision, int ensembleSize, int folds,
                            boolean evidenceRefit, boolean separateScales, long seed) {
-        /** Candidate numbers of epochs: 20, 40, 80 and 160 (BALI.md §10: small sets over-fit after 20–40, larger ones still improve at 80; Concrete chooses 160 on 18 of 20 splits). */
+        /** Candidate numbers of epochs: 20, 40, 80 and 160 (docs/method.md §10: small sets over-fit after 20–40, larger ones still improve at 80; Concrete chooses 160 on 18 of 20 splits). */
         public static final List<Integer> EPOCH_CANDIDATES = List.of(20, 40, 80, 160);
 
         public static Settings defaults() {

@@ -22,7 +22,7 @@ import java.util.Properties;
  * {@code bali demo}, the integration tests and the end-to-end benchmark; no Docker, no setup.
  *
  * <p>Built on Kafka's own (internal, Scala) {@code KafkaRaftServer} and {@code StorageTool}, pinned to the
- * kafka_2.13 version of the pom; see ../shared/docs/KAFKA-AVRO-EJML-NOTES.md §1a. Single-node settings:
+ * kafka_2.13 version of the pom; see docs/platform-notes.md §1a. Single-node settings:
  * replication factor 1 for the internal topics, one offsets partition, no initial rebalance delay, and a
  * broker-wide {@code message.max.bytes} of 64 MiB so large model states fit.
  */

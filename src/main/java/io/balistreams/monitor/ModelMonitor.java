@@ -18,7 +18,7 @@ import java.util.Optional;
  *       scores, forgetting at the model's rate: decay 1 − 1/N_eff per value);</li>
  *   <li>{@link #betaForUpdate()} for the β of that update, then {@link #updated()} after it.</li>
  * </ul>
- * Adaptive forgetting (BALI.md §4): a DRIFT from either detector shrinks the memory N_eff to a fraction
+ * Adaptive forgetting (docs/method.md §4): a DRIFT from either detector shrinks the memory N_eff to a fraction
  * {@code alarmMemory} of it, β_alarm = 1 − (1 − β)/alarmMemory; after each update the gap to the configured β
  * shrinks geometrically, β_now = β − (β − β_alarm)·0.01^{k/K} after k of
  * K = {@code recoveryUpdates} updates, and β_now = β again after K. A DRIFT within {@code cooldown} values of

@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * One instance of the service: the topology of {@link BaliTopology} in a {@link KafkaStreams} client, with
  * topic creation, start-up, waiting for RUNNING, and a graceful close that leaves the consumer group (so a
- * restarted instance does not wait out the session timeout; KAFKA-AVRO-EJML-NOTES.md §3). A stream thread
+ * restarted instance does not wait out the session timeout; docs/platform-notes.md §3). A stream thread
  * that dies of an unexpected exception shuts the whole client down (the error is kept for the caller):
  * replacing the thread would replay the same record into the same failure.
  */

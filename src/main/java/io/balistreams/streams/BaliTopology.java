@@ -34,7 +34,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The service's topology (DESIGN.md, data flow):
+ * The service's topology (docs/architecture.md §3):
  * <pre>
  *  events ─► EventValidator ─┬─► repartition by model id ─► LearnerProcessor ─┬─► predictions
  *                            └─► dead-letter                                 ├─► model-metrics

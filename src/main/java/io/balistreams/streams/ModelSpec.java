@@ -21,7 +21,7 @@ import java.util.Objects;
  * @param numClasses     K for classification (ignored for regression)
  * @param classNames     class names (index = class), empty if classes are only numbered
  * @param batchSize      labelled events per BALI update (B)
- * @param beta           EMA decay per batch of S_A, S_C (BALI.md §4)
+ * @param beta           EMA decay per batch of S_A, S_C (docs/method.md §4)
  * @param betaG          EMA decay per batch of S_G (NaN: the same as beta)
  * @param priorPrecision prior precision λ of every layer
  * @param seed           seed of the model's random numbers
@@ -62,7 +62,7 @@ public record ModelSpec(Task task, Integer inputDimension, int[] hiddenLayers, A
                 beta, betaG, priorPrecision, seed);
     }
 
-    /** The engine configuration for a model with {@code inputs} features (streaming scaling, BALI.md §4). */
+    /** The engine configuration for a model with {@code inputs} features (streaming scaling, docs/method.md §4). */
     public BaliConfig toBaliConfig(final int inputs) {
         return baliConfig(task, inputs, hiddenLayers, activation, numClasses, batchSize, beta, betaG, priorPrecision,
                 seed);

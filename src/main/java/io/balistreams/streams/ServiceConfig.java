@@ -61,7 +61,7 @@ public final class ServiceConfig {
         doc("bali.drift.ph.warning.lambda", "25", "Page-Hinkley warning threshold");
         doc("bali.drift.cooldown", "500", "values after a drift alarm of a detector during which it raises no new alarm");
         doc("bali.drift.feature", "true", "an ADWIN on the out-of-distribution flags of all scored events (input drift, before labels)");
-        doc("bali.forgetting.adaptive", "true", "on a drift alarm, forget faster for a while (BALI.md section 4)");
+        doc("bali.forgetting.adaptive", "true", "on a drift alarm, forget faster for a while (docs/method.md section 4)");
         doc("bali.forgetting.alarm.memory", "0.5", "memory right after a drift alarm, as a fraction of N_eff: beta = 1 - (1 - beta)/fraction");
         doc("bali.forgetting.recovery.updates", "20", "updates over which beta returns geometrically to its configured value");
         doc("bali.ood.score", "leverage", "out-of-distribution score: leverage (last layer) or uncertainty (entropy; epistemic variance for regression)");
@@ -74,7 +74,7 @@ public final class ServiceConfig {
         doc("bali.model.classes", "2", "number of classes K (classification)");
         doc("bali.model.class.names", "", "comma-separated class names (index = class); empty: numbered classes");
         doc("bali.model.batch.size", "32", "labelled events per BALI update (B)");
-        doc("bali.model.beta", "0.9", "EMA decay per batch; N_eff = B/(1-beta) (BALI.md section 4)");
+        doc("bali.model.beta", "0.9", "EMA decay per batch; N_eff = B/(1-beta) (docs/method.md section 4)");
         doc("bali.model.beta.g", "", "EMA decay per batch of the output-side factor G; empty: the same as beta");
         doc("bali.model.prior.precision", "1.0", "prior precision lambda of every layer");
         doc("bali.model.seed", "42", "seed of each model's random numbers");

@@ -7,7 +7,7 @@ import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
 import org.junit.jupiter.api.Test;
 
-/** BALI.md §7 identities through the whole network API. */
+/** docs/method.md §7 identities through the whole network API. */
 class BaliModelMathTest {
 
     /**
@@ -149,7 +149,7 @@ class BaliModelMathTest {
     }
 
     /**
-     * The evidence refit (BALI.md §10) of a one-layer model lands on the evidence maximum: the log
+     * The evidence refit (docs/method.md §10) of a one-layer model lands on the evidence maximum: the log
      * evidence at the chosen (α, β) is higher than at any nearby point, and the layer's mean is the
      * posterior mean of Bayesian linear regression with those hyper-parameters.
      */

@@ -7,12 +7,12 @@ import org.ejml.dense.row.CommonOps_DDRM;
 import org.junit.jupiter.api.Test;
 
 /**
- * The identities of BALI.md §7 at the level of one layer (the layer algebra of §3–§5), against
+ * The identities of docs/method.md §7 at the level of one layer (the layer algebra of §3–§5), against
  * brute-force computations in the full pq-dimensional weight space.
  *
  * <p>Vectorisation convention here: row-major, w = vec_r(W) = [W_1,:, W_2,:, …]. In it a
  * matrix-normal MN(M, Σ, Λ⁻¹) (row covariance Σ, column covariance Λ⁻¹) has Cov(w) = Σ ⊗ Λ⁻¹; this is
- * the Λ⁻¹ ⊗ Σ of BALI.md written for column-major vec.
+ * the Λ⁻¹ ⊗ Σ of docs/method.md written for column-major vec.
  */
 class BayesianLayerTest {
     private static final int INPUTS = 3;

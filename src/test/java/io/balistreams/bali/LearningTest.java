@@ -203,7 +203,7 @@ class LearningTest {
     }
 
     /**
-     * Adaptive forgetting (BALI.md §4): a long-memory model (N_eff 6,000) that forgets at β = 0.5 for the 20
+     * Adaptive forgetting (docs/method.md §4): a long-memory model (N_eff 6,000) that forgets at β = 0.5 for the 20
      * updates after an abrupt change recovers much faster than the same model at its configured β.
      */
     @Test

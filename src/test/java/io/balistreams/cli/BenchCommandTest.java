@@ -1,5 +1,6 @@
 package io.balistreams.cli;
 
+import io.balistreams.testing.Slow;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
@@ -8,6 +9,7 @@ import org.junit.jupiter.api.Test;
  * {@code bali bench} on its embedded broker, with small counts: the command exits 0 only when every
  * measured event's prediction arrived, so these runs check the whole pipeline in both modes, not speed.
  */
+@Slow
 class BenchCommandTest {
 
     @Test

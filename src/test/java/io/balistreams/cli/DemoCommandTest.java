@@ -1,11 +1,13 @@
 package io.balistreams.cli;
 
+import io.balistreams.testing.Slow;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
+@Slow
 class DemoCommandTest {
 
     private static String run(final String... args) {

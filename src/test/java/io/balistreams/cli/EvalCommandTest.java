@@ -1,5 +1,6 @@
 package io.balistreams.cli;
 
+import io.balistreams.testing.Slow;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.balistreams.testing.SharedDatasets;
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** One small end-to-end run of each {@code bali eval} command on a cut of the real data. */
+@Slow
 class EvalCommandTest {
 
     @Test

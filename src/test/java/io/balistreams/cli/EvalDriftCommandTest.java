@@ -1,5 +1,6 @@
 package io.balistreams.cli;
 
+import io.balistreams.testing.Slow;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.balistreams.testing.SharedDatasets;
@@ -9,6 +10,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /** {@code bali eval drift} end to end, and the flag rates that {@code bali eval ood} reports. */
+@Slow
 class EvalDriftCommandTest {
 
     /** The JSON object that is the value of {@code field} (balanced braces; no braces inside strings here). */

@@ -1,5 +1,6 @@
 package io.balistreams.cli;
 
+import io.balistreams.testing.Slow;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.balistreams.avro.Event;
@@ -44,6 +45,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code bali produce} and {@code bali tail} against a real broker in this JVM. */
+@Slow
 class ProduceTailCommandTest {
     private static EmbeddedKafka kafka;
 

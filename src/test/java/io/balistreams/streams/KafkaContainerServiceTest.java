@@ -1,5 +1,6 @@
 package io.balistreams.streams;
 
+import io.balistreams.testing.Slow;
 import io.balistreams.avro.Event;
 import io.balistreams.avro.Prediction;
 import io.balistreams.bali.Rng;
@@ -36,6 +37,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The service against a real Kafka broker in a container (apache/kafka 4.1.0). Runs only where a Docker
  * engine is available; elsewhere the whole class is reported as skipped.
  */
+@Slow
 @Testcontainers(disabledWithoutDocker = true)
 class KafkaContainerServiceTest {
     private static final int EVENTS = 40;

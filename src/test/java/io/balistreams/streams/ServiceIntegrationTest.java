@@ -1,5 +1,6 @@
 package io.balistreams.streams;
 
+import io.balistreams.testing.Slow;
 import io.balistreams.local.EmbeddedKafka;
 import io.balistreams.avro.DeadLetter;
 import io.balistreams.avro.DeadLetterReason;
@@ -48,6 +49,7 @@ import java.util.function.Predicate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The service against a real Kafka broker running inside the test JVM (KRaft, loopback). */
+@Slow
 class ServiceIntegrationTest {
     private static EmbeddedKafka kafka;
     private final AvroSerde<Event> events = AvroSerde.of(Event.class);
