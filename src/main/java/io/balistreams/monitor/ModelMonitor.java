@@ -34,6 +34,8 @@ import java.util.Optional;
  */
 public final class ModelMonitor {
     private static final double FORMAT_TAG = 0x30A1;
+    private static final double EVENT_TAG = 0x30A2;
+    private static final double LABEL_TAG = 0x30A3;
     /** Gap left after {@code recoveryUpdates} updates, as a fraction of the initial gap. */
     private static final double RECOVERY_RESIDUAL = 0.01;
 
@@ -183,8 +185,9 @@ public final class ModelMonitor {
     /** Detector value counts at the last DRIFT of each detector, −1 if none yet. */
     private long lossValuesAtDrift = -1;
     private long oodValuesAtDrift = -1;
-    /** Calls that changed the state since this object was built (not part of the state). */
-    private long changes;
+    /** Calls that changed the event part / the label part of the state since this object was built (not state). */
+    private long eventChanges;
+    private long labelChanges;
 
     /**
      * @param configuredBeta  the model's β
@@ -272,7 +275,7 @@ public final class ModelMonitor {
             // drift, not a new shift of the inputs, so the feature-drift detector pauses (and restarts after)
             return Optional.empty();
         }
-        changes++;
+        eventChanges++;
         final DriftLevel before = oodRateDetector.level();
         final double meanBefore = oodRateDetector.mean();
         final DriftLevel level = rising(oodRateDetector.add(isOutOfDistribution(score) ? 1.0 : 0.0), oodRateDetector,
@@ -286,7 +289,8 @@ public final class ModelMonitor {
 
     /** One labelled event entering the next update: feeds its loss to the loss detector and its score to the sketch. */
     public Optional<Alarm> trained(final double loss, final double score, final long position, final long eventTime) {
-        changes++;
+        labelChanges++;
+        eventChanges++; // a loss DRIFT changes β and its recovery
         sketch.add(score);
         thresholdStale = true;
         if (lossDetector == null) {
@@ -352,7 +356,7 @@ public final class ModelMonitor {
         if (recovery < 0) {
             return;
         }
-        changes++;
+        eventChanges++;
         recovery++;
         if (recovery >= settings.recoveryUpdates()) {
             betaNow = configuredBeta;
@@ -380,40 +384,95 @@ public final class ModelMonitor {
     }
 
     /**
-     * How many calls changed the state since this monitor was built or restored: a holder of its exported
-     * state needs to write it again only when this count moved (a monitor without feature-drift detection
-     * changes only when labels are trained and updates made, not per scored event).
+     * Calls that changed the event part of the state ({@link #exportEventState()}) since this monitor was built
+     * or restored: a holder of the exported parts needs to write a part again only when its count moved.
      */
-    public long changeCount() {
-        return changes;
+    public long eventStateChanges() {
+        return eventChanges;
+    }
+
+    /** Calls that changed the label part of the state ({@link #exportLabelState()}): one per trained label. */
+    public long labelStateChanges() {
+        return labelChanges;
     }
 
     public Settings settings() {
         return settings;
     }
 
-    /** The whole state, restorable with {@link #restore}. */
+    /** The whole state, restorable with {@link #restore}; equal to {@link #joinState}(label part, event part). */
     public double[] exportState() {
-        final double[] loss = lossDetector == null ? new double[0] : lossDetector.exportState();
+        return joinState(exportLabelState(), exportEventState());
+    }
+
+    /**
+     * The part of the state that may change with every scored event: β, its recovery, and the feature-drift
+     * detector (a few hundred bytes).
+     */
+    public double[] exportEventState() {
         final double[] ood = oodRateDetector == null ? new double[0] : oodRateDetector.exportState();
-        final double[] sk = sketch.exportState();
-        final double[] s = new double[10 + loss.length + ood.length + sk.length];
-        s[0] = FORMAT_TAG;
+        final double[] s = new double[5 + ood.length];
+        s[0] = EVENT_TAG;
         s[1] = betaNow;
         s[2] = recovery;
+        s[3] = oodValuesAtDrift;
+        s[4] = ood.length;
+        System.arraycopy(ood, 0, s, 5, ood.length);
+        return s;
+    }
+
+    /**
+     * The part of the state that changes only when labels are trained (once per update in the service):
+     * the loss detector and the OOD threshold's quantile sketch (the bulk of the state, a few KB).
+     */
+    public double[] exportLabelState() {
+        final double[] loss = lossDetector == null ? new double[0] : lossDetector.exportState();
+        final double[] sk = sketch.exportState();
+        final double[] s = new double[4 + loss.length + sk.length];
+        s[0] = LABEL_TAG;
+        s[1] = lossValuesAtDrift;
+        s[2] = loss.length;
+        System.arraycopy(loss, 0, s, 3, loss.length);
+        s[3 + loss.length] = sk.length;
+        System.arraycopy(sk, 0, s, 4 + loss.length, sk.length);
+        return s;
+    }
+
+    /**
+     * The whole state ({@link #exportState()} format) from its two parts.
+     *
+     * @throws IllegalArgumentException if a part is not what its export wrote
+     */
+    public static double[] joinState(final double[] labelState, final double[] eventState) {
+        if (labelState.length < 4 || labelState[0] != LABEL_TAG) {
+            throw new IllegalArgumentException("labelState: not the label part of a ModelMonitor state");
+        }
+        if (eventState.length < 5 || eventState[0] != EVENT_TAG) {
+            throw new IllegalArgumentException("eventState: not the event part of a ModelMonitor state");
+        }
+        final int lossLength = (int) labelState[2];
+        final int sketchLength = (int) labelState[3 + lossLength];
+        final int oodLength = (int) eventState[4];
+        if (labelState.length != 4 + lossLength + sketchLength || eventState.length != 5 + oodLength) {
+            throw new IllegalArgumentException("monitor state parts have inconsistent lengths");
+        }
+        final double[] s = new double[10 + lossLength + oodLength + sketchLength];
+        s[0] = FORMAT_TAG;
+        s[1] = eventState[1];
+        s[2] = eventState[2];
         s[3] = 0; // reserved
         s[4] = 0; // reserved
-        s[5] = lossValuesAtDrift;
-        s[6] = oodValuesAtDrift;
+        s[5] = labelState[1];
+        s[6] = eventState[3];
         int at = 7;
-        s[at++] = loss.length;
-        System.arraycopy(loss, 0, s, at, loss.length);
-        at += loss.length;
-        s[at++] = ood.length;
-        System.arraycopy(ood, 0, s, at, ood.length);
-        at += ood.length;
-        s[at++] = sk.length;
-        System.arraycopy(sk, 0, s, at, sk.length);
+        s[at++] = lossLength;
+        System.arraycopy(labelState, 3, s, at, lossLength);
+        at += lossLength;
+        s[at++] = oodLength;
+        System.arraycopy(eventState, 5, s, at, oodLength);
+        at += oodLength;
+        s[at++] = sketchLength;
+        System.arraycopy(labelState, 4 + lossLength, s, at, sketchLength);
         return s;
     }
 }

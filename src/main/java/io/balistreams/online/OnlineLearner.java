@@ -44,8 +44,9 @@ import java.util.Objects;
  * The learner is deterministic: the same calls give bit-identical models, metrics and alarms. Its whole
  * state exports to one Avro record ({@link #exportState()}) from which {@link #restore} continues
  * bit-exactly; callers that persist it by parts (the Kafka service) use {@link #exportModel()} (changes
- * on an update), {@link #exportProgress()} (every event), {@link #exportMonitorState()} (when
- * {@link #monitorChangeCount()} moved) and the {@link QueuedLabel}s. Not thread-safe.
+ * on an update), {@link #exportProgress()} (every event), the monitor's two parts
+ * ({@link ModelMonitor#exportEventState()}, {@link ModelMonitor#exportLabelState()}, each when its change
+ * count moved) and the {@link QueuedLabel}s. Not thread-safe.
  */
 public final class OnlineLearner {
     /** Version of the {@link OnlineLearnerState} record this class writes and reads. */
@@ -407,16 +408,6 @@ public final class OnlineLearner {
                 .setWindowMetrics(toList(classifier ? windowClassification.exportState()
                         : windowRegression.exportState()))
                 .build();
-    }
-
-    /** The monitor's state ({@link ModelMonitor#exportState()}). */
-    public List<Double> exportMonitorState() {
-        return toList(monitor.exportState());
-    }
-
-    /** Moves whenever the monitor's state changed ({@link ModelMonitor#changeCount()}). */
-    public long monitorChangeCount() {
-        return monitor.changeCount();
     }
 
     // ---------------------------------------------------------------------------------------------

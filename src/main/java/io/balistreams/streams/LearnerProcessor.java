@@ -38,7 +38,6 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 import java.nio.ByteBuffer;
-import java.nio.DoubleBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -66,7 +65,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * </ol>
  * The learner's state lives in four stores, each written when its part changed: {@value #MODEL_STORE} (the
  * model and its settings, a {@link LearnerModel}, on each update), {@value #PROGRESS_STORE} (counters and
- * metric sums, every event), {@value #MONITOR_STORE} (the monitor's state, when it changed) and
+ * metric sums, every event), {@value #MONITOR_STORE} (the monitor's state in two parts, each written when it
+ * changed: the small event part per event, the large label part per update) and
  * {@value #PENDING_STORE} (queued labels, keyed by model id and sequence number modulo B, so a batch
  * overwrites the previous one's keys instead of deleting them). The in-memory learners are only a cache of
  * the stores, dropped in {@link #init} and {@link #close}, so after a crash the task resumes from exactly
@@ -96,14 +96,16 @@ final class LearnerProcessor implements Processor<String, RoutedEvent, String, S
         final OnlineLearner learner;
         /** Size in bytes of the model's stored state, as last written. */
         int stateBytes;
-        /** The monitor's change count when its state was last written. */
-        long monitorWritten;
+        /** The monitor's change counts when its two parts were last written (−1: never). */
+        long eventPartWritten;
+        long labelPartWritten;
 
         /** A learner restored from the stores ({@code stateBytes} &gt; 0), or a new one (0: nothing stored yet). */
         Slot(final OnlineLearner learner, final int stateBytes) {
             this.learner = learner;
             this.stateBytes = stateBytes;
-            this.monitorWritten = stateBytes > 0 ? learner.monitorChangeCount() : -1;
+            this.eventPartWritten = stateBytes > 0 ? learner.monitor().eventStateChanges() : -1;
+            this.labelPartWritten = stateBytes > 0 ? learner.monitor().labelStateChanges() : -1;
         }
     }
 
@@ -277,29 +279,51 @@ final class LearnerProcessor implements Processor<String, RoutedEvent, String, S
                 .build(), timestamp));
     }
 
-    /** Writes the monitor's state if it changed since it was last written. */
+    /**
+     * Writes each part of the monitor's state that changed since it was last written: the event part (β,
+     * the feature-drift detector; may change with every event, a few hundred bytes) under
+     * {@code modelId#event}, the label part (loss detector, threshold sketch; changes once per update, a
+     * few KB) under {@code modelId#label}.
+     */
     private void writeMonitor(final Slot slot) {
-        final long changes = slot.learner.monitorChangeCount();
-        if (changes == slot.monitorWritten) {
-            return;
+        final ModelMonitor monitor = slot.learner.monitor();
+        final String modelId = slot.learner.modelId();
+        if (monitor.eventStateChanges() != slot.eventPartWritten) {
+            monitors.put(monitorKey(modelId, EVENT_PART), bytes(monitor.exportEventState()));
+            slot.eventPartWritten = monitor.eventStateChanges();
         }
-        final List<Double> state = slot.learner.exportMonitorState();
-        final ByteBuffer buffer = ByteBuffer.allocate(8 * state.size());
-        final DoubleBuffer doubles = buffer.asDoubleBuffer();
-        for (final double v : state) {
-            doubles.put(v);
+        if (monitor.labelStateChanges() != slot.labelPartWritten) {
+            monitors.put(monitorKey(modelId, LABEL_PART), bytes(monitor.exportLabelState()));
+            slot.labelPartWritten = monitor.labelStateChanges();
         }
-        monitors.put(slot.learner.modelId(), buffer.array());
-        slot.monitorWritten = changes;
     }
 
-    private static List<Double> readDoubles(final byte[] bytes) {
-        final DoubleBuffer in = ByteBuffer.wrap(bytes).asDoubleBuffer();
-        final List<Double> values = new ArrayList<>(in.remaining());
-        while (in.hasRemaining()) {
-            values.add(in.get());
-        }
+    private static final String EVENT_PART = "event";
+    private static final String LABEL_PART = "label";
+
+    /** Key of one part of a model's monitor state: distinct suffixes keep the keys of all models apart. */
+    static String monitorKey(final String modelId, final String part) {
+        return modelId + "#" + part;
+    }
+
+    private static byte[] bytes(final double[] values) {
+        final ByteBuffer buffer = ByteBuffer.allocate(8 * values.length);
+        buffer.asDoubleBuffer().put(values);
+        return buffer.array();
+    }
+
+    private static double[] readDoubles(final byte[] bytes) {
+        final double[] values = new double[bytes.length / 8];
+        ByteBuffer.wrap(bytes).asDoubleBuffer().get(values);
         return values;
+    }
+
+    private static List<Double> toList(final double[] values) {
+        final List<Double> list = new ArrayList<>(values.length);
+        for (final double v : values) {
+            list.add(v);
+        }
+        return list;
     }
 
     /** One update from every pending label of the model, then the writes and records it implies. */
@@ -369,8 +393,9 @@ final class LearnerProcessor implements Processor<String, RoutedEvent, String, S
             if (p == null) {
                 throw new IllegalStateException("model " + modelId + " has a state but no progress record");
             }
-            final byte[] monitorBytes = monitors.get(modelId);
-            if (monitorBytes == null) {
+            final byte[] eventPart = monitors.get(monitorKey(modelId, EVENT_PART));
+            final byte[] labelPart = monitors.get(monitorKey(modelId, LABEL_PART));
+            if (eventPart == null || labelPart == null) {
                 throw new IllegalStateException("model " + modelId + " has a state but no monitor record");
             }
             final LearnerModel stored = modelSerde.decode(bytes);
@@ -385,7 +410,7 @@ final class LearnerProcessor implements Processor<String, RoutedEvent, String, S
                 labels.add(label);
             }
             final OnlineLearner learner = OnlineLearner.restore(new OnlineLearnerState(OnlineLearner.FORMAT_VERSION,
-                    stored, readDoubles(monitorBytes), p, labels));
+                    stored, toList(ModelMonitor.joinState(readDoubles(labelPart), readDoubles(eventPart))), p, labels));
             slot = new Slot(learner, bytes.length);
             cache.put(modelId, slot);
         }

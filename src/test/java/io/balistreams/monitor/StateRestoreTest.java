@@ -178,4 +178,51 @@ class StateRestoreTest {
         assertThatThrownBy(() -> DriftDetector.restore(new double[0])).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> DriftDetector.restore(null)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    /**
+     * The monitor's state in two parts: scoring changes only the small event part (β, the feature-drift
+     * detector), training also the label part (loss detector, threshold sketch); the parts joined restore a
+     * monitor that continues exactly as the original, and swapped parts are refused.
+     */
+    @Test
+    void monitorPartsChangeAtTheirOwnRateAndJoinToTheWholeState() {
+        final ModelMonitor.Settings settings = ModelMonitor.Settings.defaults();
+        final ModelMonitor monitor = new ModelMonitor(settings, 0.9, 320);
+        final Rng rng = Rng.forStream(24, 0);
+        for (int t = 0; t < 2_000; t++) {
+            final double score = Math.abs(rng.nextGaussian());
+            monitor.scored(score, t, 0);
+            monitor.trained(rng.nextDouble() < 0.2 ? 1 : 0, score, t, 0);
+            if (t % 32 == 31) {
+                monitor.updated();
+            }
+        }
+        final long labelChanges = monitor.labelStateChanges();
+        final long eventChanges = monitor.eventStateChanges();
+        final double[] labelPart = monitor.exportLabelState();
+        for (int t = 0; t < 100; t++) {
+            monitor.scored(Math.abs(rng.nextGaussian()), 2_000 + t, 0);
+        }
+        assertThat(monitor.labelStateChanges()).isEqualTo(labelChanges);
+        assertThat(monitor.eventStateChanges()).as("the feature-drift detector is calibrated after 2 N_eff")
+                .isEqualTo(eventChanges + 100);
+        assertThat(monitor.exportLabelState()).isEqualTo(labelPart);
+        assertThat(monitor.exportEventState().length).isLessThan(labelPart.length);
+
+        final double[] joined = ModelMonitor.joinState(monitor.exportLabelState(), monitor.exportEventState());
+        assertThat(joined).isEqualTo(monitor.exportState());
+        final ModelMonitor copy = ModelMonitor.restore(settings, 0.9, 320, joined);
+        for (int t = 0; t < 3_000; t++) {
+            final double score = Math.abs(rng.nextGaussian()) * (t > 1_500 ? 3 : 1);
+            final double loss = rng.nextDouble() < (t > 1_500 ? 0.6 : 0.2) ? 1 : 0;
+            assertThat(copy.scored(score, t, 0)).isEqualTo(monitor.scored(score, t, 0));
+            assertThat(copy.trained(loss, score, t, 0)).isEqualTo(monitor.trained(loss, score, t, 0));
+            assertThat(bits(copy.betaForUpdate())).isEqualTo(bits(monitor.betaForUpdate()));
+            monitor.updated();
+            copy.updated();
+        }
+        assertThat(copy.exportState()).isEqualTo(monitor.exportState());
+        assertThatThrownBy(() -> ModelMonitor.joinState(monitor.exportEventState(), monitor.exportLabelState()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not the label part");
+    }
 }
