@@ -291,7 +291,7 @@ public final class BaliConfig {
             sb.append(i == 0 ? " " : "/").append(activations[i].name().toLowerCase(java.util.Locale.ROOT));
         }
         sb.append(", batch ").append(batchSize).append(dataScale == null
-                ? String.format(java.util.Locale.ROOT, ", memory %,.0f", batchSize / (1 - beta))
+                ? String.format(java.util.Locale.ROOT, ", memory %,.0f", effectiveMemory())
                 : String.format(java.util.Locale.ROOT, ", offline on %,.0f records", dataScale));
         if (hiddenKappa != 1.0) {
             sb.append(", kappa ").append(java.math.BigDecimal.valueOf(hiddenKappa).stripTrailingZeros().toPlainString());

@@ -324,7 +324,8 @@ public final class CsvTable {
         return new Rows(file, List.of(names), Collections.unmodifiableList(new ArrayList<>(data)));
     }
 
-    private static String readText(final Path file) {
+    /** A UTF-8 text file without its byte-order mark; missing, unreadable or non-UTF-8 files are named errors. */
+    static String readText(final Path file) {
         try {
             final String text = Files.readString(file);
             return text.startsWith("\uFEFF") ? text.substring(1) : text;

@@ -3,10 +3,8 @@ package io.balistreams.eval;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
-import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -586,16 +584,7 @@ public final class FeatureEncoding {
      * @throws DataFormatException naming the file and the problem (missing file, unknown or missing key, bad value)
      */
     public static FeatureEncoding load(final Path file) {
-        final String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (final NoSuchFileException e) {
-            throw DataFormatException.inFile(file, "file not found");
-        } catch (final CharacterCodingException e) {
-            throw new DataFormatException(file + ": not valid UTF-8 text", e);
-        } catch (final IOException e) {
-            throw new DataFormatException(file + ": cannot read: " + e, e);
-        }
+        final String text = CsvTable.readText(file);
         return parse(file, text);
     }
 
