@@ -51,6 +51,7 @@ import java.util.Objects;
 public final class OnlineLearner {
     /** Version of the {@link OnlineLearnerState} record this class writes and reads. */
     public static final int FORMAT_VERSION = 1;
+    private static final int LABEL_SUMS = 6;
 
     private final String modelId;
     private final BaliModel model;
@@ -64,6 +65,14 @@ public final class OnlineLearner {
     private long labelsSeen;
     private long updatesRejected;
     private String lastRejection;
+
+    // labels that came after their event (the labels topic), and events whose label never came
+    private long labelsJoined;
+    private long labelsExpired;
+    private long labelsEvicted;
+    private double windowDelayMs;
+    private double windowDelayEvents;
+    private double windowVersionsBehind;
 
     private ClassificationScorer cumulativeClassification;
     private ClassificationScorer windowClassification;
@@ -146,6 +155,18 @@ public final class OnlineLearner {
         l.eventsScored = p.getEventsScored();
         l.labelsSeen = p.getLabelsSeen();
         l.oldestPendingAt = p.getOldestPendingAt();
+        final List<Double> labelSums = p.getLabelSums();
+        if (labelSums.size() == LABEL_SUMS) {
+            l.labelsJoined = labelSums.get(0).longValue();
+            l.labelsExpired = labelSums.get(1).longValue();
+            l.labelsEvicted = labelSums.get(2).longValue();
+            l.windowDelayMs = labelSums.get(3);
+            l.windowDelayEvents = labelSums.get(4);
+            l.windowVersionsBehind = labelSums.get(5);
+        } else if (!labelSums.isEmpty()) {
+            throw new IllegalArgumentException("model " + l.modelId + ": " + labelSums.size()
+                    + " label sums stored, expected " + LABEL_SUMS);
+        }
         final double[] cumulative = toArray(p.getCumulativeMetrics());
         final double[] window = toArray(p.getWindowMetrics());
         if (l.classifier) {
@@ -226,6 +247,38 @@ public final class OnlineLearner {
      * @throws IllegalArgumentException for a target that does not fit the model
      */
     public QueuedLabel label(final ScoredEvent scored, final double target, final long arrivedAtMs) {
+        return take(scored, target, arrivedAtMs);
+    }
+
+    /**
+     * Takes a label that came after its event (delayed prequential evaluation): as {@link #label}, against
+     * the prediction that was served then, and counts the delay — in event time (labelTime − eventTime), in
+     * the model's events scored in between, and in model versions between serving and learning — for the
+     * window's means ({@link #windowLabelDelayMs()} ...).
+     *
+     * @param labelTime when the outcome became known, epoch milliseconds
+     */
+    public QueuedLabel lateLabel(final ScoredEvent scored, final double target, final long labelTime,
+                                 final long arrivedAtMs) {
+        final QueuedLabel queued = take(scored, target, arrivedAtMs);
+        labelsJoined++;
+        windowDelayMs += labelTime - scored.eventTime();
+        windowDelayEvents += eventsScored - scored.position() - 1;
+        windowVersionsBehind += model.step() - scored.modelVersion();
+        return queued;
+    }
+
+    /** A scored event's label did not come within the maximum delay: it is counted, never learned. */
+    public void labelExpired() {
+        labelsExpired++;
+    }
+
+    /** A scored event stopped waiting for its label to bound the waiting events: it is counted, never learned. */
+    public void labelEvicted() {
+        labelsEvicted++;
+    }
+
+    private QueuedLabel take(final ScoredEvent scored, final double target, final long arrivedAtMs) {
         if (pendingCount == batchSize) {
             throw new IllegalStateException("model " + modelId + ": a full batch of " + batchSize
                     + " labels is pending; learn() before the next label");
@@ -346,6 +399,42 @@ public final class OnlineLearner {
     /** Closes the current metrics window and starts an empty one. */
     public void startMetricsWindow() {
         startScorers(false);
+        windowDelayMs = 0;
+        windowDelayEvents = 0;
+        windowVersionsBehind = 0;
+    }
+
+    /** Mean label delay of the window in event time, ms (0 for labels inside their event); null if empty. */
+    public Double windowLabelDelayMs() {
+        return windowMean(windowDelayMs);
+    }
+
+    /** Mean number of the model's events scored between an event and its label, in the window; null if empty. */
+    public Double windowLabelDelayEvents() {
+        return windowMean(windowDelayEvents);
+    }
+
+    /** Mean number of updates between serving a prediction and learning its label, in the window; null if empty. */
+    public Double windowVersionsBehind() {
+        return windowMean(windowVersionsBehind);
+    }
+
+    private Double windowMean(final double sum) {
+        final long n = windowLabels();
+        return n == 0 ? null : sum / n;
+    }
+
+    /** Labels that joined their event after it was scored (see {@link #lateLabel}). */
+    public long labelsJoined() {
+        return labelsJoined;
+    }
+
+    public long labelsExpired() {
+        return labelsExpired;
+    }
+
+    public long labelsEvicted() {
+        return labelsEvicted;
     }
 
     private void startScorers(final boolean all) {
@@ -403,6 +492,8 @@ public final class OnlineLearner {
                 .setPendingCount(pendingCount)
                 .setNextPendingSeq(nextPendingSequence)
                 .setOldestPendingAt(oldestPendingAt)
+                .setLabelSums(List.of((double) labelsJoined, (double) labelsExpired, (double) labelsEvicted,
+                        windowDelayMs, windowDelayEvents, windowVersionsBehind))
                 .setCumulativeMetrics(toList(classifier ? cumulativeClassification.exportState()
                         : cumulativeRegression.exportState()))
                 .setWindowMetrics(toList(classifier ? windowClassification.exportState()

@@ -3,13 +3,16 @@ package io.balistreams.streams;
 import io.balistreams.avro.DeadLetter;
 import io.balistreams.avro.DriftAlert;
 import io.balistreams.avro.Event;
+import io.balistreams.avro.Label;
 import io.balistreams.avro.ModelConfig;
 import io.balistreams.avro.ModelMetrics;
 import io.balistreams.avro.ModelSnapshot;
 import io.balistreams.avro.Prediction;
+import io.balistreams.avro.internal.AwaitingLabel;
 import io.balistreams.avro.internal.LearnerProgress;
 import io.balistreams.avro.internal.PendingLabel;
 import io.balistreams.avro.internal.RoutedEvent;
+import io.balistreams.avro.internal.RoutedLabel;
 import io.balistreams.streams.serde.AvroSerde;
 import io.balistreams.streams.serde.RecordSerdes;
 import org.apache.avro.specific.SpecificRecord;
@@ -36,11 +39,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The service's topology (docs/architecture.md §3):
  * <pre>
- *  events ─► EventValidator ─┬─► repartition by model id ─► LearnerProcessor ─┬─► predictions
- *                            └─► dead-letter                                 ├─► model-metrics
- *                                                                            ├─► model-snapshots
- *  model-config ─► ConfigValidator ─┬─► model-config-validated ─► (global    ├─► drift-alerts
- *                                   └─► dead-letter                 store) ──┘└─► dead-letter
+ *  events ─► EventValidator ─┬─► repartition by model id ──┐
+ *                            └─► dead-letter                ├─► LearnerProcessor ─┬─► predictions
+ *  labels ─► LabelValidator ─┬─► repartition by model id ──┘         ▲            ├─► model-metrics
+ *                            └─► dead-letter                         │            ├─► model-snapshots
+ *  model-config ─► ConfigValidator ─┬─► model-config-validated ─► (global store)  ├─► drift-alerts
+ *                                   └─► dead-letter                               └─► dead-letter
  * </pre>
  * The processors use the Processor API; the DSL only wires them, repartitions (an internal topic that
  * Kafka Streams creates and manages) and routes each output record type to its topic with its serde.
@@ -74,6 +78,9 @@ public final class BaliTopology {
                 .withLoggingEnabled(Map.of()).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(
                         Stores.persistentKeyValueStore(LearnerProcessor.MONITOR_STORE), strings, bytes)
+                .withLoggingEnabled(Map.of()).withCachingEnabled());
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                        Stores.persistentKeyValueStore(AwaitingLabels.STORE), strings, AvroSerde.of(AwaitingLabel.class))
                 .withLoggingEnabled(Map.of()).withCachingEnabled());
         final Serde<ModelConfig> validConfigs = AvroSerde.of(ModelConfig.class);
         builder.addGlobalStore(Stores.keyValueStoreBuilder(
@@ -109,10 +116,29 @@ public final class BaliTopology {
                 .mapValues(v -> (RoutedEvent) v, Named.as("as-routed-event"));
         final KStream<String, RoutedEvent> byModel = config.eventsKeyedByModel() ? valid
                 : valid.repartition(Repartitioned.with(strings, AvroSerde.of(RoutedEvent.class)).withName("events-by-model"));
+
+        // labels: validate, repartition by model id like the events, meet their event in the learner
+        final Map<String, KStream<String, SpecificRecord>> labelsOut = builder
+                .stream(config.labelsTopic(), Consumed.with(bytes, bytes).withName("labels-source"))
+                .process(() -> new LabelValidator(publicSerdes.serde(Label.class).deserializer(),
+                        config.defaultModelId(), config.eventsKeyedByModel()), Named.as("validate-label"))
+                .split(Named.as("labels-"))
+                .branch((k, v) -> v instanceof DeadLetter, Branched.as("rejected"))
+                .defaultBranch(Branched.as("valid"));
+        toDeadLetters(labelsOut.get("labels-rejected"), config, publicSerdes, "labels");
+        final KStream<String, RoutedLabel> validLabels = labelsOut.get("labels-valid")
+                .mapValues(v -> (RoutedLabel) v, Named.as("as-routed-label"));
+        final KStream<String, RoutedLabel> labelsByModel = config.eventsKeyedByModel() ? validLabels
+                : validLabels.repartition(Repartitioned.with(strings, AvroSerde.of(RoutedLabel.class))
+                        .withName("labels-by-model"));
+
         final Map<String, KStream<String, SpecificRecord>> learnerOut = byModel
+                .mapValues(v -> (SpecificRecord) v, Named.as("event-to-learner"))
+                .merge(labelsByModel.mapValues(v -> (SpecificRecord) v, Named.as("label-to-learner")),
+                        Named.as("events-and-labels"))
                 .process(() -> new LearnerProcessor(config, modelsInInstance), Named.as("learner"),
                         LearnerProcessor.MODEL_STORE, LearnerProcessor.PROGRESS_STORE, LearnerProcessor.PENDING_STORE,
-                        LearnerProcessor.MONITOR_STORE)
+                        LearnerProcessor.MONITOR_STORE, AwaitingLabels.STORE)
                 .split(Named.as("learner-"))
                 .branch((k, v) -> v instanceof Prediction, Branched.as("prediction"))
                 .branch((k, v) -> v instanceof ModelMetrics, Branched.as("metrics"))

@@ -96,7 +96,7 @@ final class EventValidator implements Processor<byte[], byte[], String, Specific
         context.forward(record.withKey(modelId).withValue(routed));
     }
 
-    private static boolean keyIs(final byte[] key, final String modelId) {
+    static boolean keyIs(final byte[] key, final String modelId) {
         return key != null && Arrays.equals(key, modelId.getBytes(StandardCharsets.UTF_8));
     }
 

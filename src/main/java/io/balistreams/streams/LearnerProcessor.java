@@ -6,17 +6,21 @@ import io.balistreams.avro.DriftAlert;
 import io.balistreams.avro.DriftLevel;
 import io.balistreams.avro.DriftState;
 import io.balistreams.avro.Event;
+import io.balistreams.avro.Label;
 import io.balistreams.avro.ModelConfig;
 import io.balistreams.avro.ModelMetrics;
 import io.balistreams.avro.ModelSnapshot;
 import io.balistreams.avro.ModelTask;
 import io.balistreams.avro.Prediction;
 import io.balistreams.avro.RegressionOutput;
+import io.balistreams.avro.internal.AwaitingLabel;
+import io.balistreams.avro.internal.AwaitingState;
 import io.balistreams.avro.internal.LearnerModel;
 import io.balistreams.avro.internal.LearnerProgress;
 import io.balistreams.avro.internal.OnlineLearnerState;
 import io.balistreams.avro.internal.PendingLabel;
 import io.balistreams.avro.internal.RoutedEvent;
+import io.balistreams.avro.internal.RoutedLabel;
 import io.balistreams.bali.BaliConfig;
 import io.balistreams.bali.ClassificationPrediction;
 import io.balistreams.bali.RegressionPrediction;
@@ -72,7 +76,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the stores, dropped in {@link #init} and {@link #close}, so after a crash the task resumes from exactly
  * the committed state. With the wait timer off, a model's state is a deterministic function of its events.
  */
-final class LearnerProcessor implements Processor<String, RoutedEvent, String, SpecificRecord> {
+final class LearnerProcessor implements Processor<String, SpecificRecord, String, SpecificRecord> {
     static final String MODEL_STORE = "bali-models";
     static final String PROGRESS_STORE = "bali-progress";
     static final String PENDING_STORE = "bali-pending";
@@ -89,6 +93,9 @@ final class LearnerProcessor implements Processor<String, RoutedEvent, String, S
     private KeyValueStore<String, PendingLabel> pending;
     private KeyValueStore<String, ModelConfig> configs;
     private KeyValueStore<String, byte[]> monitors;
+    private AwaitingLabels awaiting;
+    /** The latest event or label time this task has seen: the clock of the labels' maximum delay. */
+    private long eventClock = Long.MIN_VALUE;
     private int modelsHeld;
 
     /** A cached learner with what the adapter knows about its stored form. */
@@ -126,6 +133,9 @@ final class LearnerProcessor implements Processor<String, RoutedEvent, String, S
         this.pending = context.getStateStore(PENDING_STORE);
         this.configs = context.getStateStore(CONFIG_STORE);
         this.monitors = context.getStateStore(MONITOR_STORE);
+        this.awaiting = new AwaitingLabels(context.getStateStore(AwaitingLabels.STORE), config.labelsMaxDelayMs(),
+                config.labelsMaxWaiting());
+        eventClock = Long.MIN_VALUE;
         cache.clear();
         modelsHeld = 0;
         try (KeyValueIterator<String, LearnerProgress> it = progress.all()) {
@@ -150,7 +160,15 @@ final class LearnerProcessor implements Processor<String, RoutedEvent, String, S
     }
 
     @Override
-    public void process(final Record<String, RoutedEvent> record) {
+    public void process(final Record<String, SpecificRecord> record) {
+        if (record.value() instanceof RoutedLabel label) {
+            processLabel(record.withValue(label));
+        } else {
+            processEvent(record.withValue((RoutedEvent) record.value()));
+        }
+    }
+
+    private void processEvent(final Record<String, RoutedEvent> record) {
         final RoutedEvent routed = record.value();
         final Event event = routed.getEvent();
         final String modelId = record.key();
@@ -206,19 +224,136 @@ final class LearnerProcessor implements Processor<String, RoutedEvent, String, S
             forwardAlarm(modelId, scored.alarm(), record.timestamp());
         }
         if (labelled) {
-            final QueuedLabel queued = learner.label(scored, checked.target, System.currentTimeMillis());
-            pending.put(pendingKey(modelId, queued.sequence() % learner.config().batchSize()),
-                    new PendingLabel(event.getFeatures(), queued.target(), queued.loss(), queued.oodScore(),
-                            queued.position(), queued.eventTime()));
-            if (learner.metricsDue()) {
-                emitMetrics(slot, record.timestamp());
-            }
-            if (learner.batchDue()) {
-                learn(slot, record.timestamp());
+            queue(slot, learner.label(scored, checked.target, System.currentTimeMillis()), event.getFeatures(),
+                    record.timestamp());
+        } else if (awaiting.enabled()) {
+            for (final AwaitingLabels.Dropped dropped : awaiting.await(modelId, event.getEventId(),
+                    awaitingEntry(modelId, event, scored))) {
+                final Slot owner = slot(dropped.modelId());
+                owner.learner.labelEvicted();
+                progress.put(dropped.modelId(), owner.learner.exportProgress());
             }
         }
         writeMonitor(slot);
         progress.put(modelId, learner.exportProgress());
+        advanceEventClock(scored.eventTime());
+    }
+
+    /** Stores a queued label for the next update, then emits metrics and learns when they are due. */
+    private void queue(final Slot slot, final QueuedLabel queued, final List<Double> features, final long timestamp) {
+        final OnlineLearner learner = slot.learner;
+        pending.put(pendingKey(learner.modelId(), queued.sequence() % learner.config().batchSize()),
+                new PendingLabel(features, queued.target(), queued.loss(), queued.oodScore(), queued.position(),
+                        queued.eventTime()));
+        if (learner.metricsDue()) {
+            emitMetrics(slot, timestamp);
+        }
+        if (learner.batchDue()) {
+            learn(slot, timestamp);
+        }
+    }
+
+    /**
+     * A label from the labels topic: it joins its scored event if that event is waiting for it, and the pair
+     * is learned from against the prediction that was served; otherwise it is dead-lettered with the reason.
+     */
+    private void processLabel(final Record<String, RoutedLabel> record) {
+        final Label label = record.value().getLabel();
+        final String modelId = record.key();
+        advanceEventClock(label.getLabelTime().toEpochMilli());
+        final String id = "label for event " + label.getEventId() + " of model " + modelId;
+        final AwaitingLabel entry = awaiting.get(modelId, label.getEventId());
+        if (entry == null || entry.getState() != AwaitingState.WAITING) {
+            final AwaitingState state = entry == null ? null : entry.getState();
+            rejectLabel(record, state == AwaitingState.EXPIRED ? DeadLetterReason.LABEL_EXPIRED
+                    : state == AwaitingState.LABELLED ? DeadLetterReason.LABEL_DUPLICATE
+                    : DeadLetterReason.LABEL_UNKNOWN_EVENT, id + (state == null
+                    ? ": no scored event is waiting for it (never scored, scored with its label, or expired long ago)"
+                    : state == AwaitingState.EXPIRED ? ": the event waited longer than bali.labels.max.delay.ms = "
+                    + config.labelsMaxDelayMs() + " ms of event time"
+                    : state == AwaitingState.LABELLED ? ": the event already has its label"
+                    : ": the event stopped waiting to keep bali.labels.max.waiting = " + config.labelsMaxWaiting()));
+            return;
+        }
+        final Slot slot = slot(modelId);
+        if (slot == null) {
+            throw new IllegalStateException("model " + modelId + " has an event waiting for its label but no state");
+        }
+        final OnlineLearner learner = slot.learner;
+        final BaliConfig c = learner.config();
+        final Checked checked = checkLabel(label.getLabel(), c.task(), c.numClasses(), learner.classNames(), id);
+        if (checked.reason != null) {
+            rejectLabel(record, checked.reason, checked.detail + " (the event keeps waiting for a valid label)");
+            return;
+        }
+        final ScoredEvent served = servedEvent(entry, learner.isClassifier());
+        awaiting.labelled(modelId, label.getEventId(), entry);
+        queue(slot, learner.lateLabel(served, checked.target, label.getLabelTime().toEpochMilli(),
+                System.currentTimeMillis()), entry.getFeatures(), record.timestamp());
+        writeMonitor(slot);
+        progress.put(modelId, learner.exportProgress());
+    }
+
+    /** Expires the events that waited longer than the maximum delay behind the latest time seen. */
+    private void advanceEventClock(final long time) {
+        if (time <= eventClock) {
+            return;
+        }
+        eventClock = time;
+        for (final AwaitingLabels.Dropped dropped : awaiting.advance(time)) {
+            final Slot owner = slot(dropped.modelId());
+            owner.learner.labelExpired();
+            progress.put(dropped.modelId(), owner.learner.exportProgress());
+        }
+    }
+
+    /** What an unlabelled event must keep to be learned from when its label comes: features and the served prediction. */
+    private static AwaitingLabel awaitingEntry(final String modelId, final Event event, final ScoredEvent scored) {
+        final AwaitingLabel.Builder b = AwaitingLabel.newBuilder()
+                .setState(AwaitingState.WAITING)
+                .setModelId(modelId)
+                .setEventTime(scored.eventTime())
+                .setPosition(scored.position())
+                .setModelVersion(scored.modelVersion())
+                .setFeatures(event.getFeatures())
+                .setOodScore(scored.oodScore());
+        if (scored.isClassification()) {
+            final ClassificationPrediction c = scored.classification();
+            final List<Double> probabilities = new ArrayList<>(c.probabilities().length);
+            for (final double v : c.probabilities()) {
+                probabilities.add(v);
+            }
+            b.setProbabilities(probabilities).setPredictedClass(c.predictedClass()).setEntropy(c.entropy())
+                    .setMutualInformation(c.mutualInformation()).setLeverage(c.leverage());
+        } else {
+            final RegressionPrediction r = scored.regression();
+            b.setMean(r.mean()).setAleatoricVariance(r.aleatoricVariance()).setEpistemicVariance(r.epistemicVariance())
+                    .setLeverage(r.leverage());
+        }
+        return b.build();
+    }
+
+    /** The scored event as it was served, rebuilt from its waiting entry. */
+    private static ScoredEvent servedEvent(final AwaitingLabel entry, final boolean classifier) {
+        final double[] features = OnlineLearner.toArray(entry.getFeatures());
+        return classifier
+                ? new ScoredEvent(entry.getPosition(), entry.getEventTime(), entry.getModelVersion(), features, null,
+                        new ClassificationPrediction(OnlineLearner.toArray(entry.getProbabilities()),
+                                entry.getPredictedClass(), entry.getEntropy(), entry.getMutualInformation(),
+                                entry.getLeverage()),
+                        entry.getOodScore(), null, false, null, null)
+                : new ScoredEvent(entry.getPosition(), entry.getEventTime(), entry.getModelVersion(), features,
+                        new RegressionPrediction(entry.getMean(), entry.getAleatoricVariance(),
+                                entry.getEpistemicVariance(), entry.getLeverage(), null),
+                        null, entry.getOodScore(), null, false, null, null);
+    }
+
+    private void rejectLabel(final Record<String, RoutedLabel> record, final DeadLetterReason reason,
+                             final String detail) {
+        final RoutedLabel r = record.value();
+        context.forward(record.withValue(DeadLetters.of(reason, detail,
+                new DeadLetters.Source(r.getSourceTopic(), r.getSourcePartition(), r.getSourceOffset()),
+                bytes(r.getOriginalKey()), bytes(r.getOriginalValue()), record.key())));
     }
 
     /** The prediction record of a scored event. */
@@ -375,6 +510,13 @@ final class LearnerProcessor implements Processor<String, RoutedEvent, String, S
                 .setWindow(learner.windowMetrics())
                 .setWindowLabels(learner.windowLabels())
                 .setStateBytes(slot.stateBytes)
+                .setLabelsJoined(learner.labelsJoined())
+                .setLabelsExpired(learner.labelsExpired())
+                .setLabelsEvicted(learner.labelsEvicted())
+                .setWaitingForLabels(awaiting.waiting(learner.modelId()))
+                .setWindowLabelDelayMs(learner.windowLabelDelayMs())
+                .setWindowLabelDelayEvents(learner.windowLabelDelayEvents())
+                .setWindowVersionsBehind(learner.windowVersionsBehind())
                 .setEmittedAt(Instant.ofEpochMilli(System.currentTimeMillis()))
                 .build();
         learner.startMetricsWindow();
@@ -455,6 +597,12 @@ final class LearnerProcessor implements Processor<String, RoutedEvent, String, S
         if (label == null) {
             return Checked.ok(Double.NaN);
         }
+        return checkLabel(label, task, numClasses, classNames, id);
+    }
+
+    /** Checks a label (a number or a class name) against a model of this task and class set. */
+    static Checked checkLabel(final Object label, final Task task, final int numClasses, final List<String> classNames,
+                              final String id) {
         if (task == Task.REGRESSION) {
             if (!(label instanceof Double)) {
                 return Checked.no(DeadLetterReason.LABEL_OUT_OF_RANGE, id + ": label '" + label

@@ -30,6 +30,7 @@ public final class ServiceConfig {
 
     static {
         doc("bali.topic.events", "events", "input topic of Event records");
+        doc("bali.topic.labels", "labels", "input topic of Label records: outcomes of events scored earlier (same partitioning as events)");
         doc("bali.topic.predictions", "predictions", "one Prediction per valid event");
         doc("bali.topic.drift-alerts", "drift-alerts", "DriftAlert records");
         doc("bali.topic.model-metrics", "model-metrics", "ModelMetrics records");
@@ -46,6 +47,10 @@ public final class ServiceConfig {
                         + "is dead-lettered (KEY_NOT_MODEL_ID)");
         doc("bali.batch.max.wait.ms", "5000",
                 "a partial mini-batch older than this is learned from anyway (wall clock); 0 = wait for a full batch");
+        doc("bali.labels.max.delay.ms", String.valueOf(24L * 3600 * 1000),
+                "an unlabelled scored event waits this long (event time) for its label on the labels topic, then expires");
+        doc("bali.labels.max.waiting", "100000",
+                "unlabelled scored events waiting for a label per learner task; past it the oldest stop waiting; 0 = keep none");
         doc("bali.metrics.every", "1000", "labelled events between two ModelMetrics records of a model");
         doc("bali.snapshot.every", "100", "updates between two ModelSnapshot records of a model; 0 = never");
         doc("bali.state.max.bytes", String.valueOf(64 << 20),
@@ -81,7 +86,7 @@ public final class ServiceConfig {
     }
 
     /** The keys naming the service's public topics (their defaults are the topic names). */
-    public static final List<String> TOPIC_KEYS = List.of("bali.topic.events", "bali.topic.predictions",
+    public static final List<String> TOPIC_KEYS = List.of("bali.topic.events", "bali.topic.labels", "bali.topic.predictions",
             "bali.topic.drift-alerts", "bali.topic.model-metrics", "bali.topic.model-snapshots",
             "bali.topic.dead-letter", "bali.topic.model-config", "bali.topic.model-config-valid");
 
@@ -98,6 +103,8 @@ public final class ServiceConfig {
     private final boolean eventsKeyedByModel;
     private final int metricsEvery;
     private final long snapshotEvery;
+    private final long labelsMaxDelayMs;
+    private final int labelsMaxWaiting;
     private final int stateMaxBytes;
     private final OodScore oodScore;
     private final PrequentialLoss driftLoss;
@@ -115,6 +122,8 @@ public final class ServiceConfig {
         eventsKeyedByModel = parseBoolean("bali.events.keyed.by.model");
         metricsEvery = positiveInt("bali.metrics.every");
         snapshotEvery = nonNegativeLong("bali.snapshot.every");
+        labelsMaxDelayMs = nonNegativeLong("bali.labels.max.delay.ms");
+        labelsMaxWaiting = nonNegativeInt("bali.labels.max.waiting");
         stateMaxBytes = positiveInt("bali.state.max.bytes");
         for (final String topicKey : TOPIC_KEYS) {
             if (get(topicKey).isBlank()) {
@@ -215,6 +224,13 @@ public final class ServiceConfig {
     }
 
     public String eventsTopic() { return get("bali.topic.events"); }
+    public String labelsTopic() { return get("bali.topic.labels"); }
+
+    /** How long (event time) an unlabelled scored event waits for its label. */
+    public long labelsMaxDelayMs() { return labelsMaxDelayMs; }
+
+    /** Unlabelled scored events kept waiting per learner task (0: none). */
+    public int labelsMaxWaiting() { return labelsMaxWaiting; }
     public String predictionsTopic() { return get("bali.topic.predictions"); }
     public String driftAlertsTopic() { return get("bali.topic.drift-alerts"); }
     public String metricsTopic() { return get("bali.topic.model-metrics"); }
@@ -225,8 +241,8 @@ public final class ServiceConfig {
 
     /** Every public topic the service reads or writes, in a fixed order. */
     public List<String> topics() {
-        return List.of(eventsTopic(), predictionsTopic(), driftAlertsTopic(), metricsTopic(), snapshotsTopic(),
-                deadLetterTopic(), modelConfigTopic(), validModelConfigTopic());
+        return List.of(eventsTopic(), labelsTopic(), predictionsTopic(), driftAlertsTopic(), metricsTopic(),
+                snapshotsTopic(), deadLetterTopic(), modelConfigTopic(), validModelConfigTopic());
     }
 
     /** The topics that hold one latest record per key and are compacted. */
@@ -352,6 +368,14 @@ public final class ServiceConfig {
         } catch (final NumberFormatException e) {
             throw new IllegalArgumentException(key + " must be a number, got '" + get(key) + "'");
         }
+    }
+
+    private int nonNegativeInt(final String key) {
+        final int v = parseInt(key);
+        if (v < 0) {
+            throw new IllegalArgumentException(key + " must be >= 0, got " + get(key));
+        }
+        return v;
     }
 
     private int positiveInt(final String key) {

@@ -49,7 +49,10 @@ class ServiceConfigTest {
         assertThat(c.deadLetterTopic()).isEqualTo("dead-letter");
         assertThat(c.modelConfigTopic()).isEqualTo("model-config");
         assertThat(c.validModelConfigTopic()).isEqualTo("model-config-validated");
-        assertThat(c.topics()).containsExactly("events", "predictions", "drift-alerts", "model-metrics",
+        assertThat(c.labelsTopic()).isEqualTo("labels");
+        assertThat(c.labelsMaxDelayMs()).isEqualTo(86_400_000L);
+        assertThat(c.labelsMaxWaiting()).isEqualTo(100_000);
+        assertThat(c.topics()).containsExactly("events", "labels", "predictions", "drift-alerts", "model-metrics",
                 "model-snapshots", "dead-letter", "model-config", "model-config-validated");
         assertThat(c.compactedTopics()).containsExactly("model-snapshots", "model-config", "model-config-validated");
         assertThat(c.maxModels()).isEqualTo(1000);

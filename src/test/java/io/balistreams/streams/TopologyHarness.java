@@ -28,6 +28,7 @@ final class TopologyHarness implements AutoCloseable {
     final ServiceConfig config;
     final TopologyTestDriver driver;
     final TestInputTopic<byte[], byte[]> events;
+    final TestInputTopic<byte[], byte[]> labels;
     final TestInputTopic<String, byte[]> modelConfig;
     final TestOutputTopic<String, Prediction> predictions;
     final TestOutputTopic<String, ModelMetrics> metrics;
@@ -35,6 +36,7 @@ final class TopologyHarness implements AutoCloseable {
     final TestOutputTopic<String, DeadLetter> deadLetters;
     final TestOutputTopic<String, io.balistreams.avro.DriftAlert> driftAlerts;
     final AvroSerde<Event> eventSerde = AvroSerde.of(Event.class);
+    final AvroSerde<io.balistreams.avro.Label> labelSerde = AvroSerde.of(io.balistreams.avro.Label.class);
     final AvroSerde<ModelConfig> configSerde = AvroSerde.of(ModelConfig.class);
     private long offsetCounter;
 
@@ -48,6 +50,7 @@ final class TopologyHarness implements AutoCloseable {
         p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         driver = new TopologyTestDriver(BaliTopology.build(config), p);
         events = driver.createInputTopic(config.eventsTopic(), new ByteArraySerializer(), new ByteArraySerializer());
+        labels = driver.createInputTopic(config.labelsTopic(), new ByteArraySerializer(), new ByteArraySerializer());
         modelConfig = driver.createInputTopic(config.modelConfigTopic(), new StringSerializer(), new ByteArraySerializer());
         final StringDeserializer keys = new StringDeserializer();
         predictions = driver.createOutputTopic(config.predictionsTopic(), keys, AvroSerde.of(Prediction.class).deserializer());
@@ -74,6 +77,19 @@ final class TopologyHarness implements AutoCloseable {
     void send(final byte[] key, final Event e) {
         events.pipeInput(key, eventSerde.encode(e));
         offsetCounter++;
+    }
+
+    /** Sends a label (no record key: the repartition by model id routes it). */
+    void sendLabel(final String eventId, final String modelId, final Object label, final long labelTime) {
+        labels.pipeInput(null, labelSerde.encode(new io.balistreams.avro.Label(eventId, modelId, label,
+                Instant.ofEpochMilli(labelTime))));
+    }
+
+    /** An event at this event time. */
+    static Event event(final String id, final String modelId, final double[] x, final Object label, final long time) {
+        final Event e = event(id, modelId, x, label);
+        e.setEventTime(Instant.ofEpochMilli(time));
+        return e;
     }
 
     void sendConfig(final String key, final ModelConfig c) {

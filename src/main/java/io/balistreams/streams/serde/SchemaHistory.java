@@ -9,7 +9,10 @@ import io.balistreams.avro.ModelMetrics;
 import io.balistreams.avro.ModelSnapshot;
 import io.balistreams.avro.Prediction;
 import io.balistreams.avro.TrustedAvroTypes;
+import io.balistreams.avro.Label;
+import io.balistreams.avro.internal.AwaitingLabel;
 import io.balistreams.avro.internal.LearnerModel;
+import io.balistreams.avro.internal.RoutedLabel;
 import io.balistreams.avro.internal.LearnerProgress;
 import io.balistreams.avro.internal.OnlineLearnerState;
 import io.balistreams.avro.internal.PendingLabel;
@@ -34,7 +37,8 @@ import java.util.List;
  */
 public final class SchemaHistory {
     /** Retired schema versions, relative to {@code /schemas/history/}. */
-    static final List<String> HISTORY = List.of("Event.v1.avsc", "ModelConfig.v1.avsc", "DeadLetter.v1.avsc");
+    static final List<String> HISTORY = List.of("Event.v1.avsc", "ModelConfig.v1.avsc", "DeadLetter.v1.avsc",
+            "DeadLetter.v2.avsc", "ModelMetrics.v1.avsc");
 
     /** The current schema of every record the service reads or writes. */
     public static final List<Schema> CURRENT = List.of(
@@ -42,7 +46,8 @@ public final class SchemaHistory {
             ModelMetrics.getClassSchema(), ModelSnapshot.getClassSchema(), ModelConfig.getClassSchema(),
             DeadLetter.getClassSchema(), BaliModelState.getClassSchema(), RoutedEvent.getClassSchema(),
             LearnerProgress.getClassSchema(), PendingLabel.getClassSchema(), LearnerModel.getClassSchema(),
-            OnlineLearnerState.getClassSchema());
+            OnlineLearnerState.getClassSchema(), Label.getClassSchema(), RoutedLabel.getClassSchema(),
+            AwaitingLabel.getClassSchema());
 
     private static final SchemaStore.Cache STORE = new SchemaStore.Cache();
 
