@@ -3,7 +3,8 @@ package io.balistreams.bali;
 /**
  * Work arrays of one closed-form prediction (docs/method.md §5): two ping-pong buffers for the hidden
  * features, one for the leverage solve and the softmax of a logit draw, and one for the output
- * pre-activation. Every array has the widest layer's width plus one (the augmented input ā).
+ * pre-activation. The first three have the widest layer's width plus one (the augmented input ā), the
+ * last the output width d_L.
  *
  * <p>A scratch is written by every prediction that uses it, so it belongs to one thread at a time:
  * a thread that scores with a shared {@link ServingPosterior} keeps its own scratch
@@ -27,22 +28,17 @@ public final class PredictionScratch {
         this.outputs = new double[outputWidth];
     }
 
-    /** A scratch large enough for every network of this configuration. */
-    static PredictionScratch forConfig(final BaliConfig config) {
+    /** max over layers of (width + 1): the length of the augmented input ā of the widest layer. */
+    static int maxWidth(final BaliConfig config) {
         int widest = 0;
         for (final int s : config.layerSizes()) {
             widest = Math.max(widest, s + 1);
         }
-        return new PredictionScratch(widest, config.outputSize());
+        return widest;
     }
 
-    /** Whether this scratch is large enough for {@code config}. */
-    boolean fits(final BaliConfig config) {
-        for (final int s : config.layerSizes()) {
-            if (s + 1 > featuresA.length) {
-                return false;
-            }
-        }
-        return outputs.length >= config.outputSize();
+    /** Whether this scratch is large enough for a network of this maximal width and output width. */
+    boolean fits(final int maxWidth, final int outputWidth) {
+        return featuresA.length >= maxWidth && outputs.length >= outputWidth;
     }
 }

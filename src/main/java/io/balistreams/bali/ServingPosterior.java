@@ -52,6 +52,8 @@ public final class ServingPosterior {
     /** Frozen target standardiser (regression with standardised targets), else null. */
     private final Standardizer targetStandardizer;
     private final ClosedFormPredictive closedForm;
+    /** Width a scratch needs: max over layers of (width + 1). */
+    private final int maxWidth;
 
     /** Takes ownership of its arguments (callers pass fresh copies); shapes are the caller's to check. */
     ServingPosterior(final BaliConfig config, final long version, final DMatrixRMaj[] meansTransposed,
@@ -66,6 +68,7 @@ public final class ServingPosterior {
         this.inputStandardizer = inputStandardizer;
         this.targetStandardizer = targetStandardizer;
         this.closedForm = new ClosedFormPredictive(config, meansTransposed, inputStandardizer, targetStandardizer);
+        this.maxWidth = PredictionScratch.maxWidth(config);
     }
 
     /** The model version t (number of accepted updates) this posterior was taken at. */
@@ -80,7 +83,7 @@ public final class ServingPosterior {
 
     /** A scratch for this posterior's predictions, to be used by one thread at a time. */
     public PredictionScratch newScratch() {
-        return PredictionScratch.forConfig(config);
+        return new PredictionScratch(maxWidth, config.outputSize());
     }
 
     /**
@@ -119,7 +122,7 @@ public final class ServingPosterior {
     }
 
     private void requireScratch(final PredictionScratch scratch) {
-        if (scratch == null || !scratch.fits(config)) {
+        if (scratch == null || !scratch.fits(maxWidth, config.outputSize())) {
             throw new IllegalArgumentException("the scratch does not fit this model; take one from newScratch()");
         }
     }
