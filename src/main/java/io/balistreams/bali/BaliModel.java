@@ -22,7 +22,8 @@ import org.ejml.dense.row.CommonOps_DDRM;
  * closed-form last-layer predictive: hidden layers at their means, z_L ~ N(M_L ā, (āᵀΛ_L⁻¹ā) Σ_L).
  * For classification the logits' Gaussian is integrated with S fixed standard-normal draws per model
  * version. {@link #predictMonteCarlo(double[])} and {@link #classifyMonteCarlo(double[])} average S
- * full weight samples, drawn once per model version and cached.
+ * full weight samples, drawn once per model version and cached. {@link #servingPosterior()} copies out
+ * exactly what the closed form needs, for scoring on other threads while this model keeps learning.
  *
  * <p><b>Determinism.</b> All randomness comes from {@link Rng} streams that are pure functions of
  * (seed, step): the initial means from stream −1, the weight samples of version t from stream t, the
@@ -57,11 +58,15 @@ public final class BaliModel {
     private final DMatrixRMaj batchPseudo = new DMatrixRMaj(1, 1);
     private double[] batchTargets = new double[0];
 
-    // Work space of one prediction.
+    // Work space of one prediction (the closed-form predictive's scratch, also used by the Monte Carlo
+    // forward passes and by the softmax of an update).
+    private final PredictionScratch scratch;
     private final double[] featuresA;
     private final double[] featuresB;
     private final double[] work;
     private final double[] outputs;
+    /** The closed-form predictive of §5 over this model's live means and standardisers. */
+    private final ClosedFormPredictive closedForm;
 
     // Caches of one model version.
     private DMatrixRMaj[][] weightSamples;
@@ -109,10 +114,16 @@ public final class BaliModel {
             batchPre[l] = new DMatrixRMaj(1, layers[l].q);
             batchGrads[l] = new DMatrixRMaj(1, layers[l].q);
         }
-        this.featuresA = new double[maxWidth];
-        this.featuresB = new double[maxWidth];
-        this.work = new double[maxWidth];
-        this.outputs = new double[config.outputSize()];
+        this.scratch = new PredictionScratch(maxWidth, config.outputSize());
+        this.featuresA = scratch.featuresA;
+        this.featuresB = scratch.featuresB;
+        this.work = scratch.work;
+        this.outputs = scratch.outputs;
+        final DMatrixRMaj[] meansTransposed = new DMatrixRMaj[numLayers];
+        for (int l = 0; l < numLayers; l++) {
+            meansTransposed[l] = layers[l].meanTransposed(); // overwritten in place on every commit
+        }
+        this.closedForm = new ClosedFormPredictive(config, meansTransposed, inputStandardizer, targetStandardizer);
         if (initialise) {
             final Rng rng = Rng.forStream(config.seed(), INIT_STREAM);
             for (int l = 0; l < numLayers; l++) {
@@ -544,17 +555,13 @@ public final class BaliModel {
     // ---------------------------------------------------------------------------------------------
     // Prediction
 
-    /** Closed-form regression predictive for one raw input (§5). */
+    /**
+     * Closed-form regression predictive for one raw input (§5): mean μ_y + s_y M_L ā, aleatoric σ²_y s_y²,
+     * epistemic h σ²_y s_y² with h = āᵀΛ_L⁻¹ā. {@link #servingPosterior()} predicts bit for bit the same.
+     */
     public RegressionPrediction predict(final double[] features) {
-        requireTask(Task.REGRESSION, "predict");
-        checkFeatures(features, 0);
-        final double[] feat = meanFeatures(features);
-        final BayesianLayer last = layers[numLayers - 1];
-        Kernels.affineTransposed(last.meanTransposed(), feat, outputs);
-        final double leverage = leverage(feat);
-        final double s = targetScale();
-        final double sigma2 = noiseVarianceStandardised() * s * s;
-        return new RegressionPrediction(unstandardiseTarget(outputs[0]), sigma2, leverage * sigma2, leverage, null);
+        return closedForm.predict(features, layers[numLayers - 1].current().cholLambda, noiseVarianceStandardised(),
+                scratch);
     }
 
     /** Monte Carlo regression predictive with the S cached weight samples of this version (§5). */
@@ -587,29 +594,39 @@ public final class BaliModel {
      */
     public ClassificationPrediction classify(final double[] features) {
         requireTask(Task.CLASSIFICATION, "classify");
-        checkFeatures(features, 0);
         ensureLogitOffsets();
-        final double[] feat = meanFeatures(features);
-        final BayesianLayer last = layers[numLayers - 1];
-        Kernels.affineTransposed(last.meanTransposed(), feat, outputs);
-        final double leverage = leverage(feat);
-        final double spread = Math.sqrt(leverage);
-        final int k = config.numClasses();
-        final int samples = config.monteCarloSamples();
-        final double[] mean = new double[k];
-        double meanEntropy = 0;
-        for (int s = 0; s < samples; s++) {
-            final int off = s * k;
-            for (int i = 0; i < k; i++) {
-                work[i] = outputs[i] + spread * logitOffsets[off + i];
-            }
-            Kernels.softmaxInPlace(work, k);
-            meanEntropy += Kernels.entropy(work, k);
-            for (int i = 0; i < k; i++) {
-                mean[i] += work[i];
-            }
+        return closedForm.classify(features, layers[numLayers - 1].current().cholLambda, logitOffsets, scratch);
+    }
+
+    /**
+     * An immutable copy of exactly what the closed-form predictive of this model version needs (§5): the
+     * means M_l of every layer, the Cholesky factor of the last layer's Λ_L (for the leverage), σ²_y
+     * (regression) or the S logit offsets δ_s of this version (classification), the standardisers'
+     * moments, the configuration and the version t. Its {@link ServingPosterior#predict} and
+     * {@link ServingPosterior#classify} equal this model's {@link #predict} and {@link #classify} at this
+     * version bit for bit, and stay so however the model learns afterwards. Costs one copy of the means.
+     */
+    public ServingPosterior servingPosterior() {
+        final DMatrixRMaj[] meansTransposed = new DMatrixRMaj[numLayers];
+        for (int l = 0; l < numLayers; l++) {
+            meansTransposed[l] = layers[l].meanTransposed().copy();
         }
-        return classification(mean, meanEntropy, samples, leverage);
+        final DMatrixRMaj cholLambda = layers[numLayers - 1].current().cholLambda.copy();
+        final double noiseVariance;
+        final double[] offsets;
+        if (config.task() == Task.REGRESSION) {
+            noiseVariance = noiseVarianceStandardised();
+            offsets = null;
+        } else {
+            noiseVariance = Double.NaN;
+            ensureLogitOffsets();
+            offsets = logitOffsets.clone();
+        }
+        final Standardizer inputs = config.standardizeInputs()
+                ? Standardizer.ofMoments(inputStandardizer.mean(), inputStandardizer.variance()) : null;
+        final Standardizer targets = config.task() == Task.REGRESSION && config.standardizeTargets()
+                ? Standardizer.ofMoments(targetStandardizer.mean(), targetStandardizer.variance()) : null;
+        return new ServingPosterior(config, step, meansTransposed, cholLambda, noiseVariance, offsets, inputs, targets);
     }
 
     /** Monte Carlo classification predictive with the S cached weight samples of this version (§5). */
@@ -631,37 +648,12 @@ public final class BaliModel {
             }
         }
         final double leverage = leverage(meanFeatures(features));
-        return classification(mean, meanEntropy, samples, leverage);
-    }
-
-    private static ClassificationPrediction classification(final double[] sumProbabilities, final double sumEntropy,
-                                                           final int samples, final double leverage) {
-        final int k = sumProbabilities.length;
-        int best = 0;
-        for (int i = 0; i < k; i++) {
-            sumProbabilities[i] /= samples;
-            if (sumProbabilities[i] > sumProbabilities[best]) {
-                best = i;
-            }
-        }
-        final double entropy = Kernels.entropy(sumProbabilities, k);
-        final double mutualInformation = Math.max(0.0, entropy - sumEntropy / samples);
-        return new ClassificationPrediction(sumProbabilities, best, entropy, mutualInformation, leverage);
+        return ClosedFormPredictive.summarise(mean, meanEntropy, samples, leverage);
     }
 
     /** Standardises the input and runs the hidden layers with the means; returns the last layer's input features. */
     private double[] meanFeatures(final double[] features) {
-        standardiseInput(features, featuresA);
-        double[] in = featuresA;
-        double[] out = featuresB;
-        for (int l = 0; l < numLayers - 1; l++) {
-            Kernels.affineTransposed(layers[l].meanTransposed(), in, out);
-            activations[l].applyRange(out, 0, layers[l].q);
-            final double[] t = in;
-            in = out;
-            out = t;
-        }
-        return in;
+        return closedForm.meanFeatures(features, scratch);
     }
 
     /** Output pre-activation (standardised units) for one weight sample set; the returned array is reused. */
@@ -684,27 +676,19 @@ public final class BaliModel {
 
     /** āᵀ Λ_L⁻¹ ā for the last layer's features (one triangular solve). */
     private double leverage(final double[] lastFeatures) {
-        final BayesianLayer last = layers[numLayers - 1];
-        final int d = last.p - 1;
-        System.arraycopy(lastFeatures, 0, work, 0, d);
-        work[d] = 1.0;
-        return Kernels.inverseQuadraticForm(last.current().cholLambda, work);
+        return ClosedFormPredictive.leverage(layers[numLayers - 1].current().cholLambda, lastFeatures, work);
     }
 
     private void standardiseInput(final double[] features, final double[] out) {
-        if (config.standardizeInputs()) {
-            inputStandardizer.transform(features, out);
-        } else {
-            System.arraycopy(features, 0, out, 0, features.length);
-        }
+        closedForm.standardiseInput(features, out);
     }
 
     private double targetScale() {
-        return config.standardizeTargets() ? targetStandardizer.scale(0) : 1.0;
+        return closedForm.targetScale();
     }
 
     private double unstandardiseTarget(final double z) {
-        return config.standardizeTargets() ? targetStandardizer.inverse(z) : z;
+        return closedForm.unstandardiseTarget(z);
     }
 
     private void ensureWeightSamples() {
@@ -748,24 +732,11 @@ public final class BaliModel {
     }
 
     private void checkFeatures(final double[] x, final int row) {
-        if (x == null) {
-            throw new IllegalArgumentException("record " + row + ": feature vector is null");
-        }
-        if (x.length != config.inputSize()) {
-            throw new IllegalArgumentException("record " + row + ": " + x.length + " features, the model expects "
-                    + config.inputSize());
-        }
-        for (int j = 0; j < x.length; j++) {
-            if (!Double.isFinite(x[j])) {
-                throw new IllegalArgumentException("record " + row + ": feature " + j + " is " + x[j]);
-            }
-        }
+        ClosedFormPredictive.checkFeatures(config, x, row);
     }
 
     private void requireTask(final Task task, final String method) {
-        if (config.task() != task) {
-            throw new IllegalStateException(method + " needs a " + task + " model, this one is " + config.task());
-        }
+        ClosedFormPredictive.requireTask(config, task, method);
     }
 
     // ---------------------------------------------------------------------------------------------

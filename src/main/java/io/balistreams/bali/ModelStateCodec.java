@@ -131,7 +131,7 @@ public final class ModelStateCodec {
         return model;
     }
 
-    private static BaliConfigState configRecord(final BaliConfig c) {
+    static BaliConfigState configRecord(final BaliConfig c) {
         final List<Integer> sizes = new ArrayList<>();
         for (final int s : c.layerSizes()) {
             sizes.add(s);

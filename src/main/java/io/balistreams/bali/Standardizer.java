@@ -34,6 +34,17 @@ final class Standardizer {
         java.util.Arrays.fill(inverseScale, 1.0);
     }
 
+    /**
+     * A standardiser frozen at given moments, for scoring only ({@link ServingPosterior}): it transforms
+     * exactly as a learning standardiser with the same means and variances (same 1/s_j), and is never
+     * fed records. Weight and count are 0, the forgetting factor 1.
+     */
+    static Standardizer ofMoments(final double[] mean, final double[] variance) {
+        final Standardizer s = new Standardizer(mean.length, 1.0);
+        s.restore(0.0, 0L, mean, variance);
+        return s;
+    }
+
     int dimension() { return dimension; }
     double weight() { return weight; }
     long count() { return count; }

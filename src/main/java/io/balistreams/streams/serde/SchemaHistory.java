@@ -6,6 +6,7 @@ import io.balistreams.avro.DriftAlert;
 import io.balistreams.avro.Event;
 import io.balistreams.avro.ModelConfig;
 import io.balistreams.avro.ModelMetrics;
+import io.balistreams.avro.ModelPosterior;
 import io.balistreams.avro.ModelSnapshot;
 import io.balistreams.avro.Prediction;
 import io.balistreams.avro.TrustedAvroTypes;
@@ -44,7 +45,8 @@ public final class SchemaHistory {
     public static final List<Schema> CURRENT = List.of(
             Event.getClassSchema(), Prediction.getClassSchema(), DriftAlert.getClassSchema(),
             ModelMetrics.getClassSchema(), ModelSnapshot.getClassSchema(), ModelConfig.getClassSchema(),
-            DeadLetter.getClassSchema(), BaliModelState.getClassSchema(), RoutedEvent.getClassSchema(),
+            DeadLetter.getClassSchema(), BaliModelState.getClassSchema(), ModelPosterior.getClassSchema(),
+            RoutedEvent.getClassSchema(),
             LearnerProgress.getClassSchema(), PendingLabel.getClassSchema(), LearnerModel.getClassSchema(),
             OnlineLearnerState.getClassSchema(), Label.getClassSchema(), RoutedLabel.getClassSchema(),
             AwaitingLabel.getClassSchema());
