@@ -14,6 +14,9 @@ import io.balistreams.avro.Prediction;
 import io.balistreams.bali.BaliModel;
 import io.balistreams.bali.ModelStateCodec;
 import io.balistreams.bali.Rng;
+import io.balistreams.online.LearnerSettings;
+import io.balistreams.online.OnlineLearner;
+import io.balistreams.online.ScoredEvent;
 import io.balistreams.streams.serde.AvroSerde;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -286,6 +289,102 @@ class ServiceIntegrationTest {
             child.destroyForcibly();
         }
         assertThat(Files.readString(tmp.resolve("child.log"))).contains("bali run: application crash");
+    }
+
+    /**
+     * Labels that come after their events survive a crash between the two: the service is killed with
+     * SIGKILL after scoring unlabelled events, a new instance on an empty state directory restores the
+     * waiting events from their changelog, and every label, sent afterwards in another order, joins its
+     * event and is learned against the prediction that was served: the final model is bit-identical to the
+     * online learner fed the same calls, no event is predicted twice, no label is dead-lettered.
+     */
+    @Test
+    void delayedLabelsSurviveACrashBetweenTheEventAndItsLabel() throws Exception {
+        final Map<String, String> s = settings("late");
+        final ServiceConfig config = ServiceConfig.from(s);
+        try (BaliService topics = new BaliService(config)) {
+            topics.createTopics(1, java.util.Optional.empty());
+        }
+        final Path file = tmp.resolve("late.properties");
+        final Properties p = new Properties();
+        p.putAll(s);
+        try (Writer w = Files.newBufferedWriter(file)) {
+            p.store(w, null);
+        }
+        final int total = 400;
+        final double[][] x = new double[total][];
+        final int[] y = new int[total];
+        final Rng rng = Rng.forStream(12, 0);
+        for (int i = 0; i < total; i++) {
+            x[i] = new double[]{rng.nextGaussian(), rng.nextGaussian()};
+            y[i] = x[i][0] + x[i][1] > 0 ? 1 : 0;
+        }
+        final List<Integer> labelOrder = new ArrayList<>();
+        for (int i = 0; i < total; i++) {
+            labelOrder.add(i);
+        }
+        java.util.Collections.shuffle(labelOrder, new java.util.Random(5));
+
+        final Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "io.balistreams.cli.BaliCommand", "run",
+                "--config", file.toString(), "--no-create-topics")
+                .redirectErrorStream(true).redirectOutput(tmp.resolve("late-child.log").toFile()).start();
+        final AvroSerde<io.balistreams.avro.Label> labels = AvroSerde.of(io.balistreams.avro.Label.class);
+        try (KafkaProducer<byte[], byte[]> producer = producer()) {
+            for (int i = 0; i < total; i++) {
+                final Event e = event("u" + i, "m", x[i], null);
+                e.setEventTime(Instant.ofEpochMilli(1_000_000L + i));
+                send(producer, config, e);
+            }
+            producer.flush();
+            readCommitted(config, Duration.ofSeconds(90), got -> got.get(config.predictionsTopic()).size() >= total);
+            child.destroyForcibly();
+            child.waitFor();
+            assertThat(child.exitValue()).as("killed, not exited").isNotZero();
+
+            final Map<String, String> fresh = new LinkedHashMap<>(s);
+            fresh.put("state.dir", tmp.resolve("late-fresh-state").toString());
+            final ServiceConfig again = ServiceConfig.from(fresh);
+            try (BaliService restarted = new BaliService(again)) {
+                restarted.start();
+                for (final int i : labelOrder) {
+                    producer.send(new ProducerRecord<>(again.labelsTopic(), labels.encode(new io.balistreams.avro.Label(
+                            "u" + i, "m", (double) y[i], Instant.ofEpochMilli(2_000_000L + i)))));
+                }
+                producer.flush();
+                final Map<String, List<byte[]>> out = readCommitted(again, Duration.ofSeconds(90),
+                        got -> got.get(again.metricsTopic()).size() >= total / 100);
+                assertThat(decode(out.get(again.deadLetterTopic()), DeadLetter.class)).isEmpty();
+                final List<Prediction> predictions = decode(out.get(again.predictionsTopic()), Prediction.class);
+                assertThat(predictions).hasSize(total).extracting(Prediction::getEventId).doesNotHaveDuplicates();
+                final ModelMetrics last = decode(out.get(again.metricsTopic()), ModelMetrics.class).get(total / 100 - 1);
+                assertThat(last.getLabelsJoined()).isEqualTo(total);
+                assertThat(last.getWaitingForLabels()).isZero();
+
+                final OnlineLearner reference = OnlineLearner.create("m", config.modelDefaults().toBaliConfig(2),
+                        List.of(), new LearnerSettings(config.monitorSettings(null), config.driftLoss(),
+                                config.oodScore(), config.metricsEvery()));
+                final List<ScoredEvent> scored = new ArrayList<>();
+                for (int i = 0; i < total; i++) {
+                    scored.add(reference.score(x[i], 1_000_000L + i));
+                }
+                for (final int i : labelOrder) {
+                    reference.lateLabel(scored.get(i), y[i], 2_000_000L + i, 0);
+                    if (reference.batchDue()) {
+                        reference.learn();
+                    }
+                }
+                assertThat(last.getCumulative()).isEqualTo(reference.cumulativeMetrics());
+                final ReadOnlyKeyValueStore<String, byte[]> store = restarted.streams().store(
+                        StoreQueryParameters.fromNameAndType(LearnerProcessor.MODEL_STORE, QueryableStoreTypes.keyValueStore()));
+                final ModelSnapshot finalState = AvroSerde.of(LearnerModel.class).decode(store.get("m")).getSnapshot();
+                assertThat(finalState.getModelVersion()).isEqualTo(total / 8);
+                assertThat(ModelStateCodec.encode(ModelStateCodec.fromRecord(finalState.getState())))
+                        .isEqualTo(ModelStateCodec.encode(reference.model()));
+            }
+        } finally {
+            child.destroyForcibly();
+        }
     }
 
     /**
