@@ -6,6 +6,7 @@ import io.balistreams.avro.Event;
 import io.balistreams.avro.Label;
 import io.balistreams.avro.ModelConfig;
 import io.balistreams.avro.ModelMetrics;
+import io.balistreams.avro.ModelPosterior;
 import io.balistreams.avro.ModelSnapshot;
 import io.balistreams.avro.Prediction;
 import io.balistreams.avro.internal.AwaitingLabel;
@@ -43,6 +44,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *                            └─► dead-letter                ├─► LearnerProcessor ─┬─► predictions
  *  labels ─► LabelValidator ─┬─► repartition by model id ──┘         ▲            ├─► model-metrics
  *                            └─► dead-letter                         │            ├─► model-snapshots
+ *                                                                    │            ├─► model-posteriors
  *  model-config ─► ConfigValidator ─┬─► model-config-validated ─► (global store)  ├─► drift-alerts
  *                                   └─► dead-letter                               └─► dead-letter
  * </pre>
@@ -143,11 +145,13 @@ public final class BaliTopology {
                 .branch((k, v) -> v instanceof Prediction, Branched.as("prediction"))
                 .branch((k, v) -> v instanceof ModelMetrics, Branched.as("metrics"))
                 .branch((k, v) -> v instanceof ModelSnapshot, Branched.as("snapshot"))
+                .branch((k, v) -> v instanceof ModelPosterior, Branched.as("posterior"))
                 .branch((k, v) -> v instanceof DriftAlert, Branched.as("drift"))
                 .defaultBranch(Branched.as("rejected"));
         route(learnerOut.get("learner-prediction"), Prediction.class, config.predictionsTopic(), publicSerdes);
         route(learnerOut.get("learner-metrics"), ModelMetrics.class, config.metricsTopic(), publicSerdes);
         route(learnerOut.get("learner-snapshot"), ModelSnapshot.class, config.snapshotsTopic(), publicSerdes);
+        route(learnerOut.get("learner-posterior"), ModelPosterior.class, config.posteriorsTopic(), publicSerdes);
         route(learnerOut.get("learner-drift"), DriftAlert.class, config.driftAlertsTopic(), publicSerdes);
         toDeadLetters(learnerOut.get("learner-rejected"), config, publicSerdes, "learner");
         return builder.build();

@@ -24,6 +24,7 @@ import io.balistreams.avro.internal.RoutedLabel;
 import io.balistreams.bali.BaliConfig;
 import io.balistreams.bali.ClassificationPrediction;
 import io.balistreams.bali.RegressionPrediction;
+import io.balistreams.bali.ServingPosteriorCodec;
 import io.balistreams.bali.Task;
 import io.balistreams.monitor.ModelMonitor;
 import io.balistreams.online.LearnerSettings;
@@ -206,6 +207,9 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
             cache.put(modelId, slot);
             writeModel(slot);
             writeMonitor(slot);
+            if (config.posteriorEvery() > 0) {
+                publishPosterior(learner, record.timestamp());
+            }
         } else {
             final BaliConfig c = slot.learner.config();
             checked = check(event, c.task(), c.inputSize(), c.numClasses(), slot.learner.classNames());
@@ -473,6 +477,19 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
         if (update.accepted() && every > 0 && learner.version() % every == 0) {
             context.forward(new Record<>(learner.modelId(), stored.getSnapshot(), timestamp));
         }
+        final long posteriorEvery = config.posteriorEvery();
+        if (update.accepted() && posteriorEvery > 0 && learner.version() % posteriorEvery == 0) {
+            publishPosterior(learner, timestamp);
+        }
+    }
+
+    /**
+     * Publishes the model's serving posterior (what the closed-form predictive needs at this version,
+     * docs/method.md §5) to the {@code model-posteriors} topic, for scorers outside this task.
+     */
+    private void publishPosterior(final OnlineLearner learner, final long timestamp) {
+        context.forward(new Record<>(learner.modelId(), ServingPosteriorCodec.toRecord(learner.modelId(),
+                learner.classNames(), learner.model().servingPosterior()), timestamp));
     }
 
     /** Wall-clock punctuation: learns from partial batches that waited longer than the maximum wait. */

@@ -35,6 +35,8 @@ public final class ServiceConfig {
         doc("bali.topic.drift-alerts", "drift-alerts", "DriftAlert records");
         doc("bali.topic.model-metrics", "model-metrics", "ModelMetrics records");
         doc("bali.topic.model-snapshots", "model-snapshots", "ModelSnapshot records (compacted, key = model id)");
+        doc("bali.topic.model-posteriors", "model-posteriors",
+                "ModelPosterior records: each model's serving posterior, what scoring needs (compacted, key = model id)");
         doc("bali.topic.dead-letter", "dead-letter", "DeadLetter records: refused input with its reason");
         doc("bali.topic.model-config", "model-config", "ModelConfig overrides per model (compacted, key = model id)");
         doc("bali.topic.model-config-valid", "model-config-validated",
@@ -53,6 +55,7 @@ public final class ServiceConfig {
                 "unlabelled scored events waiting for a label per learner task; past it the oldest stop waiting; 0 = keep none");
         doc("bali.metrics.every", "1000", "labelled events between two ModelMetrics records of a model");
         doc("bali.snapshot.every", "100", "updates between two ModelSnapshot records of a model; 0 = never");
+        doc("bali.posterior.every", "1", "accepted updates between two ModelPosterior records of a model (and one at creation); 0 = never");
         doc("bali.state.max.bytes", String.valueOf(64 << 20),
                 "largest serialised model state: sets max.message.bytes of the changelog and snapshot topics and the producer's max.request.size");
         doc("bali.serdes.class", RecordSerdes.SingleObjectSerdes.class.getName(),
@@ -87,7 +90,7 @@ public final class ServiceConfig {
 
     /** The keys naming the service's public topics (their defaults are the topic names). */
     public static final List<String> TOPIC_KEYS = List.of("bali.topic.events", "bali.topic.labels", "bali.topic.predictions",
-            "bali.topic.drift-alerts", "bali.topic.model-metrics", "bali.topic.model-snapshots",
+            "bali.topic.drift-alerts", "bali.topic.model-metrics", "bali.topic.model-snapshots", "bali.topic.model-posteriors",
             "bali.topic.dead-letter", "bali.topic.model-config", "bali.topic.model-config-valid");
 
     private static void doc(final String key, final String value, final String meaning) {
@@ -103,6 +106,7 @@ public final class ServiceConfig {
     private final boolean eventsKeyedByModel;
     private final int metricsEvery;
     private final long snapshotEvery;
+    private final long posteriorEvery;
     private final long labelsMaxDelayMs;
     private final int labelsMaxWaiting;
     private final int stateMaxBytes;
@@ -122,6 +126,7 @@ public final class ServiceConfig {
         eventsKeyedByModel = parseBoolean("bali.events.keyed.by.model");
         metricsEvery = positiveInt("bali.metrics.every");
         snapshotEvery = nonNegativeLong("bali.snapshot.every");
+        posteriorEvery = nonNegativeLong("bali.posterior.every");
         labelsMaxDelayMs = nonNegativeLong("bali.labels.max.delay.ms");
         labelsMaxWaiting = nonNegativeInt("bali.labels.max.waiting");
         stateMaxBytes = positiveInt("bali.state.max.bytes");
@@ -225,6 +230,10 @@ public final class ServiceConfig {
 
     public String eventsTopic() { return get("bali.topic.events"); }
     public String labelsTopic() { return get("bali.topic.labels"); }
+    public String posteriorsTopic() { return get("bali.topic.model-posteriors"); }
+
+    /** Accepted updates between two published serving posteriors of a model (0: never). */
+    public long posteriorEvery() { return posteriorEvery; }
 
     /** How long (event time) an unlabelled scored event waits for its label. */
     public long labelsMaxDelayMs() { return labelsMaxDelayMs; }
@@ -242,12 +251,12 @@ public final class ServiceConfig {
     /** Every public topic the service reads or writes, in a fixed order. */
     public List<String> topics() {
         return List.of(eventsTopic(), labelsTopic(), predictionsTopic(), driftAlertsTopic(), metricsTopic(),
-                snapshotsTopic(), deadLetterTopic(), modelConfigTopic(), validModelConfigTopic());
+                snapshotsTopic(), posteriorsTopic(), deadLetterTopic(), modelConfigTopic(), validModelConfigTopic());
     }
 
     /** The topics that hold one latest record per key and are compacted. */
     public List<String> compactedTopics() {
-        return List.of(snapshotsTopic(), modelConfigTopic(), validModelConfigTopic());
+        return List.of(snapshotsTopic(), posteriorsTopic(), modelConfigTopic(), validModelConfigTopic());
     }
 
     public int maxModels() { return maxModels; }

@@ -38,7 +38,7 @@ public final class TopicSetup {
             if (compacted.contains(topic)) {
                 settings.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
             }
-            if (topic.equals(config.snapshotsTopic())) {
+            if (topic.equals(config.snapshotsTopic()) || topic.equals(config.posteriorsTopic())) {
                 settings.put(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(config.stateMaxBytes()));
             }
             wanted.add(new NewTopic(topic, Optional.of(partitions), replicationFactor).configs(settings));

@@ -53,8 +53,9 @@ class ServiceConfigTest {
         assertThat(c.labelsMaxDelayMs()).isEqualTo(86_400_000L);
         assertThat(c.labelsMaxWaiting()).isEqualTo(100_000);
         assertThat(c.topics()).containsExactly("events", "labels", "predictions", "drift-alerts", "model-metrics",
-                "model-snapshots", "dead-letter", "model-config", "model-config-validated");
-        assertThat(c.compactedTopics()).containsExactly("model-snapshots", "model-config", "model-config-validated");
+                "model-snapshots", "model-posteriors", "dead-letter", "model-config", "model-config-validated");
+        assertThat(c.compactedTopics()).containsExactly("model-snapshots", "model-posteriors", "model-config",
+                "model-config-validated");
         assertThat(c.maxModels()).isEqualTo(1000);
         assertThat(c.defaultModelId()).isEqualTo("default");
         assertThat(c.batchMaxWaitMs()).isEqualTo(5000L);

@@ -33,6 +33,7 @@ final class TopologyHarness implements AutoCloseable {
     final TestOutputTopic<String, Prediction> predictions;
     final TestOutputTopic<String, ModelMetrics> metrics;
     final TestOutputTopic<String, ModelSnapshot> snapshots;
+    final TestOutputTopic<String, io.balistreams.avro.ModelPosterior> posteriors;
     final TestOutputTopic<String, DeadLetter> deadLetters;
     final TestOutputTopic<String, io.balistreams.avro.DriftAlert> driftAlerts;
     final AvroSerde<Event> eventSerde = AvroSerde.of(Event.class);
@@ -56,6 +57,8 @@ final class TopologyHarness implements AutoCloseable {
         predictions = driver.createOutputTopic(config.predictionsTopic(), keys, AvroSerde.of(Prediction.class).deserializer());
         metrics = driver.createOutputTopic(config.metricsTopic(), keys, AvroSerde.of(ModelMetrics.class).deserializer());
         snapshots = driver.createOutputTopic(config.snapshotsTopic(), keys, AvroSerde.of(ModelSnapshot.class).deserializer());
+        posteriors = driver.createOutputTopic(config.posteriorsTopic(), keys,
+                AvroSerde.of(io.balistreams.avro.ModelPosterior.class).deserializer());
         deadLetters = driver.createOutputTopic(config.deadLetterTopic(), keys, AvroSerde.of(DeadLetter.class).deserializer());
         driftAlerts = driver.createOutputTopic(config.driftAlertsTopic(), keys,
                 AvroSerde.of(io.balistreams.avro.DriftAlert.class).deserializer());
