@@ -177,4 +177,32 @@ class DelayedLabelsTopologyTest {
             assertThat(last.getWindowLabelDelayMs()).isEqualTo(200.0); // f: 1,700 − 1,500
         }
     }
+
+    @Test
+    void badLabelBytesAndWronglyKeyedLabelsAreDeadLetteredAndAKeyedLabelJoinsInOneHop() {
+        final Map<String, String> settings = new HashMap<>(REGRESSION);
+        settings.put("bali.events.keyed.by.model", "true");
+        settings.put("bali.metrics.every", "1");
+        try (TopologyHarness h = new TopologyHarness(stateDir, settings)) {
+            final byte[] m = "m".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            h.send(m, event("a", "m", new double[]{1, 2, 3}, null, 0));
+            h.labels.pipeInput(m, new byte[]{1, 2, 3});
+            h.labels.pipeInput("other".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    h.labelSerde.encode(new io.balistreams.avro.Label("a", "m", 1.0, java.time.Instant.ofEpochMilli(5))));
+            h.labels.pipeInput(m, h.labelSerde.encode(new io.balistreams.avro.Label("a", null, 1.0,
+                    java.time.Instant.ofEpochMilli(7))));
+            h.labels.pipeInput(m, h.labelSerde.encode(new io.balistreams.avro.Label("a", "m", 1.0,
+                    java.time.Instant.ofEpochMilli(9))));
+
+            final List<DeadLetter> dead = h.deadLetters.readValuesToList();
+            assertThat(dead).extracting(DeadLetter::getReason).containsExactly(DeadLetterReason.UNDECODABLE,
+                    DeadLetterReason.KEY_NOT_MODEL_ID, DeadLetterReason.KEY_NOT_MODEL_ID);
+            assertThat(dead).allSatisfy(d -> assertThat(d.getSourceTopic()).isEqualTo(h.config.labelsTopic()));
+            assertThat(dead.get(2).getDetail()).contains("'default'", "'m'");
+            final List<ModelMetrics> metrics = h.metrics.readValuesToList();
+            assertThat(metrics).hasSize(1);
+            assertThat(metrics.get(0).getLabelsJoined()).isEqualTo(1);
+            assertThat(metrics.get(0).getWindowLabelDelayMs()).isEqualTo(9.0);
+        }
+    }
 }
