@@ -157,6 +157,10 @@ public final class BenchCommand implements Callable<Integer> {
                 } else {
                     app.startAndAwaitRunning();
                     final EndToEndRun.Listener quiet = new EndToEndRun.Listener() {
+                        @Override
+                        public boolean decodes() {
+                            return false; // count the answers only (the pass-through's are events, not predictions)
+                        }
                     };
                     if (warmup > 0) {
                         progress("warming up with " + warmup + " events ...");

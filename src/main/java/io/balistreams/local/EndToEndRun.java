@@ -29,8 +29,8 @@ import java.util.function.Function;
 import java.util.function.LongFunction;
 
 /**
- * Pushes a stream of records through a running service and reads everything it answers: the driver of
- * {@code bali demo} and of the end-to-end benchmark. A producer thread sends {@code total} records to the
+ * Pushes a stream of records through a running service (or the bench's {@link PassThrough}) and reads
+ * everything it answers: the driver of {@code bali demo} and of the end-to-end benchmark. A producer thread sends {@code total} records to the
  * events topic (record timestamp = send time); the calling thread reads predictions, dead letters and drift
  * alerts with {@code isolation.level=read_committed} until every record is accounted for (one prediction
  * or one dead letter each) or nothing arrives for {@code idleTimeout}. Latency is measured per prediction
@@ -46,6 +46,14 @@ public final class EndToEndRun {
         }
 
         default void driftAlert(final DriftAlert a) {
+        }
+
+        /**
+         * Whether the answers are decoded and passed to the methods above; false: they are only counted (the
+         * bench, whose pass-through application answers with the event's own bytes).
+         */
+        default boolean decodes() {
+            return true;
         }
 
         /** Called about twice a second. */
@@ -101,6 +109,7 @@ public final class EndToEndRun {
         final AvroSerde<DeadLetter> deadLetters = AvroSerde.of(DeadLetter.class);
         final AvroSerde<DriftAlert> alerts = AvroSerde.of(DriftAlert.class);
         final List<Long> latencies = new ArrayList<>();
+        final boolean decode = listener.decodes();
         long predicted = 0;
         long dead = 0;
         long alerted = 0;
@@ -127,13 +136,19 @@ public final class EndToEndRun {
                         predicted++;
                         final long latency = now - r.timestamp();
                         latencies.add(latency);
-                        listener.prediction(predictions.decode(r.value()), latency);
+                        if (decode) {
+                            listener.prediction(predictions.decode(r.value()), latency);
+                        }
                     } else if (r.topic().equals(config.deadLetterTopic())) {
                         dead++;
-                        listener.deadLetter(deadLetters.decode(r.value()));
+                        if (decode) {
+                            listener.deadLetter(deadLetters.decode(r.value()));
+                        }
                     } else {
                         alerted++;
-                        listener.driftAlert(alerts.decode(r.value()));
+                        if (decode) {
+                            listener.driftAlert(alerts.decode(r.value()));
+                        }
                     }
                 }
                 final long nanos = System.nanoTime();
