@@ -19,15 +19,18 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import java.util.function.LongFunction;
 
 /**
- * Pushes a stream of records through a running service and reads everything it answers: the driver of
- * {@code bali demo} and of the end-to-end benchmark. A producer thread sends {@code total} records to the
+ * Pushes a stream of records through a running service (or the bench's {@link PassThrough}) and reads
+ * everything it answers: the driver of {@code bali demo} and of the end-to-end benchmark. A producer thread sends {@code total} records to the
  * events topic (record timestamp = send time); the calling thread reads predictions, dead letters and drift
  * alerts with {@code isolation.level=read_committed} until every record is accounted for (one prediction
  * or one dead letter each) or nothing arrives for {@code idleTimeout}. Latency is measured per prediction
@@ -43,6 +46,14 @@ public final class EndToEndRun {
         }
 
         default void driftAlert(final DriftAlert a) {
+        }
+
+        /**
+         * Whether the answers are decoded and passed to the methods above; false: they are only counted (the
+         * bench, whose pass-through application answers with the event's own bytes).
+         */
+        default boolean decodes() {
+            return true;
         }
 
         /** Called about twice a second. */
@@ -98,6 +109,7 @@ public final class EndToEndRun {
         final AvroSerde<DeadLetter> deadLetters = AvroSerde.of(DeadLetter.class);
         final AvroSerde<DriftAlert> alerts = AvroSerde.of(DriftAlert.class);
         final List<Long> latencies = new ArrayList<>();
+        final boolean decode = listener.decodes();
         long predicted = 0;
         long dead = 0;
         long alerted = 0;
@@ -124,13 +136,19 @@ public final class EndToEndRun {
                         predicted++;
                         final long latency = now - r.timestamp();
                         latencies.add(latency);
-                        listener.prediction(predictions.decode(r.value()), latency);
+                        if (decode) {
+                            listener.prediction(predictions.decode(r.value()), latency);
+                        }
                     } else if (r.topic().equals(config.deadLetterTopic())) {
                         dead++;
-                        listener.deadLetter(deadLetters.decode(r.value()));
+                        if (decode) {
+                            listener.deadLetter(deadLetters.decode(r.value()));
+                        }
                     } else {
                         alerted++;
-                        listener.driftAlert(alerts.decode(r.value()));
+                        if (decode) {
+                            listener.driftAlert(alerts.decode(r.value()));
+                        }
                     }
                 }
                 final long nanos = System.nanoTime();
@@ -194,18 +212,62 @@ public final class EndToEndRun {
         }
     }
 
+    /** What {@link #countAnswers} found on the predictions topic. */
+    public record Answers(long records, long distinctEvents, long expected) {
+        /** Answers beyond the first for the same event. */
+        public long duplicates() {
+            return records - distinctEvents;
+        }
+
+        /** Expected events without an answer (assuming every answer is for an expected event). */
+        public long missing() {
+            return Math.max(0, expected - distinctEvents);
+        }
+
+        /** Every expected event has exactly one answer. */
+        public boolean exactlyOnce() {
+            return duplicates() == 0 && distinctEvents == expected;
+        }
+    }
+
+    /**
+     * Reads the predictions topic from the beginning to its last committed record (read_committed) and counts
+     * the answers per event id: a check after a measurement (not timed) that every one of {@code expected}
+     * events was answered exactly once.
+     *
+     * @param eventId the event id an answer's value bytes stand for
+     */
+    public static Answers countAnswers(final ServiceConfig config, final Function<byte[], String> eventId,
+                                       final long expected, final Duration timeout) {
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer(config)) {
+            final List<TopicPartition> partitions = new ArrayList<>();
+            consumer.partitionsFor(config.predictionsTopic(), Duration.ofSeconds(30))
+                    .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            final Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+            final Set<String> seen = new HashSet<>();
+            long records = 0;
+            final long deadline = System.nanoTime() + timeout.toNanos();
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("could not read the predictions topic to its end within " + timeout);
+                }
+                for (final ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+                    records++;
+                    seen.add(eventId.apply(r.value()));
+                }
+            }
+            return new Answers(records, seen.size(), expected);
+        }
+    }
+
     /**
      * A read_committed consumer assigned to every partition of {@code topics}, positioned at their current
      * ends, so that it reads only what is answered from now on.
      */
     private static KafkaConsumer<byte[], byte[]> answerConsumer(final ServiceConfig config, final List<String> topics) {
-        final Map<String, Object> props = new HashMap<>(config.clientProperties());
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
-        final KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer());
+        final KafkaConsumer<byte[], byte[]> consumer = consumer(config);
         try {
             final List<TopicPartition> partitions = new ArrayList<>();
             for (final String topic : topics) {
@@ -220,6 +282,15 @@ public final class EndToEndRun {
             consumer.close();
             throw e;
         }
+    }
+
+    private static KafkaConsumer<byte[], byte[]> consumer(final ServiceConfig config) {
+        final Map<String, Object> props = new HashMap<>(config.clientProperties());
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
+        return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
     private static void produce(final ServiceConfig config, final long total,

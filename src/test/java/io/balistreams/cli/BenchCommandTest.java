@@ -33,6 +33,35 @@ class BenchCommandTest {
     }
 
     @Test
+    void passThroughWorksThroughTheSameBacklogWithOneAnswerPerEvent() {
+        final CliRun r = CliRun.of("bench", "--pass-through", "--backlog", "--events", "3000", "--warmup", "500", "--json");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("\"mode\":\"pass-through\"", "\"backlog\":true",
+                "\"guarantee\":\"exactly_once_v2\"", "\"models_per_partition\":[1]");
+        assertThat(CliRun.number(r.out(), "threads")).isEqualTo(1);
+        assertThat(CliRun.number(r.out(), "models")).isEqualTo(1);
+        assertThat(CliRun.number(r.out(), "partitions")).isEqualTo(1);
+        // warm-up and measured events: each answered once, nothing more
+        assertThat(CliRun.number(r.out(), "answers")).isEqualTo(3500);
+        assertThat(CliRun.number(r.out(), "answered_events")).isEqualTo(3500);
+        assertThat(CliRun.number(r.out(), "events_per_second")).isPositive();
+    }
+
+    @Test
+    void twoModelsOnTwoStreamThreadsGetOnePartitionEachAndEveryEventOneAnswer() {
+        final CliRun r = CliRun.of("bench", "--backlog", "--models", "2", "--set", "num.stream.threads=2",
+                "--events", "3000", "--warmup", "500", "--hidden", "8", "--json");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("\"mode\":\"service\"", "\"keyed_by_model\":false",
+                "\"models_per_partition\":[1,1]");
+        assertThat(CliRun.number(r.out(), "threads")).isEqualTo(2);
+        assertThat(CliRun.number(r.out(), "models")).isEqualTo(2);
+        assertThat(CliRun.number(r.out(), "partitions")).isEqualTo(2);
+        assertThat(CliRun.number(r.out(), "answers")).isEqualTo(3500);
+        assertThat(CliRun.number(r.out(), "answered_events")).isEqualTo(3500);
+    }
+
+    @Test
     void backlogWithARateIsRefusedBeforeAnythingStarts() {
         final CliRun r = CliRun.of("bench", "--backlog", "--rate", "100");
         assertThat(r.code()).isEqualTo(1);
