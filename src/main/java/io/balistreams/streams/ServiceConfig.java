@@ -55,7 +55,7 @@ public final class ServiceConfig {
                 "unlabelled scored events waiting for a label per learner task; past it the oldest stop waiting; 0 = keep none");
         doc("bali.metrics.every", "1000", "labelled events between two ModelMetrics records of a model");
         doc("bali.snapshot.every", "100", "updates between two ModelSnapshot records of a model; 0 = never");
-        doc("bali.posterior.every", "1", "accepted updates between two ModelPosterior records of a model (and one at creation); 0 = never");
+        doc("bali.posterior.every", "10", "accepted updates between two ModelPosterior records of a model (and one at creation); 0 = never");
         doc("bali.state.max.bytes", String.valueOf(64 << 20),
                 "largest serialised model state: sets max.message.bytes of the changelog and snapshot topics and the producer's max.request.size");
         doc("bali.serdes.class", RecordSerdes.SingleObjectSerdes.class.getName(),
