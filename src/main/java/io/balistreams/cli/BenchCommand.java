@@ -170,7 +170,8 @@ public final class BenchCommand implements Callable<Integer> {
                     r = EndToEndRun.run(config, events, records.apply("b"), quiet, Duration.ofSeconds(60), rate);
                 }
                 if (!r.complete()) {
-                    throw new IllegalStateException("only " + r.predictions() + " of " + events + " answers arrived"
+                    throw new IllegalStateException("not all of the " + events + " events were answered before the answers "
+                            + "stopped coming"
                             + app.failure().map(f -> "; " + what + " failed: " + f).orElse(""));
                 }
                 // not timed: every event (warm-up included) got exactly one answer

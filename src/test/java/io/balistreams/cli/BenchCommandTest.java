@@ -34,7 +34,7 @@ class BenchCommandTest {
 
     @Test
     void passThroughWorksThroughTheSameBacklogWithOneAnswerPerEvent() {
-        final CliRun r = CliRun.of("bench", "--pass-through", "--backlog", "--events", "3000", "--warmup", "500", "--json");
+        final CliRun r = CliRun.of("bench", "--pass-through", "--backlog", "--events", "30000", "--warmup", "500", "--json");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("\"mode\":\"pass-through\"", "\"backlog\":true",
                 "\"guarantee\":\"exactly_once_v2\"", "\"models_per_partition\":[1]");
@@ -42,8 +42,8 @@ class BenchCommandTest {
         assertThat(CliRun.number(r.out(), "models")).isEqualTo(1);
         assertThat(CliRun.number(r.out(), "partitions")).isEqualTo(1);
         // warm-up and measured events: each answered once, nothing more
-        assertThat(CliRun.number(r.out(), "answers")).isEqualTo(3500);
-        assertThat(CliRun.number(r.out(), "answered_events")).isEqualTo(3500);
+        assertThat(CliRun.number(r.out(), "answers")).isEqualTo(30500);
+        assertThat(CliRun.number(r.out(), "answered_events")).isEqualTo(30500);
         assertThat(CliRun.number(r.out(), "events_per_second")).isPositive();
     }
 
