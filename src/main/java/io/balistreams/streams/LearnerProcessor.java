@@ -62,13 +62,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>scores it ({@link OnlineLearner#score}) and forwards a {@link Prediction}, and a {@link DriftAlert}
  *       if the feature-drift detector fired;</li>
  *   <li>if labelled, hands the label to the learner ({@link OnlineLearner#label}) and stores it in the
- *       pending store; a full mini-batch of B labels (or a partial one older than
+ *       pending store; if not, keeps it waiting for its label ({@link AwaitingLabels}) with the prediction
+ *       that was served. A {@link RoutedLabel} from the labels topic that finds its event waiting is handed
+ *       to the learner against that served prediction ({@link OnlineLearner#lateLabel}); one that finds
+ *       nothing is dead-lettered with its reason. A full mini-batch of B labels (or a partial one older than
  *       {@code bali.batch.max.wait.ms}, by a wall-clock punctuation) triggers one update
  *       ({@link OnlineLearner#learn}), which bumps the model version;</li>
- *   <li>emits {@link ModelMetrics} every {@code bali.metrics.every} labels and a {@link ModelSnapshot} every
- *       {@code bali.snapshot.every} accepted updates.</li>
+ *   <li>emits {@link ModelMetrics} every {@code bali.metrics.every} labels, a {@link ModelSnapshot} every
+ *       {@code bali.snapshot.every} accepted updates and the serving posterior every
+ *       {@code bali.posterior.every}.</li>
  * </ol>
- * The learner's state lives in four stores, each written when its part changed: {@value #MODEL_STORE} (the
+ * The learner's state lives in four stores (and the waiting events in a fifth, {@link AwaitingLabels}), each written when its part changed: {@value #MODEL_STORE} (the
  * model and its settings, a {@link LearnerModel}, on each update), {@value #PROGRESS_STORE} (counters and
  * metric sums, every event), {@value #MONITOR_STORE} (the monitor's state in two parts, each written when it
  * changed: the small event part per event, the large label part per update) and
