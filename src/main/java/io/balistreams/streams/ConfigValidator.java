@@ -38,7 +38,7 @@ final class ConfigValidator implements Processor<byte[], byte[], String, Specifi
 
     @Override
     public void process(final Record<byte[], byte[]> record) {
-        final DeadLetters.Source source = EventValidator.source(context);
+        final DeadLetters.Source source = InputValidator.source(context);
         final String key = record.key() == null ? null : keys.deserialize(source.topic(), record.key());
         if (key == null || key.isEmpty()) {
             reject(record, DeadLetterReason.INVALID_MODEL_CONFIG, "a model-config record needs the model id as key",
