@@ -147,15 +147,20 @@ public final class BenchCommand implements Callable<Integer> {
                 return new ProducerRecord<>("", null, null, key, serde.encode(
                         new Event(idPrefix + i, models == 1 ? null : modelId, Instant.now(), x, y)));
             };
-            try (Measured app = passThrough ? Measured.of(new PassThrough(config)) : Measured.of(new BaliService(config))) {
+            try (BaliService app = passThrough ? new BaliService(config, PassThrough.topology(config))
+                    : new BaliService(config)) {
                 final String what = passThrough ? "the pass-through application" : "the service";
                 final EndToEndRun.Result r;
                 if (backlog) {
                     progress("sending " + (warmup + events) + " events, then starting " + what + " ...");
-                    r = EndToEndRun.backlog(config, warmup, events, records.apply("b"), app::startAndAwaitRunning,
+                    r = EndToEndRun.backlog(config, warmup, events, records.apply("b"), () -> {
+                                app.start();
+                                app.awaitRunning(Duration.ofSeconds(60));
+                            },
                             Duration.ofSeconds(60));
                 } else {
-                    app.startAndAwaitRunning();
+                    app.start();
+                    app.awaitRunning(Duration.ofSeconds(60));
                     final EndToEndRun.Listener quiet = new EndToEndRun.Listener() {
                         @Override
                         public boolean decodes() {
@@ -270,56 +275,6 @@ public final class BenchCommand implements Callable<Integer> {
         Arrays.fill(counts, 0);
         modelIds.forEach(id -> counts[partition(id, partitions)]++);
         return Arrays.asList(counts);
-    }
-
-    /** The Kafka Streams application being measured: the service or the pass-through. */
-    private interface Measured extends AutoCloseable {
-        void startAndAwaitRunning();
-
-        Optional<Throwable> failure();
-
-        @Override
-        void close();
-
-        static Measured of(final BaliService service) {
-            return new Measured() {
-                @Override
-                public void startAndAwaitRunning() {
-                    service.start();
-                    service.awaitRunning(Duration.ofSeconds(60));
-                }
-
-                @Override
-                public Optional<Throwable> failure() {
-                    return service.failure();
-                }
-
-                @Override
-                public void close() {
-                    service.close();
-                }
-            };
-        }
-
-        static Measured of(final PassThrough passThrough) {
-            return new Measured() {
-                @Override
-                public void startAndAwaitRunning() {
-                    passThrough.start();
-                    passThrough.awaitRunning(Duration.ofSeconds(60));
-                }
-
-                @Override
-                public Optional<Throwable> failure() {
-                    return passThrough.failure();
-                }
-
-                @Override
-                public void close() {
-                    passThrough.close();
-                }
-            };
-        }
     }
 
     private void progress(final String message) {

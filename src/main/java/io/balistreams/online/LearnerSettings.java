@@ -41,10 +41,6 @@ public record LearnerSettings(ModelMonitor.Settings monitor, PrequentialLoss dri
                 .withFeatureDrift(false), driftLoss, oodScore, metricsWindow);
     }
 
-    public LearnerSettings withMonitor(final ModelMonitor.Settings m) {
-        return new LearnerSettings(m, driftLoss, oodScore, metricsWindow);
-    }
-
     public LearnerSettings withDriftLoss(final PrequentialLoss loss) {
         return new LearnerSettings(monitor, loss, oodScore, metricsWindow);
     }

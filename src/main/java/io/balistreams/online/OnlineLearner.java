@@ -197,7 +197,7 @@ public final class OnlineLearner {
     }
 
     /** The settings stored with a model. */
-    public static LearnerSettings settingsOf(final LearnerModel stored) {
+    private static LearnerSettings settingsOf(final LearnerModel stored) {
         return new LearnerSettings(ModelMonitor.Settings.fromArray(toArray(stored.getMonitorSettings())),
                 PrequentialLoss.valueOf(stored.getDriftLoss()), OodScore.valueOf(stored.getOodScore()),
                 stored.getMetricsWindow());
@@ -593,7 +593,8 @@ public final class OnlineLearner {
         return a;
     }
 
-    static List<Double> toList(final double[] values) {
+    /** A primitive array as an Avro array of doubles. */
+    public static List<Double> toList(final double[] values) {
         final List<Double> l = new ArrayList<>(values.length);
         for (final double v : values) {
             l.add(v);

@@ -37,10 +37,6 @@ final class AwaitingLabels {
         }
     }
 
-    /** An event that stopped waiting without its label, for the caller to count. */
-    record Dropped(String modelId, AwaitingState why) {
-    }
-
     private final KeyValueStore<String, AwaitingLabel> store;
     private final long maxDelayMs;
     private final int maxWaiting;
@@ -83,9 +79,9 @@ final class AwaitingLabels {
      * Starts the wait of a scored, unlabelled event (replacing an earlier entry with the same id); evicts
      * the oldest waiting events past the bound.
      *
-     * @return the events evicted for it (usually none)
+     * @return the model ids of the events evicted for it (usually none), for the caller to count
      */
-    List<Dropped> await(final String modelId, final String eventId, final AwaitingLabel entry) {
+    List<String> await(final String modelId, final String eventId, final AwaitingLabel entry) {
         final String key = key(modelId, eventId);
         final AwaitingLabel previous = store.get(key);
         if (previous != null) {
@@ -93,13 +89,13 @@ final class AwaitingLabels {
         }
         store.put(key, entry);
         index(key, modelId, entry);
-        List<Dropped> evicted = Collections.emptyList();
+        List<String> evicted = Collections.emptyList();
         while (waiting.size() > maxWaiting) {
             final Entry oldest = waiting.first();
             if (evicted.isEmpty()) {
                 evicted = new ArrayList<>(1);
             }
-            evicted.add(new Dropped(oldest.modelId(), AwaitingState.EVICTED));
+            evicted.add(oldest.modelId());
             close(oldest.key(), oldest.modelId(), store.get(oldest.key()), AwaitingState.EVICTED);
         }
         return evicted;
@@ -111,22 +107,23 @@ final class AwaitingLabels {
     }
 
     /**
-     * Advances to {@code streamTime}: events that waited past {@code maxDelayMs} expire (marker EXPIRED),
+     * Advances to {@code eventClock} (the latest event or label time seen): events that waited past
+     * {@code maxDelayMs} expire (marker EXPIRED),
      * markers past their deadline are deleted.
      *
-     * @return the events that expired
+     * @return the model ids of the events that expired, for the caller to count
      */
-    List<Dropped> advance(final long streamTime) {
-        List<Dropped> expired = Collections.emptyList();
-        while (!waiting.isEmpty() && waiting.first().time() + maxDelayMs < streamTime) {
+    List<String> advance(final long eventClock) {
+        List<String> expired = Collections.emptyList();
+        while (!waiting.isEmpty() && waiting.first().time() + maxDelayMs < eventClock) {
             final Entry e = waiting.first();
             if (expired.isEmpty()) {
                 expired = new ArrayList<>();
             }
-            expired.add(new Dropped(e.modelId(), AwaitingState.EXPIRED));
+            expired.add(e.modelId());
             close(e.key(), e.modelId(), store.get(e.key()), AwaitingState.EXPIRED);
         }
-        while (!markers.isEmpty() && markers.first().time() < streamTime) {
+        while (!markers.isEmpty() && markers.first().time() < eventClock) {
             final Entry m = markers.pollFirst();
             store.delete(m.key());
         }

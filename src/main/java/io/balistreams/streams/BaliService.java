@@ -3,6 +3,7 @@ package io.balistreams.streams;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,8 +30,16 @@ public final class BaliService implements AutoCloseable {
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
 
     public BaliService(final ServiceConfig config) {
+        this(config, BaliTopology.build(config));
+    }
+
+    /**
+     * Another topology with the service's settings and this lifecycle (the bench's pass-through application,
+     * which measures what Kafka Streams alone does with the same records).
+     */
+    public BaliService(final ServiceConfig config, final Topology topology) {
         this.config = config;
-        this.streams = new KafkaStreams(BaliTopology.build(config), config.streamsProperties());
+        this.streams = new KafkaStreams(topology, config.streamsProperties());
         streams.setUncaughtExceptionHandler(e -> {
             failure.compareAndSet(null, e);
             LOG.error("stream thread failed, shutting the service down", e);

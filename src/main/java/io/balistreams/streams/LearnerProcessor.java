@@ -227,7 +227,8 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
         final boolean labelled = !Double.isNaN(checked.target);
         final ScoredEvent scored = learner.score(OnlineLearner.toArray(event.getFeatures()),
                 event.getEventTime().toEpochMilli());
-        context.forward(record.withValue(prediction(learner, event, scored, labelled)));
+        final Prediction served = prediction(learner, event, scored, labelled);
+        context.forward(record.withValue(served));
         if (scored.alarm() != null) {
             forwardAlarm(modelId, scored.alarm(), record.timestamp());
         }
@@ -235,11 +236,11 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
             queue(slot, learner.label(scored, checked.target, System.currentTimeMillis()), event.getFeatures(),
                     record.timestamp());
         } else if (awaiting.enabled()) {
-            for (final AwaitingLabels.Dropped dropped : awaiting.await(modelId, event.getEventId(),
-                    awaitingEntry(modelId, event, scored))) {
-                final Slot owner = slot(dropped.modelId());
+            for (final String evicted : awaiting.await(modelId, event.getEventId(),
+                    awaitingEntry(modelId, event, scored, served))) {
+                final Slot owner = slot(evicted);
                 owner.learner.labelEvicted();
-                progress.put(dropped.modelId(), owner.learner.exportProgress());
+                progress.put(evicted, owner.learner.exportProgress());
             }
         }
         writeMonitor(slot);
@@ -308,15 +309,16 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
             return;
         }
         eventClock = time;
-        for (final AwaitingLabels.Dropped dropped : awaiting.advance(time)) {
-            final Slot owner = slot(dropped.modelId());
+        for (final String expired : awaiting.advance(time)) {
+            final Slot owner = slot(expired);
             owner.learner.labelExpired();
-            progress.put(dropped.modelId(), owner.learner.exportProgress());
+            progress.put(expired, owner.learner.exportProgress());
         }
     }
 
     /** What an unlabelled event must keep to be learned from when its label comes: features and the served prediction. */
-    private static AwaitingLabel awaitingEntry(final String modelId, final Event event, final ScoredEvent scored) {
+    private static AwaitingLabel awaitingEntry(final String modelId, final Event event, final ScoredEvent scored,
+                                               final Prediction served) {
         final AwaitingLabel.Builder b = AwaitingLabel.newBuilder()
                 .setState(AwaitingState.WAITING)
                 .setModelId(modelId)
@@ -327,11 +329,7 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
                 .setOodScore(scored.oodScore());
         if (scored.isClassification()) {
             final ClassificationPrediction c = scored.classification();
-            final List<Double> probabilities = new ArrayList<>(c.probabilities().length);
-            for (final double v : c.probabilities()) {
-                probabilities.add(v);
-            }
-            b.setProbabilities(probabilities).setPredictedClass(c.predictedClass()).setEntropy(c.entropy())
+            b.setProbabilities(served.getClassification().getProbabilities()).setPredictedClass(c.predictedClass()).setEntropy(c.entropy())
                     .setMutualInformation(c.mutualInformation()).setLeverage(c.leverage());
         } else {
             final RegressionPrediction r = scored.regression();
@@ -377,13 +375,9 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
         final double leverage;
         if (scored.isClassification()) {
             final ClassificationPrediction c = scored.classification();
-            final List<Double> probabilities = new ArrayList<>(c.probabilities().length);
-            for (final double v : c.probabilities()) {
-                probabilities.add(v);
-            }
             final List<String> names = learner.classNames();
             p.setClassification(ClassificationOutput.newBuilder()
-                    .setProbabilities(probabilities)
+                    .setProbabilities(OnlineLearner.toList(c.probabilities()))
                     .setPredictedClass(c.predictedClass())
                     .setPredictedClassName(names.isEmpty() ? null : names.get(c.predictedClass()))
                     .setEntropy(c.entropy())
@@ -459,14 +453,6 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
         final double[] values = new double[bytes.length / 8];
         ByteBuffer.wrap(bytes).asDoubleBuffer().get(values);
         return values;
-    }
-
-    private static List<Double> toList(final double[] values) {
-        final List<Double> list = new ArrayList<>(values.length);
-        for (final double v : values) {
-            list.add(v);
-        }
-        return list;
     }
 
     /** One update from every pending label of the model, then the writes and records it implies. */
@@ -573,7 +559,7 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
                 labels.add(label);
             }
             final OnlineLearner learner = OnlineLearner.restore(new OnlineLearnerState(OnlineLearner.FORMAT_VERSION,
-                    stored, toList(ModelMonitor.joinState(readDoubles(labelPart), readDoubles(eventPart))), p, labels));
+                    stored, OnlineLearner.toList(ModelMonitor.joinState(readDoubles(labelPart), readDoubles(eventPart))), p, labels));
             slot = new Slot(learner, bytes.length);
             cache.put(modelId, slot);
         }
