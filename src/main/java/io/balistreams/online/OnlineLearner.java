@@ -236,6 +236,44 @@ public final class OnlineLearner {
     }
 
     /**
+     * Takes an event that was scored elsewhere, by a published serving posterior of this model (distributed
+     * scoring, docs/architecture.md §7), and arrives here with its label: numbers it in this learner's
+     * stream of events and feeds its OOD score to the feature-drift detector, as {@link #score} does for
+     * an event scored here. The returned event is then labelled with {@link #label} or {@link #lateLabel}.
+     *
+     * <p>In that mode this learner sees only labelled events, in the order their examples arrive: its event
+     * count counts training examples, and the feature-drift detector watches the OOD flags of labelled
+     * events (flagged against this learner's current threshold), not of every scored event.
+     *
+     * @param eventTime    the event's time, epoch milliseconds
+     * @param servedVersion the version of the posterior that scored it
+     * @param features     its raw features (not copied)
+     * @param served       the served prediction: a regression's, or (with {@code classification}) null
+     * @param classification the served prediction of a classifier, or null
+     * @param oodScore     its OOD score as served
+     */
+    public ScoredEvent scoredElsewhere(final long eventTime, final long servedVersion, final double[] features,
+                                       final RegressionPrediction served, final ClassificationPrediction classification,
+                                       final double oodScore) {
+        if ((served == null) == (classification == null) || classifier != (classification != null)) {
+            throw new IllegalArgumentException("model " + modelId + ": the served prediction is not one of a "
+                    + (classifier ? "classifier" : "regression"));
+        }
+        if (features.length != model.config().inputSize()) {
+            throw new IllegalArgumentException("model " + modelId + ": " + features.length
+                    + " features, the model takes " + model.config().inputSize());
+        }
+        final long position = eventsScored;
+        final Double threshold = monitor.oodThreshold();
+        final boolean flag = monitor.isOutOfDistribution(oodScore);
+        final DriftLevel state = settings.monitor().watching() ? monitor.state() : null;
+        final ModelMonitor.Alarm alarm = monitor.scored(oodScore, position, eventTime).orElse(null);
+        eventsScored++;
+        return new ScoredEvent(position, eventTime, servedVersion, features, served, classification, oodScore,
+                threshold, flag, state, alarm);
+    }
+
+    /**
      * Takes the label of a scored event: adds the served prediction to the prequential metrics and queues
      * the event for the next update. The caller learns ({@link #learn()}) when {@link #batchDue()}.
      *

@@ -79,9 +79,10 @@ final class AwaitingLabels {
      * Starts the wait of a scored, unlabelled event (replacing an earlier entry with the same id); evicts
      * the oldest waiting events past the bound.
      *
-     * @return the model ids of the events evicted for it (usually none), for the caller to count
+     * @return the entries of the events evicted for it (usually none; as they were, with their model id and
+     *         features), for the caller to count
      */
-    List<String> await(final String modelId, final String eventId, final AwaitingLabel entry) {
+    List<AwaitingLabel> await(final String modelId, final String eventId, final AwaitingLabel entry) {
         final String key = key(modelId, eventId);
         final AwaitingLabel previous = store.get(key);
         if (previous != null) {
@@ -89,14 +90,15 @@ final class AwaitingLabels {
         }
         store.put(key, entry);
         index(key, modelId, entry);
-        List<String> evicted = Collections.emptyList();
+        List<AwaitingLabel> evicted = Collections.emptyList();
         while (waiting.size() > maxWaiting) {
             final Entry oldest = waiting.first();
             if (evicted.isEmpty()) {
                 evicted = new ArrayList<>(1);
             }
-            evicted.add(oldest.modelId());
-            close(oldest.key(), oldest.modelId(), store.get(oldest.key()), AwaitingState.EVICTED);
+            final AwaitingLabel dropped = store.get(oldest.key());
+            evicted.add(dropped);
+            close(oldest.key(), oldest.modelId(), dropped, AwaitingState.EVICTED);
         }
         return evicted;
     }
@@ -111,17 +113,18 @@ final class AwaitingLabels {
      * {@code maxDelayMs} expire (marker EXPIRED),
      * markers past their deadline are deleted.
      *
-     * @return the model ids of the events that expired, for the caller to count
+     * @return the entries of the events that expired (as they were), for the caller to count
      */
-    List<String> advance(final long eventClock) {
-        List<String> expired = Collections.emptyList();
+    List<AwaitingLabel> advance(final long eventClock) {
+        List<AwaitingLabel> expired = Collections.emptyList();
         while (!waiting.isEmpty() && waiting.first().time() + maxDelayMs < eventClock) {
             final Entry e = waiting.first();
             if (expired.isEmpty()) {
                 expired = new ArrayList<>();
             }
-            expired.add(e.modelId());
-            close(e.key(), e.modelId(), store.get(e.key()), AwaitingState.EXPIRED);
+            final AwaitingLabel dropped = store.get(e.key());
+            expired.add(dropped);
+            close(e.key(), e.modelId(), dropped, AwaitingState.EXPIRED);
         }
         while (!markers.isEmpty() && markers.first().time() < eventClock) {
             final Entry m = markers.pollFirst();

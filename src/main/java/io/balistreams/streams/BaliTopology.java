@@ -14,6 +14,7 @@ import io.balistreams.avro.internal.LearnerProgress;
 import io.balistreams.avro.internal.PendingLabel;
 import io.balistreams.avro.internal.RoutedEvent;
 import io.balistreams.avro.internal.RoutedLabel;
+import io.balistreams.avro.internal.TrainingExample;
 import io.balistreams.streams.serde.AvroSerde;
 import io.balistreams.streams.serde.RecordSerdes;
 import org.apache.avro.specific.SpecificRecord;
@@ -89,7 +90,15 @@ public final class BaliTopology {
                         Stores.inMemoryKeyValueStore(LearnerProcessor.CONFIG_STORE), strings, validConfigs)
                         .withLoggingDisabled(),
                 config.validModelConfigTopic(), Consumed.with(strings, validConfigs).withName("model-config-validated"),
-                () -> new GlobalConfigUpdater());
+                () -> new GlobalTableUpdater<>(LearnerProcessor.CONFIG_STORE));
+        if (config.distributedScoring()) {
+            // raw bytes: a scoring task decodes a model's posterior once per publication (PublishedPosteriors)
+            builder.addGlobalStore(Stores.keyValueStoreBuilder(
+                            Stores.inMemoryKeyValueStore(PublishedPosteriors.STORE), strings, bytes)
+                            .withLoggingDisabled(),
+                    config.posteriorsTopic(), Consumed.with(strings, bytes).withName("model-posteriors-global"),
+                    () -> new GlobalTableUpdater<>(PublishedPosteriors.STORE));
+        }
 
         // model configuration: validate, then feed the global store
         final Map<String, KStream<String, SpecificRecord>> configOut = builder
@@ -116,10 +125,8 @@ public final class BaliTopology {
         final AtomicInteger modelsInInstance = new AtomicInteger();
         final KStream<String, RoutedEvent> valid = eventsOut.get("events-valid")
                 .mapValues(v -> (RoutedEvent) v, Named.as("as-routed-event"));
-        final KStream<String, RoutedEvent> byModel = config.eventsKeyedByModel() ? valid
-                : valid.repartition(Repartitioned.with(strings, AvroSerde.of(RoutedEvent.class)).withName("events-by-model"));
 
-        // labels: validate, repartition by model id like the events, meet their event in the learner
+        // labels: validate; they meet their event where it waits (learner task, or scoring task)
         final Map<String, KStream<String, SpecificRecord>> labelsOut = builder
                 .stream(config.labelsTopic(), Consumed.with(bytes, bytes).withName("labels-source"))
                 .process(() -> new LabelValidator(publicSerdes.serde(Label.class).deserializer(),
@@ -130,17 +137,46 @@ public final class BaliTopology {
         toDeadLetters(labelsOut.get("labels-rejected"), config, publicSerdes, "labels");
         final KStream<String, RoutedLabel> validLabels = labelsOut.get("labels-valid")
                 .mapValues(v -> (RoutedLabel) v, Named.as("as-routed-label"));
-        final KStream<String, RoutedLabel> labelsByModel = config.eventsKeyedByModel() ? validLabels
-                : validLabels.repartition(Repartitioned.with(strings, AvroSerde.of(RoutedLabel.class))
-                        .withName("labels-by-model"));
 
-        final Map<String, KStream<String, SpecificRecord>> learnerOut = byModel
-                .mapValues(v -> (SpecificRecord) v, Named.as("event-to-learner"))
-                .merge(labelsByModel.mapValues(v -> (SpecificRecord) v, Named.as("label-to-learner")),
-                        Named.as("events-and-labels"))
-                .process(() -> new LearnerProcessor(config, modelsInInstance), Named.as("learner"),
-                        LearnerProcessor.MODEL_STORE, LearnerProcessor.PROGRESS_STORE, LearnerProcessor.PENDING_STORE,
-                        LearnerProcessor.MONITOR_STORE, AwaitingLabels.STORE)
+        final KStream<String, SpecificRecord> toLearner;
+        if (config.distributedScoring()) {
+            // score where the events arrive; only training examples (and waiting counts) go to the learner
+            final Map<String, KStream<String, SpecificRecord>> scorerOut = valid
+                    .mapValues(v -> (SpecificRecord) v, Named.as("event-to-scorer"))
+                    .merge(validLabels.mapValues(v -> (SpecificRecord) v, Named.as("label-to-scorer")),
+                            Named.as("events-and-labels"))
+                    .process(() -> new ScorerProcessor(config), Named.as("scorer"), AwaitingLabels.STORE)
+                    .split(Named.as("scorer-"))
+                    .branch((k, v) -> v instanceof Prediction, Branched.as("prediction"))
+                    .branch((k, v) -> v instanceof TrainingExample, Branched.as("example"))
+                    .defaultBranch(Branched.as("rejected"));
+            route(scorerOut.get("scorer-prediction"), Prediction.class, config.predictionsTopic(), publicSerdes, "scorer-");
+            toDeadLetters(scorerOut.get("scorer-rejected"), config, publicSerdes, "scorer");
+            toLearner = scorerOut.get("scorer-example")
+                    .mapValues(v -> (TrainingExample) v, Named.as("as-training-example"))
+                    .repartition(Repartitioned.with(strings, AvroSerde.of(TrainingExample.class))
+                            .withName("training-by-model"))
+                    .mapValues(v -> (SpecificRecord) v, Named.as("example-to-learner"));
+        } else {
+            // events and labels repartitioned by model id: one task per model scores and learns
+            final KStream<String, RoutedEvent> byModel = config.eventsKeyedByModel() ? valid
+                    : valid.repartition(Repartitioned.with(strings, AvroSerde.of(RoutedEvent.class))
+                            .withName("events-by-model"));
+            final KStream<String, RoutedLabel> labelsByModel = config.eventsKeyedByModel() ? validLabels
+                    : validLabels.repartition(Repartitioned.with(strings, AvroSerde.of(RoutedLabel.class))
+                            .withName("labels-by-model"));
+            toLearner = byModel.mapValues(v -> (SpecificRecord) v, Named.as("event-to-learner"))
+                    .merge(labelsByModel.mapValues(v -> (SpecificRecord) v, Named.as("label-to-learner")),
+                            Named.as("events-and-labels"));
+        }
+
+        final String[] learnerStores = config.distributedScoring()
+                ? new String[]{LearnerProcessor.MODEL_STORE, LearnerProcessor.PROGRESS_STORE,
+                LearnerProcessor.PENDING_STORE, LearnerProcessor.MONITOR_STORE}
+                : new String[]{LearnerProcessor.MODEL_STORE, LearnerProcessor.PROGRESS_STORE,
+                LearnerProcessor.PENDING_STORE, LearnerProcessor.MONITOR_STORE, AwaitingLabels.STORE};
+        final Map<String, KStream<String, SpecificRecord>> learnerOut = toLearner
+                .process(() -> new LearnerProcessor(config, modelsInInstance), Named.as("learner"), learnerStores)
                 .split(Named.as("learner-"))
                 .branch((k, v) -> v instanceof Prediction, Branched.as("prediction"))
                 .branch((k, v) -> v instanceof ModelMetrics, Branched.as("metrics"))
@@ -160,8 +196,15 @@ public final class BaliTopology {
     private static <T extends SpecificRecord> void route(final KStream<String, SpecificRecord> stream,
                                                          final Class<T> type, final String topic,
                                                          final RecordSerdes serdes) {
-        stream.mapValues(type::cast, Named.as("as-" + type.getSimpleName()))
-                .to(topic, Produced.with(Serdes.String(), serdes.serde(type)).withName(topic + "-sink"));
+        route(stream, type, topic, serdes, "");
+    }
+
+    /** Routes one output record type to its topic; {@code prefix} tells apart two routes to one topic. */
+    private static <T extends SpecificRecord> void route(final KStream<String, SpecificRecord> stream,
+                                                         final Class<T> type, final String topic,
+                                                         final RecordSerdes serdes, final String prefix) {
+        stream.mapValues(type::cast, Named.as(prefix + "as-" + type.getSimpleName()))
+                .to(topic, Produced.with(Serdes.String(), serdes.serde(type)).withName(prefix + topic + "-sink"));
     }
 
     private static void toDeadLetters(final KStream<String, SpecificRecord> stream, final ServiceConfig config,
@@ -171,17 +214,22 @@ public final class BaliTopology {
                         .withName(from + "-dead-letter-sink"));
     }
 
-    /** Keeps the global store of validated model configurations equal to its topic (tombstones delete). */
-    static final class GlobalConfigUpdater implements Processor<String, ModelConfig, Void, Void> {
-        private KeyValueStore<String, ModelConfig> store;
+    /** Keeps a global store equal to its compacted topic (tombstones delete). */
+    static final class GlobalTableUpdater<V> implements Processor<String, V, Void, Void> {
+        private final String storeName;
+        private KeyValueStore<String, V> store;
 
-        @Override
-        public void init(final ProcessorContext<Void, Void> context) {
-            store = context.getStateStore(LearnerProcessor.CONFIG_STORE);
+        GlobalTableUpdater(final String storeName) {
+            this.storeName = storeName;
         }
 
         @Override
-        public void process(final Record<String, ModelConfig> record) {
+        public void init(final ProcessorContext<Void, Void> context) {
+            store = context.getStateStore(storeName);
+        }
+
+        @Override
+        public void process(final Record<String, V> record) {
             if (record.value() == null) {
                 store.delete(record.key());
             } else {

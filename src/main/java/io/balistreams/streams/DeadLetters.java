@@ -28,4 +28,15 @@ final class DeadLetters {
                 .setRejectedAt(java.time.Instant.now())
                 .build();
     }
+
+    /** The remaining bytes of a buffer (not consumed), or null. */
+    static byte[] bytes(final ByteBuffer b) {
+        if (b == null) {
+            return null;
+        }
+        final ByteBuffer d = b.duplicate();
+        final byte[] out = new byte[d.remaining()];
+        d.get(out);
+        return out;
+    }
 }

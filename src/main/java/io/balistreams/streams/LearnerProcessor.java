@@ -9,6 +9,7 @@ import io.balistreams.avro.Event;
 import io.balistreams.avro.Label;
 import io.balistreams.avro.ModelConfig;
 import io.balistreams.avro.ModelMetrics;
+import io.balistreams.avro.ModelPosterior;
 import io.balistreams.avro.ModelSnapshot;
 import io.balistreams.avro.ModelTask;
 import io.balistreams.avro.Prediction;
@@ -21,6 +22,8 @@ import io.balistreams.avro.internal.OnlineLearnerState;
 import io.balistreams.avro.internal.PendingLabel;
 import io.balistreams.avro.internal.RoutedEvent;
 import io.balistreams.avro.internal.RoutedLabel;
+import io.balistreams.avro.internal.TrainingExample;
+import io.balistreams.avro.internal.TrainingExampleKind;
 import io.balistreams.bali.BaliConfig;
 import io.balistreams.bali.ClassificationPrediction;
 import io.balistreams.bali.RegressionPrediction;
@@ -50,6 +53,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
 
 /**
  * The Kafka adapter of the online learner (docs/architecture.md, data flow): records and stores in,
@@ -138,8 +142,9 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
         this.pending = context.getStateStore(PENDING_STORE);
         this.configs = context.getStateStore(CONFIG_STORE);
         this.monitors = context.getStateStore(MONITOR_STORE);
-        this.awaiting = new AwaitingLabels(context.getStateStore(AwaitingLabels.STORE), config.labelsMaxDelayMs(),
-                config.labelsMaxWaiting());
+        // with distributed scoring, events wait for their labels in the scoring tasks
+        this.awaiting = config.distributedScoring() ? null : new AwaitingLabels(
+                context.getStateStore(AwaitingLabels.STORE), config.labelsMaxDelayMs(), config.labelsMaxWaiting());
         eventClock = Long.MIN_VALUE;
         cache.clear();
         modelsHeld = 0;
@@ -166,7 +171,9 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
 
     @Override
     public void process(final Record<String, SpecificRecord> record) {
-        if (record.value() instanceof RoutedLabel label) {
+        if (record.value() instanceof TrainingExample example) {
+            processExample(record.withValue(example));
+        } else if (record.value() instanceof RoutedLabel label) {
             processLabel(record.withValue(label));
         } else {
             processEvent(record.withValue((RoutedEvent) record.value()));
@@ -180,40 +187,15 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
         Slot slot = slot(modelId);
         final Checked checked;
         if (slot == null) {
-            final ModelConfig entry = configs.get(modelId);
-            final ModelSpec spec;
-            final ModelMonitor.Settings monitoring;
-            try {
-                spec = entry == null ? config.modelDefaults() : config.modelDefaults().withOverrides(entry);
-                monitoring = config.monitorSettings(entry);
-            } catch (final IllegalArgumentException e) {
-                reject(record, DeadLetterReason.INVALID_MODEL_CONFIG, "model " + modelId
-                        + " cannot be created, its model-config entry no longer fits the defaults: " + e.getMessage());
-                return;
-            }
-            final int inputs = spec.inputDimension() != null ? spec.inputDimension() : event.getFeatures().size();
-            checked = check(event, spec.task(), inputs, spec.numClasses(), spec.classNames());
+            final Created created = create(modelId, event.getFeatures().size(), "event " + event.getEventId(),
+                    (spec, inputs) -> check(event, spec.task(), inputs, spec.numClasses(), spec.classNames()),
+                    record.timestamp());
+            checked = created.checked();
             if (checked.reason != null) {
                 reject(record, checked.reason, checked.detail);
                 return;
             }
-            if (modelsInInstance.get() >= config.maxModels()) {
-                reject(record, DeadLetterReason.MODEL_LIMIT_REACHED, "event " + event.getEventId() + " would create model "
-                        + modelId + " but this instance already holds " + modelsInInstance.get()
-                        + " models (bali.models.max = " + config.maxModels() + ")");
-                return;
-            }
-            final OnlineLearner learner = OnlineLearner.create(modelId, spec.toBaliConfig(inputs), spec.classNames(),
-                    new LearnerSettings(monitoring, config.driftLoss(), config.oodScore(), config.metricsEvery()));
-            slot = new Slot(learner, 0);
-            modelsInInstance.incrementAndGet();
-            modelsHeld++;
-            cache.put(modelId, slot);
-            writeModel(slot);
-            writeMonitor(slot);
-            if (config.posteriorEvery() > 0) {
-                publishPosterior(learner, record.timestamp());
-            }
+            slot = created.slot();
         } else {
             final BaliConfig c = slot.learner.config();
             checked = check(event, c.task(), c.inputSize(), c.numClasses(), slot.learner.classNames());
@@ -227,7 +209,7 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
         final boolean labelled = !Double.isNaN(checked.target);
         final ScoredEvent scored = learner.score(OnlineLearner.toArray(event.getFeatures()),
                 event.getEventTime().toEpochMilli());
-        final Prediction served = prediction(learner, event, scored, labelled);
+        final Prediction served = ServedPredictions.prediction(modelId, learner.classNames(), event, scored, labelled);
         context.forward(record.withValue(served));
         if (scored.alarm() != null) {
             forwardAlarm(modelId, scored.alarm(), record.timestamp());
@@ -236,16 +218,151 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
             queue(slot, learner.label(scored, checked.target, System.currentTimeMillis()), event.getFeatures(),
                     record.timestamp());
         } else if (awaiting.enabled()) {
-            for (final String evicted : awaiting.await(modelId, event.getEventId(),
-                    awaitingEntry(modelId, event, scored, served))) {
-                final Slot owner = slot(evicted);
+            for (final AwaitingLabel evicted : awaiting.await(modelId, event.getEventId(),
+                    ServedPredictions.awaitingEntry(modelId, event, scored, served))) {
+                final Slot owner = slot(evicted.getModelId());
                 owner.learner.labelEvicted();
-                progress.put(evicted, owner.learner.exportProgress());
+                progress.put(evicted.getModelId(), owner.learner.exportProgress());
             }
         }
         writeMonitor(slot);
         progress.put(modelId, learner.exportProgress());
         advanceEventClock(scored.eventTime());
+    }
+
+    /** A new model's learner, or (slot null) why it cannot be created, with the first record's check. */
+    private record Created(Slot slot, Checked checked) {
+    }
+
+    /**
+     * Creates the learner of a new model from its {@code model-config} entry or the defaults, after checking
+     * the record that creates it, within {@code bali.models.max} per instance; writes its state and publishes
+     * its prior.
+     *
+     * @param featureCount the record's number of features (the input dimension unless the configuration fixes it)
+     * @param what         the creating record, for the dead letter's detail
+     * @param check        checks the record against the spec and input dimension the model would have
+     */
+    private Created create(final String modelId, final int featureCount, final String what,
+                           final BiFunction<ModelSpec, Integer, Checked> check, final long timestamp) {
+        final ModelConfig entry = configs.get(modelId);
+        final ModelSpec spec;
+        final ModelMonitor.Settings monitoring;
+        try {
+            spec = entry == null ? config.modelDefaults() : config.modelDefaults().withOverrides(entry);
+            monitoring = config.monitorSettings(entry);
+        } catch (final IllegalArgumentException e) {
+            return new Created(null, Checked.no(DeadLetterReason.INVALID_MODEL_CONFIG, "model " + modelId
+                    + " cannot be created, its model-config entry no longer fits the defaults: " + e.getMessage()));
+        }
+        final int inputs = spec.inputDimension() != null ? spec.inputDimension() : featureCount;
+        final Checked checked = check.apply(spec, inputs);
+        if (checked.reason != null) {
+            return new Created(null, checked);
+        }
+        if (modelsInInstance.get() >= config.maxModels()) {
+            return new Created(null, Checked.no(DeadLetterReason.MODEL_LIMIT_REACHED, what + " would create model "
+                    + modelId + " but this instance already holds " + modelsInInstance.get()
+                    + " models (bali.models.max = " + config.maxModels() + ")"));
+        }
+        final OnlineLearner learner = OnlineLearner.create(modelId, spec.toBaliConfig(inputs), spec.classNames(),
+                new LearnerSettings(monitoring, config.driftLoss(), config.oodScore(), config.metricsEvery()));
+        final Slot slot = new Slot(learner, 0);
+        modelsInInstance.incrementAndGet();
+        modelsHeld++;
+        cache.put(modelId, slot);
+        writeModel(slot);
+        writeMonitor(slot);
+        if (config.posteriorEvery() > 0) {
+            publishPosterior(learner, timestamp);
+        }
+        return new Created(slot, checked);
+    }
+
+    /**
+     * Distributed scoring: what a scoring task sends about a model (docs/architecture.md §7) — a training
+     * example (an event scored there with a published posterior, with its label), learned against the
+     * prediction that was served; or a count of the model's events that stopped waiting for a label there.
+     */
+    private void processExample(final Record<String, TrainingExample> record) {
+        final TrainingExample example = record.value();
+        final String modelId = record.key();
+        final boolean isExample = example.getKind() == TrainingExampleKind.EXAMPLE;
+        final String what = isExample ? "event " + example.getEventId()
+                : example.getCount() + " scored event(s) that stopped waiting for a label";
+        Slot slot = slot(modelId);
+        if (slot == null) {
+            final Created created = create(modelId, example.getInputDimension(), what,
+                    (spec, inputs) -> dimension(what, example.getInputDimension(), inputs), record.timestamp());
+            if (created.checked().reason != null) {
+                rejectExample(record, created.checked());
+                return;
+            }
+            slot = created.slot();
+        }
+        final OnlineLearner learner = slot.learner;
+        switch (example.getKind()) {
+            case EXPIRED -> {
+                for (int i = 0; i < example.getCount(); i++) {
+                    learner.labelExpired();
+                }
+            }
+            case EVICTED -> {
+                for (int i = 0; i < example.getCount(); i++) {
+                    learner.labelEvicted();
+                }
+            }
+            case EXAMPLE -> {
+                final BaliConfig c = learner.config();
+                final AwaitingLabel entry = example.getServed();
+                Checked checked = dimension(what, example.getInputDimension(), c.inputSize());
+                if (checked.reason == null && entry.getProbabilities().isEmpty() == learner.isClassifier()) {
+                    checked = Checked.no(DeadLetterReason.INVALID_MODEL_CONFIG, what + " was scored by a posterior of "
+                            + "another task than model " + modelId + "'s (its configuration changed)");
+                }
+                if (checked.reason == null) {
+                    checked = checkLabel(example.getTarget(), c.task(), c.numClasses(), learner.classNames(), what);
+                }
+                if (checked.reason != null) {
+                    rejectExample(record, checked);
+                    return;
+                }
+                final ScoredEvent served = ServedPredictions.servedEvent(entry, learner.isClassifier());
+                final ScoredEvent scored = learner.scoredElsewhere(served.eventTime(), served.modelVersion(),
+                        served.features(), served.regression(), served.classification(), served.oodScore());
+                if (scored.alarm() != null) {
+                    forwardAlarm(modelId, scored.alarm(), record.timestamp());
+                }
+                final long now = System.currentTimeMillis();
+                final QueuedLabel queued = example.getLabelTime() == null
+                        ? learner.label(scored, example.getTarget(), now)
+                        : learner.lateLabel(scored, example.getTarget(), example.getLabelTime(), now);
+                queue(slot, queued, entry.getFeatures(), record.timestamp());
+                writeMonitor(slot);
+            }
+        }
+        progress.put(modelId, learner.exportProgress());
+    }
+
+    private static Checked dimension(final String what, final int features, final int inputs) {
+        return features == inputs && inputs > 0 ? Checked.ok(Double.NaN)
+                : Checked.no(DeadLetterReason.WRONG_DIMENSION, what + " has " + features + " features, the model takes "
+                + inputs);
+    }
+
+    /**
+     * Dead-letters a refused training example with the record that completed it (the event, or its label). A
+     * count of events that stopped waiting carries no record: if its model cannot be created, there is nothing
+     * to count it on, and each of those events already had its prediction.
+     */
+    private void rejectExample(final Record<String, TrainingExample> record, final Checked checked) {
+        final TrainingExample e = record.value();
+        if (e.getKind() != TrainingExampleKind.EXAMPLE) {
+            return;
+        }
+        context.forward(record.withValue(DeadLetters.of(checked.reason, checked.detail,
+                new DeadLetters.Source(e.getSourceTopic(), e.getSourcePartition(), e.getSourceOffset()),
+                DeadLetters.bytes(e.getOriginalKey()), DeadLetters.bytes(e.getOriginalValue()), record.key())));
     }
 
     /** Stores a queued label for the next update, then emits metrics and learns when they are due. */
@@ -274,14 +391,7 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
         final AwaitingLabel entry = awaiting.get(modelId, label.getEventId());
         if (entry == null || entry.getState() != AwaitingState.WAITING) {
             final AwaitingState state = entry == null ? null : entry.getState();
-            rejectLabel(record, state == AwaitingState.EXPIRED ? DeadLetterReason.LABEL_EXPIRED
-                    : state == AwaitingState.LABELLED ? DeadLetterReason.LABEL_DUPLICATE
-                    : DeadLetterReason.LABEL_UNKNOWN_EVENT, id + (state == null
-                    ? ": no scored event is waiting for it (never scored, scored with its label, or expired long ago)"
-                    : state == AwaitingState.EXPIRED ? ": the event waited longer than bali.labels.max.delay.ms = "
-                    + config.labelsMaxDelayMs() + " ms of event time"
-                    : state == AwaitingState.LABELLED ? ": the event already has its label"
-                    : ": the event stopped waiting to keep bali.labels.max.waiting = " + config.labelsMaxWaiting()));
+            rejectLabel(record, labelReason(state), id + labelRejection(state, config));
             return;
         }
         final Slot slot = slot(modelId);
@@ -295,12 +405,29 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
             rejectLabel(record, checked.reason, checked.detail + " (the event keeps waiting for a valid label)");
             return;
         }
-        final ScoredEvent served = servedEvent(entry, learner.isClassifier());
+        final ScoredEvent served = ServedPredictions.servedEvent(entry, learner.isClassifier());
         awaiting.labelled(modelId, label.getEventId(), entry);
         queue(slot, learner.lateLabel(served, checked.target, label.getLabelTime().toEpochMilli(),
                 System.currentTimeMillis()), entry.getFeatures(), record.timestamp());
         writeMonitor(slot);
         progress.put(modelId, learner.exportProgress());
+    }
+
+    /** The dead-letter reason of a label whose event is in {@code state} (null: no entry), not waiting. */
+    static DeadLetterReason labelReason(final AwaitingState state) {
+        return state == AwaitingState.EXPIRED ? DeadLetterReason.LABEL_EXPIRED
+                : state == AwaitingState.LABELLED ? DeadLetterReason.LABEL_DUPLICATE
+                : DeadLetterReason.LABEL_UNKNOWN_EVENT;
+    }
+
+    /** Why a label whose event is in {@code state} (null: no entry) joins nothing, for its dead letter. */
+    static String labelRejection(final AwaitingState state, final ServiceConfig config) {
+        return state == null
+                ? ": no scored event is waiting for it (never scored, scored with its label, or expired long ago)"
+                : state == AwaitingState.EXPIRED ? ": the event waited longer than bali.labels.max.delay.ms = "
+                + config.labelsMaxDelayMs() + " ms of event time"
+                : state == AwaitingState.LABELLED ? ": the event already has its label"
+                : ": the event stopped waiting to keep bali.labels.max.waiting = " + config.labelsMaxWaiting();
     }
 
     /** Expires the events that waited longer than the maximum delay behind the latest time seen. */
@@ -309,49 +436,11 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
             return;
         }
         eventClock = time;
-        for (final String expired : awaiting.advance(time)) {
-            final Slot owner = slot(expired);
+        for (final AwaitingLabel expired : awaiting.advance(time)) {
+            final Slot owner = slot(expired.getModelId());
             owner.learner.labelExpired();
-            progress.put(expired, owner.learner.exportProgress());
+            progress.put(expired.getModelId(), owner.learner.exportProgress());
         }
-    }
-
-    /** What an unlabelled event must keep to be learned from when its label comes: features and the served prediction. */
-    private static AwaitingLabel awaitingEntry(final String modelId, final Event event, final ScoredEvent scored,
-                                               final Prediction served) {
-        final AwaitingLabel.Builder b = AwaitingLabel.newBuilder()
-                .setState(AwaitingState.WAITING)
-                .setModelId(modelId)
-                .setEventTime(scored.eventTime())
-                .setPosition(scored.position())
-                .setModelVersion(scored.modelVersion())
-                .setFeatures(event.getFeatures())
-                .setOodScore(scored.oodScore());
-        if (scored.isClassification()) {
-            final ClassificationPrediction c = scored.classification();
-            b.setProbabilities(served.getClassification().getProbabilities()).setPredictedClass(c.predictedClass()).setEntropy(c.entropy())
-                    .setMutualInformation(c.mutualInformation()).setLeverage(c.leverage());
-        } else {
-            final RegressionPrediction r = scored.regression();
-            b.setMean(r.mean()).setAleatoricVariance(r.aleatoricVariance()).setEpistemicVariance(r.epistemicVariance())
-                    .setLeverage(r.leverage());
-        }
-        return b.build();
-    }
-
-    /** The scored event as it was served, rebuilt from its waiting entry. */
-    private static ScoredEvent servedEvent(final AwaitingLabel entry, final boolean classifier) {
-        final double[] features = OnlineLearner.toArray(entry.getFeatures());
-        return classifier
-                ? new ScoredEvent(entry.getPosition(), entry.getEventTime(), entry.getModelVersion(), features, null,
-                        new ClassificationPrediction(OnlineLearner.toArray(entry.getProbabilities()),
-                                entry.getPredictedClass(), entry.getEntropy(), entry.getMutualInformation(),
-                                entry.getLeverage()),
-                        entry.getOodScore(), null, false, null, null)
-                : new ScoredEvent(entry.getPosition(), entry.getEventTime(), entry.getModelVersion(), features,
-                        new RegressionPrediction(entry.getMean(), entry.getAleatoricVariance(),
-                                entry.getEpistemicVariance(), entry.getLeverage(), null),
-                        null, entry.getOodScore(), null, false, null, null);
     }
 
     private void rejectLabel(final Record<String, RoutedLabel> record, final DeadLetterReason reason,
@@ -359,48 +448,7 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
         final RoutedLabel r = record.value();
         context.forward(record.withValue(DeadLetters.of(reason, detail,
                 new DeadLetters.Source(r.getSourceTopic(), r.getSourcePartition(), r.getSourceOffset()),
-                bytes(r.getOriginalKey()), bytes(r.getOriginalValue()), record.key())));
-    }
-
-    /** The prediction record of a scored event. */
-    private static Prediction prediction(final OnlineLearner learner, final Event event, final ScoredEvent scored,
-                                         final boolean labelled) {
-        final Prediction.Builder p = Prediction.newBuilder()
-                .setEventId(event.getEventId())
-                .setModelId(learner.modelId())
-                .setModelVersion(scored.modelVersion())
-                .setEventTime(event.getEventTime())
-                .setScoredAt(Instant.ofEpochMilli(System.currentTimeMillis()))
-                .setLabelled(labelled);
-        final double leverage;
-        if (scored.isClassification()) {
-            final ClassificationPrediction c = scored.classification();
-            final List<String> names = learner.classNames();
-            p.setClassification(ClassificationOutput.newBuilder()
-                    .setProbabilities(OnlineLearner.toList(c.probabilities()))
-                    .setPredictedClass(c.predictedClass())
-                    .setPredictedClassName(names.isEmpty() ? null : names.get(c.predictedClass()))
-                    .setEntropy(c.entropy())
-                    .setMutualInformation(c.mutualInformation())
-                    .build());
-            leverage = c.leverage();
-        } else {
-            final RegressionPrediction r = scored.regression();
-            p.setRegression(RegressionOutput.newBuilder()
-                    .setMean(r.mean())
-                    .setStdTotal(r.standardDeviation())
-                    .setStdEpistemic(Math.sqrt(r.epistemicVariance()))
-                    .setStdAleatoric(Math.sqrt(r.aleatoricVariance()))
-                    .setLower95(r.lower95())
-                    .setUpper95(r.upper95())
-                    .build());
-            leverage = r.leverage();
-        }
-        return p.setLeverage(leverage).setOodScore(scored.oodScore())
-                .setOodThreshold(scored.oodThreshold())
-                .setOodFlag(scored.oodFlag())
-                .setDriftState(scored.driftState() == null ? null : DriftState.valueOf(scored.driftState().name()))
-                .build();
+                DeadLetters.bytes(r.getOriginalKey()), DeadLetters.bytes(r.getOriginalValue()), record.key())));
     }
 
     private void forwardAlarm(final String modelId, final ModelMonitor.Alarm alarm, final long timestamp) {
@@ -478,8 +526,11 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
      * docs/method.md §5) to the {@code model-posteriors} topic, for scorers outside this task.
      */
     private void publishPosterior(final OnlineLearner learner, final long timestamp) {
-        context.forward(new Record<>(learner.modelId(), ServingPosteriorCodec.toRecord(learner.modelId(),
-                learner.classNames(), learner.model().servingPosterior()), timestamp));
+        final ModelPosterior posterior = ServingPosteriorCodec.toRecord(learner.modelId(), learner.classNames(),
+                learner.model().servingPosterior());
+        posterior.setOodThreshold(learner.monitor().oodThreshold());
+        posterior.setDriftState(learner.settings().monitor().watching() ? learner.monitor().state().name() : null);
+        context.forward(new Record<>(learner.modelId(), posterior, timestamp));
     }
 
     /** Wall-clock punctuation: learns from partial batches that waited longer than the maximum wait. */
@@ -520,9 +571,10 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
                 .setLabelsJoined(learner.labelsJoined())
                 .setLabelsExpired(learner.labelsExpired())
                 .setLabelsEvicted(learner.labelsEvicted())
-                .setWaitingForLabels(awaiting.waiting(learner.modelId()))
+                .setWaitingForLabels(awaiting == null ? 0 : awaiting.waiting(learner.modelId()))
                 .setWindowLabelDelayMs(learner.windowLabelDelayMs())
-                .setWindowLabelDelayEvents(learner.windowLabelDelayEvents())
+                // a learner that sees only training examples cannot count the events scored in between
+                .setWindowLabelDelayEvents(awaiting == null ? null : learner.windowLabelDelayEvents())
                 .setWindowVersionsBehind(learner.windowVersionsBehind())
                 .setEmittedAt(Instant.ofEpochMilli(System.currentTimeMillis()))
                 .build();
@@ -578,7 +630,7 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
         final RoutedEvent r = record.value();
         context.forward(record.withValue(DeadLetters.of(reason, detail,
                 new DeadLetters.Source(r.getSourceTopic(), r.getSourcePartition(), r.getSourceOffset()),
-                bytes(r.getOriginalKey()), bytes(r.getOriginalValue()), record.key())));
+                DeadLetters.bytes(r.getOriginalKey()), DeadLetters.bytes(r.getOriginalValue()), record.key())));
     }
 
     /** The outcome of checking an event against a model: a label as a number (NaN if none) or a rejection. */
@@ -640,13 +692,4 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
         return modelId + "#" + seq;
     }
 
-    private static byte[] bytes(final ByteBuffer b) {
-        if (b == null) {
-            return null;
-        }
-        final ByteBuffer d = b.duplicate();
-        final byte[] out = new byte[d.remaining()];
-        d.get(out);
-        return out;
-    }
 }

@@ -47,6 +47,11 @@ public final class ServiceConfig {
                 "true: producers key every event by its model id (UTF-8), so the learner reads the events topic "
                         + "directly, without the repartition topic (one commit hop less); an event with another key "
                         + "is dead-lettered (KEY_NOT_MODEL_ID)");
+        doc("bali.scoring", "learner",
+                "learner: each event is scored in its model's learner task (one task per model scores and learns); "
+                        + "distributed: events are scored where they arrive, on any partition, thread or instance, with "
+                        + "each model's latest published posterior (bali.posterior.every), and only labelled examples go "
+                        + "to the learner (docs/architecture.md section 7)");
         doc("bali.batch.max.wait.ms", "5000",
                 "a partial mini-batch older than this is learned from anyway (wall clock); 0 = wait for a full batch");
         doc("bali.labels.max.delay.ms", String.valueOf(24L * 3600 * 1000),
@@ -104,6 +109,7 @@ public final class ServiceConfig {
     private final int maxModels;
     private final long batchMaxWaitMs;
     private final boolean eventsKeyedByModel;
+    private final boolean distributedScoring;
     private final int metricsEvery;
     private final long snapshotEvery;
     private final long posteriorEvery;
@@ -124,9 +130,23 @@ public final class ServiceConfig {
         maxModels = positiveInt("bali.models.max");
         batchMaxWaitMs = nonNegativeLong("bali.batch.max.wait.ms");
         eventsKeyedByModel = parseBoolean("bali.events.keyed.by.model");
+        distributedScoring = switch (get("bali.scoring")) {
+            case "learner" -> false;
+            case "distributed" -> true;
+            default -> throw new IllegalArgumentException("bali.scoring must be learner or distributed, not '"
+                    + get("bali.scoring") + "'");
+        };
+        if (distributedScoring && eventsKeyedByModel) {
+            throw new IllegalArgumentException("bali.events.keyed.by.model=true applies to bali.scoring=learner: with "
+                    + "distributed scoring, events are scored where they arrive and need no key");
+        }
         metricsEvery = positiveInt("bali.metrics.every");
         snapshotEvery = nonNegativeLong("bali.snapshot.every");
         posteriorEvery = nonNegativeLong("bali.posterior.every");
+        if (distributedScoring && posteriorEvery == 0) {
+            throw new IllegalArgumentException("bali.scoring=distributed scores with the published posteriors: "
+                    + "bali.posterior.every must be at least 1");
+        }
         labelsMaxDelayMs = nonNegativeLong("bali.labels.max.delay.ms");
         labelsMaxWaiting = nonNegativeInt("bali.labels.max.waiting");
         stateMaxBytes = positiveInt("bali.state.max.bytes");
@@ -271,6 +291,12 @@ public final class ServiceConfig {
 
     /** Whether events arrive keyed by model id, so that the learner reads them without a repartition topic. */
     public boolean eventsKeyedByModel() { return eventsKeyedByModel; }
+
+    /**
+     * Whether events are scored where they arrive with the published posteriors ({@code bali.scoring=distributed}),
+     * rather than in their model's learner task.
+     */
+    public boolean distributedScoring() { return distributedScoring; }
 
     public int metricsEvery() { return metricsEvery; }
     public long snapshotEvery() { return snapshotEvery; }

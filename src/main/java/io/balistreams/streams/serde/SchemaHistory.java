@@ -14,6 +14,7 @@ import io.balistreams.avro.Label;
 import io.balistreams.avro.internal.AwaitingLabel;
 import io.balistreams.avro.internal.LearnerModel;
 import io.balistreams.avro.internal.RoutedLabel;
+import io.balistreams.avro.internal.TrainingExample;
 import io.balistreams.avro.internal.LearnerProgress;
 import io.balistreams.avro.internal.OnlineLearnerState;
 import io.balistreams.avro.internal.PendingLabel;
@@ -49,7 +50,7 @@ public final class SchemaHistory {
             RoutedEvent.getClassSchema(),
             LearnerProgress.getClassSchema(), PendingLabel.getClassSchema(), LearnerModel.getClassSchema(),
             OnlineLearnerState.getClassSchema(), Label.getClassSchema(), RoutedLabel.getClassSchema(),
-            AwaitingLabel.getClassSchema());
+            AwaitingLabel.getClassSchema(), TrainingExample.getClassSchema());
 
     private static final SchemaStore.Cache STORE = new SchemaStore.Cache();
 

@@ -1,0 +1,286 @@
+package io.balistreams.streams;
+
+import static io.balistreams.streams.TopologyHarness.event;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import io.balistreams.avro.DeadLetter;
+import io.balistreams.avro.DeadLetterReason;
+import io.balistreams.avro.DriftAlert;
+import io.balistreams.avro.ModelMetrics;
+import io.balistreams.avro.ModelPosterior;
+import io.balistreams.avro.Prediction;
+import io.balistreams.avro.internal.LearnerModel;
+import io.balistreams.bali.BaliConfig;
+import io.balistreams.bali.ModelStateCodec;
+import io.balistreams.bali.RegressionPrediction;
+import io.balistreams.bali.Rng;
+import io.balistreams.bali.ServingPosterior;
+import io.balistreams.bali.ServingPosteriorCodec;
+import io.balistreams.eval.SeaConcepts;
+import io.balistreams.online.LearnerSettings;
+import io.balistreams.online.OnlineLearner;
+import io.balistreams.online.ScoredEvent;
+import io.balistreams.streams.serde.AvroSerde;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Distributed scoring ({@code bali.scoring=distributed}): events are scored by {@link ScorerProcessor} with the
+ * published posteriors, and only training examples reach the learner. In a {@code TopologyTestDriver} a
+ * publication reaches the global store before the next input record, so with {@code bali.posterior.every=1}
+ * every event is scored by the posterior of the latest update — which makes the two modes comparable bit for
+ * bit; the delayed-labels case is compared with the online learner fed the same calls.
+ */
+class DistributedScoringTopologyTest {
+    @TempDir
+    Path stateDir;
+
+    @TempDir
+    Path otherStateDir;
+
+    private static final Map<String, String> REGRESSION = Map.of("bali.model.task", "regression",
+            "bali.model.hidden", "8", "bali.model.batch.size", "8", "bali.model.input.dimension", "3",
+            "bali.scoring", "distributed", "bali.posterior.every", "1");
+
+    @Test
+    void withEveryUpdatePublishedDistributedScoringServesAndLearnsExactlyWhatTheLearnerTaskDoes() {
+        final int n = 3000;
+        final SeaConcepts sea = new SeaConcepts(7, 1000, 0.05);
+        final double[][] x = new double[n][3];
+        final double[] y = new double[n];
+        for (int i = 0; i < n; i++) {
+            y[i] = sea.next(x[i]);
+        }
+        final Map<String, String> common = Map.of("bali.model.hidden", "16", "bali.model.batch.size", "16",
+                "bali.model.beta", "0.95", "bali.metrics.every", "250", "bali.posterior.every", "1");
+        final Map<String, String> distributed = new HashMap<>(common);
+        distributed.put("bali.scoring", "distributed");
+
+        final Run learnerTask = run(stateDir, common, x, y);
+        final Run scorers = run(otherStateDir, distributed, x, y);
+
+        assertThat(scorers.deadLetters).isEmpty();
+        assertThat(scorers.model).isEqualTo(learnerTask.model);
+        assertThat(scorers.predictions).hasSize(n);
+        for (int i = 0; i < n; i++) {
+            final Prediction a = learnerTask.predictions.get(i);
+            final Prediction b = scorers.predictions.get(i);
+            b.setScoredAt(a.getScoredAt());
+            assertThat(b).as("prediction %d", i).isEqualTo(a);
+        }
+        assertThat(scorers.alerts).as("the concept jumps: the loss detector fires").isNotEmpty();
+        assertThat(scorers.alerts).usingRecursiveFieldByFieldElementComparatorIgnoringFields("emittedAt")
+                .isEqualTo(learnerTask.alerts);
+        // the metrics count the same served predictions; eventsScored counts the learner's training examples
+        assertThat(scorers.metrics).hasSameSizeAs(learnerTask.metrics).hasSize(n / 250);
+        for (int i = 0; i < scorers.metrics.size(); i++) {
+            final ModelMetrics a = learnerTask.metrics.get(i);
+            final ModelMetrics b = scorers.metrics.get(i);
+            assertThat(b.getCumulative()).isEqualTo(a.getCumulative());
+            assertThat(b.getWindow()).isEqualTo(a.getWindow());
+            assertThat(b.getEventsScored()).isEqualTo(a.getEventsScored()).isEqualTo(250L * (i + 1));
+            assertThat(b.getWindowVersionsBehind()).isEqualTo(0.0);
+        }
+    }
+
+    private record Run(List<Prediction> predictions, List<ModelMetrics> metrics, List<DriftAlert> alerts,
+                       List<DeadLetter> deadLetters, byte[] model) {
+    }
+
+    private static Run run(final Path dir, final Map<String, String> settings, final double[][] x, final double[] y) {
+        try (TopologyHarness h = new TopologyHarness(dir, settings)) {
+            for (int i = 0; i < x.length; i++) {
+                h.send(event("e" + i, "m", x[i], y[i]));
+            }
+            final LearnerModel stored = AvroSerde.of(LearnerModel.class).decode(
+                    h.driver.<String, byte[]>getKeyValueStore(LearnerProcessor.MODEL_STORE).get("m"));
+            return new Run(h.predictions.readValuesToList(), h.metrics.readValuesToList(),
+                    h.driftAlerts.readValuesToList(), h.deadLetters.readValuesToList(),
+                    ModelStateCodec.encode(ModelStateCodec.fromRecord(stored.getSnapshot().getState())));
+        }
+    }
+
+    @Test
+    void delayedLabelsOutOfOrderTrainTheEngineInArrivalOrderAgainstThePredictionsOfThePublishedPosteriors() {
+        final int n = 160;
+        final Rng rng = Rng.forStream(31, 0);
+        final double[][] x = new double[n][3];
+        final double[] y = new double[n];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < 3; j++) {
+                x[i][j] = rng.nextGaussian();
+            }
+            y[i] = x[i][0] - 2 * x[i][1] + 0.5 * x[i][2] + 0.1 * rng.nextGaussian();
+        }
+        final List<Integer> order = new ArrayList<>(); // i >= 0: event i; -1 - i: the label of event i
+        final List<Integer> waiting = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            order.add(i);
+            waiting.add(i);
+            if (i >= 4 && rng.nextDouble() < 0.7) {
+                order.add(-1 - waiting.remove((int) Math.floorMod(rng.nextLong(), (long) waiting.size())));
+            }
+        }
+        while (!waiting.isEmpty()) {
+            order.add(-1 - waiting.remove((int) Math.floorMod(rng.nextLong(), (long) waiting.size())));
+        }
+        final Map<String, String> settings = new HashMap<>(REGRESSION);
+        settings.put("bali.metrics.every", Integer.toString(n));
+        settings.put("bali.posterior.every", "2");
+
+        final List<Prediction> served;
+        final List<ModelPosterior> published;
+        final List<ModelMetrics> metrics;
+        final LearnerModel stored;
+        final ServiceConfig config;
+        try (TopologyHarness h = new TopologyHarness(stateDir, settings)) {
+            config = h.config;
+            for (final int step : order) {
+                if (step >= 0) {
+                    h.send(event("e" + step, "m", x[step], null, 1_000L + step));
+                } else {
+                    final int i = -1 - step;
+                    h.sendLabel("e" + i, "m", y[i], 5_000L + i);
+                }
+            }
+            served = h.predictions.readValuesToList();
+            published = h.posteriors.readValuesToList();
+            metrics = h.metrics.readValuesToList();
+            stored = AvroSerde.of(LearnerModel.class).decode(
+                    h.driver.<String, byte[]>getKeyValueStore(LearnerProcessor.MODEL_STORE).get("m"));
+            assertThat(h.deadLetters.isEmpty()).isTrue();
+        }
+
+        // every prediction is the closed form of a published posterior (or of the prior, version 0), and the
+        // version it names is the latest publication before the event
+        final Map<Long, ServingPosterior> byVersion = new HashMap<>();
+        for (final ModelPosterior p : published) {
+            byVersion.put(p.getModelVersion(), ServingPosteriorCodec.fromRecord(p));
+        }
+        assertThat(byVersion.keySet()).as("one publication at creation, then every second update")
+                .containsExactlyInAnyOrder(0L, 2L, 4L, 6L, 8L, 10L, 12L, 14L, 16L, 18L, 20L);
+        assertThat(served).hasSize(n);
+        final Map<Integer, Prediction> servedByEvent = new HashMap<>();
+        long lastVersion = 0;
+        for (final Prediction p : served) {
+            final int i = Integer.parseInt(p.getEventId().substring(1));
+            servedByEvent.put(i, p);
+            assertThat(p.getModelVersion() % 2).isZero();
+            assertThat(p.getModelVersion()).isGreaterThanOrEqualTo(lastVersion);
+            lastVersion = p.getModelVersion();
+            final RegressionPrediction expected = byVersion.get(p.getModelVersion()).predict(x[i]);
+            assertThat(p.getRegression().getMean()).isEqualTo(expected.mean());
+            assertThat(p.getRegression().getStdTotal()).isEqualTo(expected.standardDeviation());
+            assertThat(p.getLeverage()).isEqualTo(expected.leverage());
+        }
+        assertThat(lastVersion).as("later events are served by later posteriors").isGreaterThan(4);
+
+        // the reference: the online learner fed the served predictions in the labels' order of arrival
+        final BaliConfig engine = config.modelDefaults().toBaliConfig(3);
+        final OnlineLearner reference = OnlineLearner.create("m", engine, List.of(),
+                new LearnerSettings(config.monitorSettings(null), config.driftLoss(), config.oodScore(), n));
+        for (final int step : order) {
+            if (step < 0) {
+                final int i = -1 - step;
+                final Prediction p = servedByEvent.get(i);
+                final ScoredEvent scored = reference.scoredElsewhere(1_000L + i, p.getModelVersion(), x[i],
+                        byVersion.get(p.getModelVersion()).predict(x[i]), null, p.getOodScore());
+                reference.lateLabel(scored, y[i], 5_000L + i, 0);
+                if (reference.batchDue()) {
+                    reference.learn();
+                }
+            }
+        }
+        assertThat(stored.getSnapshot().getModelVersion()).isEqualTo(reference.version()).isEqualTo(n / 8);
+        assertThat(ModelStateCodec.encode(ModelStateCodec.fromRecord(stored.getSnapshot().getState())))
+                .isEqualTo(ModelStateCodec.encode(reference.model()));
+
+        // the metrics count the served means
+        double squares = 0;
+        for (int i = 0; i < n; i++) {
+            final double r = y[i] - servedByEvent.get(i).getRegression().getMean();
+            squares += r * r;
+        }
+        assertThat(metrics).hasSize(1);
+        final ModelMetrics m = metrics.get(0);
+        assertThat(m.getCumulative().get("rmse")).isCloseTo(Math.sqrt(squares / n), within(1e-12));
+        assertThat(m.getCumulative()).isEqualTo(reference.cumulativeMetrics());
+        assertThat(m.getLabelsSeen()).isEqualTo(n);
+        assertThat(m.getLabelsJoined()).isEqualTo(n);
+        assertThat(m.getWindowLabelDelayMs()).isEqualTo(4_000.0);
+        assertThat(m.getWindowLabelDelayEvents()).as("the learner sees only training examples").isNull();
+        assertThat(m.getWindowVersionsBehind()).isPositive().isEqualTo(reference.windowVersionsBehind());
+    }
+
+    @Test
+    void labelsThatJoinNothingAreDeadLetteredInTheScoringTaskAndTheLearnerCountsExpiredAndEvictedEvents() {
+        final Map<String, String> settings = new HashMap<>(REGRESSION);
+        settings.put("bali.metrics.every", "1");
+        settings.put("bali.labels.max.delay.ms", "1000");
+        settings.put("bali.labels.max.waiting", "3");
+        try (TopologyHarness h = new TopologyHarness(stateDir, settings)) {
+            final double[] x = {0.5, -1, 2};
+            h.send(event("a", "m", x, null, 0));
+            h.send(event("b", "m", x, null, 100));
+            h.send(event("inline", "m", x, 1.5, 200));
+            h.sendLabel("nobody", "m", 1.0, 300);              // never scored
+            h.sendLabel("inline", "m", 1.0, 300);              // scored with its label inside
+            h.sendLabel("a", "m", 2.0, 400);                   // joins
+            h.sendLabel("a", "m", 2.0, 450);                   // second label
+            h.sendLabel("b", "m", "three", 500);              // not a number: b keeps waiting
+            h.send(event("c", "m", x, null, 1_200));           // the clock passes b's 100 + 1000: b expires
+            h.sendLabel("b", "m", 3.0, 1_250);                 // too late
+            h.send(event("d", "m", x, null, 1_300));
+            h.send(event("e", "m", x, null, 1_400));
+            h.send(event("f", "m", x, null, 1_500));           // 4 waiting (c, d, e, f) > 3: c is evicted
+            h.sendLabel("c", "m", 1.0, 1_600);
+            h.sendLabel("f", "m", 4.0, 1_700);                 // joins
+            h.send(event("g", "m", new double[]{1, 2}, null, 1_800)); // wrong dimension: refused by the scorer
+
+            final List<DeadLetter> dead = h.deadLetters.readValuesToList();
+            assertThat(dead).extracting(DeadLetter::getReason).containsExactly(
+                    DeadLetterReason.LABEL_UNKNOWN_EVENT, DeadLetterReason.LABEL_UNKNOWN_EVENT,
+                    DeadLetterReason.LABEL_DUPLICATE, DeadLetterReason.LABEL_OUT_OF_RANGE,
+                    DeadLetterReason.LABEL_EXPIRED, DeadLetterReason.LABEL_UNKNOWN_EVENT,
+                    DeadLetterReason.WRONG_DIMENSION);
+            assertThat(dead.get(0).getDetail()).contains("nobody", "no scored event is waiting");
+            assertThat(dead.get(3).getDetail()).contains("keeps waiting");
+            assertThat(dead.get(4).getDetail()).contains("1000 ms");
+            assertThat(dead.get(5).getDetail()).contains("bali.labels.max.waiting = 3");
+            assertThat(dead).allSatisfy(d -> assertThat(d.getModelId()).isEqualTo("m"));
+            assertThat(dead.get(2).getPayload()).isEqualTo(java.nio.ByteBuffer.wrap(h.labelSerde.encode(
+                    new io.balistreams.avro.Label("a", "m", 2.0, java.time.Instant.ofEpochMilli(450)))));
+
+            assertThat(h.predictions.readValuesToList()).extracting(Prediction::getEventId)
+                    .containsExactly("a", "b", "inline", "c", "d", "e", "f");
+            final List<ModelMetrics> metrics = h.metrics.readValuesToList();
+            final ModelMetrics last = metrics.get(metrics.size() - 1);
+            assertThat(metrics).extracting(ModelMetrics::getLabelsSeen).containsExactly(1L, 2L, 3L);
+            assertThat(last.getLabelsJoined()).isEqualTo(2);
+            assertThat(last.getLabelsExpired()).isEqualTo(1);
+            assertThat(last.getLabelsEvicted()).isEqualTo(1);
+            assertThat(last.getEventsScored()).as("the learner counts its training examples").isEqualTo(3);
+            assertThat(last.getWindowLabelDelayMs()).isEqualTo(200.0); // f: 1,700 − 1,500
+        }
+    }
+
+    @Test
+    void distributedScoringNeedsPublishedPosteriorsAndNoModelKeys() {
+        final Map<String, String> settings = new HashMap<>(REGRESSION);
+        settings.put("bali.posterior.every", "0");
+        assertThatThrownBy(() -> ServiceConfig.from(settings)).hasMessageContaining("bali.posterior.every");
+        final Map<String, String> keyed = new HashMap<>(REGRESSION);
+        keyed.put("bali.events.keyed.by.model", "true");
+        assertThatThrownBy(() -> ServiceConfig.from(keyed)).hasMessageContaining("bali.scoring=learner");
+        assertThatThrownBy(() -> ServiceConfig.from(Map.of("bali.scoring", "everywhere")))
+                .hasMessageContaining("learner or distributed");
+    }
+}
