@@ -162,6 +162,107 @@ class ServiceIntegrationTest {
     }
 
     /**
+     * Distributed scoring on a real broker: two partitions and two stream threads, events keyed by event id
+     * (so one model's events are scored in both tasks), labels keyed like their events and sent later,
+     * shuffled and interleaved with a second wave of labelled events. Every event is predicted once, every
+     * label is learned once, orphan and duplicate labels are dead-lettered, and the learner's metrics are
+     * those of the predictions that were served.
+     */
+    @Test
+    void distributedScoringOverTwoPartitionsServesEveryEventOnceAndLearnsEveryLabelOnce() throws Exception {
+        final Map<String, String> s = settings("dist");
+        s.put("bali.scoring", "distributed");
+        s.put("bali.posterior.every", "1");
+        s.put("num.stream.threads", "2");
+        s.put("bali.model.task", "regression");
+        s.put("bali.model.hidden", "8");
+        final int waves = 200;
+        s.put("bali.metrics.every", Integer.toString(2 * waves));
+        final ServiceConfig config = ServiceConfig.from(s);
+        final AvroSerde<io.balistreams.avro.Label> labels = AvroSerde.of(io.balistreams.avro.Label.class);
+        final Rng rng = Rng.forStream(17, 0);
+        final Map<String, double[]> x = new HashMap<>();
+        final Map<String, Double> y = new HashMap<>();
+        for (int i = 0; i < 2 * waves; i++) {
+            final double[] f = {rng.nextGaussian(), rng.nextGaussian(), rng.nextGaussian()};
+            final String id = (i < waves ? "u" : "l") + i;
+            x.put(id, f);
+            y.put(id, f[0] - 2 * f[1] + 0.5 * f[2] + 0.1 * rng.nextGaussian());
+        }
+        try (BaliService service = new BaliService(config)) {
+            service.createTopics(2, java.util.Optional.empty());
+            service.start();
+            service.awaitRunning(Duration.ofSeconds(60));
+            try (KafkaProducer<byte[], byte[]> producer = producer()) {
+                // wave 1: unlabelled events, keyed by event id
+                final List<String> waiting = new ArrayList<>();
+                for (int i = 0; i < waves; i++) {
+                    final String id = "u" + i;
+                    producer.send(new ProducerRecord<>(config.eventsTopic(), id.getBytes(StandardCharsets.UTF_8),
+                            events.encode(event(id, "m", x.get(id), null))));
+                    waiting.add(id);
+                }
+                producer.flush();
+                readCommitted(config, Duration.ofSeconds(60), got -> got.get(config.predictionsTopic()).size() >= waves);
+                // wave 2: labelled events, interleaved with wave 1's labels in random order, then an orphan label
+                // and a second label for an event already labelled
+                for (int i = waves; i < 2 * waves; i++) {
+                    final String id = "l" + i;
+                    producer.send(new ProducerRecord<>(config.eventsTopic(), id.getBytes(StandardCharsets.UTF_8),
+                            events.encode(event(id, "m", x.get(id), y.get(id)))));
+                    final String labelled = waiting.remove((int) Math.floorMod(rng.nextLong(), (long) waiting.size()));
+                    producer.send(new ProducerRecord<>(config.labelsTopic(), labelled.getBytes(StandardCharsets.UTF_8),
+                            labels.encode(new io.balistreams.avro.Label(labelled, "m", y.get(labelled), Instant.now()))));
+                }
+                producer.send(new ProducerRecord<>(config.labelsTopic(), "nobody".getBytes(StandardCharsets.UTF_8),
+                        labels.encode(new io.balistreams.avro.Label("nobody", "m", 1.0, Instant.now()))));
+                producer.send(new ProducerRecord<>(config.labelsTopic(), "u0".getBytes(StandardCharsets.UTF_8),
+                        labels.encode(new io.balistreams.avro.Label("u0", "m", 1.0, Instant.now()))));
+                producer.flush();
+
+                final Map<String, List<byte[]>> out = readCommitted(config, Duration.ofSeconds(90), got ->
+                        got.get(config.predictionsTopic()).size() >= 2 * waves
+                                && got.get(config.metricsTopic()).size() >= 1
+                                && got.get(config.deadLetterTopic()).size() >= 2);
+                final List<Prediction> predictions = decode(out.get(config.predictionsTopic()), Prediction.class);
+                assertThat(predictions).extracting(Prediction::getEventId).doesNotHaveDuplicates()
+                        .containsExactlyInAnyOrderElementsOf(x.keySet());
+                assertThat(predictions).filteredOn(p -> p.getEventId().startsWith("u"))
+                        .allSatisfy(p -> assertThat(p.getModelVersion()).isZero());
+                assertThat(decode(out.get(config.deadLetterTopic()), DeadLetter.class)).extracting(DeadLetter::getReason)
+                        .containsExactlyInAnyOrder(DeadLetterReason.LABEL_UNKNOWN_EVENT, DeadLetterReason.LABEL_DUPLICATE);
+
+                final List<ModelMetrics> metrics = decode(out.get(config.metricsTopic()), ModelMetrics.class);
+                assertThat(metrics).hasSize(1);
+                final ModelMetrics m = metrics.get(0);
+                assertThat(m.getLabelsSeen()).isEqualTo(2L * waves);
+                assertThat(m.getLabelsJoined()).isEqualTo(waves);
+                assertThat(m.getModelVersion()).as("emitted just before the update its last label completes")
+                        .isEqualTo(2L * waves / 8 - 1);
+                double squares = 0;
+                for (final Prediction p : predictions) {
+                    final double r = y.get(p.getEventId()) - p.getRegression().getMean();
+                    squares += r * r;
+                }
+                assertThat(m.getCumulative().get("rmse")).as("the metrics count the served predictions")
+                        .isCloseTo(Math.sqrt(squares / (2 * waves)), org.assertj.core.api.Assertions.within(1e-9));
+
+                // wave 3: after the last update, both scoring tasks serve its published posterior
+                for (int i = 0; i < 20; i++) {
+                    final String id = "late" + i;
+                    producer.send(new ProducerRecord<>(config.eventsTopic(), id.getBytes(StandardCharsets.UTF_8),
+                            events.encode(event(id, "m", new double[]{0.1 * i, 1, -1}, null))));
+                }
+                producer.flush();
+                final List<Prediction> late = decode(readCommitted(config, Duration.ofSeconds(60), got ->
+                        got.get(config.predictionsTopic()).size() >= 2 * waves + 20).get(config.predictionsTopic()),
+                        Prediction.class).stream().filter(p -> p.getEventId().startsWith("late")).toList();
+                assertThat(late).hasSize(20).allSatisfy(p -> assertThat(p.getModelVersion()).isEqualTo(2L * waves / 8));
+            }
+        }
+    }
+
+    /**
      * Kills the service process (SIGKILL) while it is processing, restarts it, and checks that a
      * read_committed consumer sees every prediction exactly once and that the final model is bit-identical
      * to the engine fed the same events without interruption.
@@ -565,7 +666,8 @@ class ServiceIntegrationTest {
                 config.snapshotsTopic(), config.driftAlertsTopic());
         topics.forEach(t -> got.put(t, new ArrayList<>()));
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            final List<TopicPartition> parts = topics.stream().map(t -> new TopicPartition(t, 0)).toList();
+            final List<TopicPartition> parts = topics.stream().flatMap(t -> c.partitionsFor(t).stream())
+                    .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
             c.assign(parts);
             c.seekToBeginning(parts);
             final long deadline = System.nanoTime() + timeout.toNanos();
