@@ -14,10 +14,14 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * The scored events of one learner task that wait for their label on the labels topic, over the
- * {@value #STORE} store (key {@code modelId#eventId}, value {@link AwaitingLabel}). An event waits until
- * its label joins it, until {@code maxDelayMs} of event time have passed (it expires), or until more than
- * {@code maxWaiting} events wait in the task (the oldest by event time is evicted). A joined, expired or
+ * The scored events of one task (the learner's, or with distributed scoring the scorer's) that wait for
+ * their label on the labels topic, over the {@value #STORE} store (key {@code modelId#eventId}, value
+ * {@link AwaitingLabel}). An event waits until its label joins it, until {@code maxDelayMs} of event time
+ * have passed (it expires), or until more than {@code maxWaiting} events wait in the task (the oldest by
+ * event time are evicted). Both happen in steps, so that a stream whose labels never come does not stop
+ * one event's wait per event: expiry runs when the oldest event is past the delay by 1 % of it, and then
+ * expires every event past the delay (an event waits at least {@code maxDelayMs}, at most 1 % longer);
+ * eviction evicts 1 % of the bound at once (at least one event). A joined, expired or
  * evicted event leaves a small marker, without features, until {@code 2 × maxDelayMs} after its event time,
  * so that a late or second label is told apart from one for an event never seen.
  *
@@ -91,7 +95,12 @@ final class AwaitingLabels {
         store.put(key, entry);
         index(key, modelId, entry);
         List<AwaitingLabel> evicted = Collections.emptyList();
-        while (waiting.size() > maxWaiting) {
+        if (waiting.size() <= maxWaiting) {
+            return evicted;
+        }
+        // evict a chunk at once, so that a stream whose labels never come stops waiting in steps, not per event
+        final int keep = maxWaiting - evictionChunk() + 1;
+        while (waiting.size() > keep) {
             final Entry oldest = waiting.first();
             if (evicted.isEmpty()) {
                 evicted = new ArrayList<>(1);
@@ -117,6 +126,11 @@ final class AwaitingLabels {
      */
     List<AwaitingLabel> advance(final long eventClock) {
         List<AwaitingLabel> expired = Collections.emptyList();
+        if (waiting.isEmpty() || waiting.first().time() + maxDelayMs + expirySlack() >= eventClock) {
+            expireMarkers(eventClock);
+            return expired;
+        }
+        // expire every event past the delay at once, when the oldest is past it by the slack: in steps
         while (!waiting.isEmpty() && waiting.first().time() + maxDelayMs < eventClock) {
             final Entry e = waiting.first();
             if (expired.isEmpty()) {
@@ -126,11 +140,25 @@ final class AwaitingLabels {
             expired.add(dropped);
             close(e.key(), e.modelId(), dropped, AwaitingState.EXPIRED);
         }
+        expireMarkers(eventClock);
+        return expired;
+    }
+
+    private void expireMarkers(final long eventClock) {
         while (!markers.isEmpty() && markers.first().time() < eventClock) {
             final Entry m = markers.pollFirst();
             store.delete(m.key());
         }
-        return expired;
+    }
+
+    /** Events evicted at once past the bound: 1 % of it, at least one. */
+    private int evictionChunk() {
+        return Math.max(1, maxWaiting / 100);
+    }
+
+    /** How far past the maximum delay the oldest event may get before a round of expiry: 1 % of the delay. */
+    private long expirySlack() {
+        return maxDelayMs / 100;
     }
 
     /** Replaces a waiting entry by a marker of {@code state}. */

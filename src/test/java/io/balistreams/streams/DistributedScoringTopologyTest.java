@@ -273,6 +273,35 @@ class DistributedScoringTopologyTest {
     }
 
     @Test
+    void eventsStopWaitingInStepsOfOnePercentOfTheBoundAndOfTheDelay() {
+        final Map<String, String> settings = new HashMap<>(REGRESSION);
+        settings.put("bali.metrics.every", "1");
+        settings.put("bali.labels.max.delay.ms", "100000");  // expiry slack: 1,000 ms
+        settings.put("bali.labels.max.waiting", "200");      // eviction chunk: 2 events
+        try (TopologyHarness h = new TopologyHarness(stateDir, settings)) {
+            final double[] x = {0.5, -1, 2};
+            for (int i = 0; i <= 201; i++) {
+                h.send(event("e" + i, "m", x, null, i));        // the 201st waiting event evicts e0 and e1
+            }
+            h.send(event("a", "m", x, 1.0, 100_502));           // e2 is 500 ms past the delay: within the slack
+            h.sendLabel("e2", "m", 1.0, 100_502);               // joins
+            h.send(event("b", "m", x, 1.0, 101_010));           // e3 is 1,007 ms past: e3..e201 expire at once
+            h.sendLabel("e3", "m", 1.0, 101_010);
+
+            assertThat(h.deadLetters.readValuesToList()).extracting(DeadLetter::getReason)
+                    .containsExactly(DeadLetterReason.LABEL_EXPIRED);
+            final List<ModelMetrics> metrics = h.metrics.readValuesToList();
+            assertThat(metrics).extracting(ModelMetrics::getLabelsSeen).containsExactly(1L, 2L, 3L);
+            assertThat(metrics.get(1).getLabelsExpired()).as("e2 joined within the slack").isZero();
+            h.send(event("c", "m", x, 2.0, 101_020));
+            final ModelMetrics last = h.metrics.readValuesToList().get(0);
+            assertThat(last.getLabelsEvicted()).isEqualTo(2);
+            assertThat(last.getLabelsExpired()).isEqualTo(199);   // e3 .. e201
+            assertThat(last.getLabelsJoined()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void distributedScoringNeedsPublishedPosteriorsAndNoModelKeys() {
         final Map<String, String> settings = new HashMap<>(REGRESSION);
         settings.put("bali.posterior.every", "0");
