@@ -93,15 +93,14 @@ final class ScorerProcessor implements Processor<String, SpecificRecord, String,
         final Prediction served = ServedPredictions.prediction(modelId, serving.classNames(), event, scored, labelled);
         context.forward(record.withValue(served));
         final AwaitingLabel entry = ServedPredictions.awaitingEntry(modelId, event, scored, served);
-        final Map<String, int[]> evicted = new LinkedHashMap<>();
         if (labelled) {
             forwardExample(record, modelId, event.getEventId(), entry, checked.target(), null, routed.getSourceTopic(),
                     routed.getSourcePartition(), routed.getSourceOffset(), routed.getOriginalKey(),
                     routed.getOriginalValue());
         } else if (awaiting.enabled()) {
-            count(awaiting.await(modelId, event.getEventId(), entry), evicted);
+            forwardCounts(awaiting.await(modelId, event.getEventId(), entry), TrainingExampleKind.EVICTED,
+                    record.timestamp());
         }
-        forwardCounts(evicted, TrainingExampleKind.EVICTED, record.timestamp());
         advanceEventClock(scored.eventTime(), record.timestamp());
     }
 
@@ -160,20 +159,22 @@ final class ScorerProcessor implements Processor<String, SpecificRecord, String,
             return;
         }
         eventClock = time;
-        final Map<String, int[]> expired = new LinkedHashMap<>();
-        count(awaiting.advance(time), expired);
-        forwardCounts(expired, TrainingExampleKind.EXPIRED, timestamp);
+        forwardCounts(awaiting.advance(time), TrainingExampleKind.EXPIRED, timestamp);
     }
 
-    /** Adds the events that stopped waiting to their model's count (and keeps a feature count per model). */
-    private static void count(final List<AwaitingLabel> stopped, final Map<String, int[]> counts) {
+    /**
+     * Events that stopped waiting in one step (usually none): one record per model with their count, for the
+     * learner to count (with the feature count, in case the learner has not created the model yet).
+     */
+    private void forwardCounts(final List<AwaitingLabel> stopped, final TrainingExampleKind kind,
+                               final long timestamp) {
+        if (stopped.isEmpty()) {
+            return;
+        }
+        final Map<String, int[]> counts = new LinkedHashMap<>();
         for (final AwaitingLabel entry : stopped) {
             counts.computeIfAbsent(entry.getModelId(), m -> new int[]{0, entry.getFeatures().size()})[0]++;
         }
-    }
-
-    /** One record per model for the events of one call that stopped waiting: the learner counts them. */
-    private void forwardCounts(final Map<String, int[]> counts, final TrainingExampleKind kind, final long timestamp) {
         for (final Map.Entry<String, int[]> c : counts.entrySet()) {
             context.forward(new Record<>(c.getKey(), TrainingExample.newBuilder()
                     .setKind(kind)
