@@ -2,10 +2,11 @@ package io.balistreams.cli;
 
 import io.balistreams.avro.Event;
 import io.balistreams.avro.Prediction;
-import io.balistreams.bali.Rng;
 import io.balistreams.local.EmbeddedKafka;
 import io.balistreams.local.EndToEndRun;
+import io.balistreams.local.LearnLoop;
 import io.balistreams.local.PassThrough;
+import io.balistreams.local.SyntheticRegression;
 import io.balistreams.local.TempDirectory;
 import io.balistreams.streams.BaliService;
 import io.balistreams.streams.ServiceConfig;
@@ -38,22 +39,44 @@ import java.util.function.LongFunction;
 
 /**
  * {@code bali bench}: the end-to-end benchmark of the service (a measurement, not a test). Starts an embedded
- * broker and the service, warms it up, then pushes labelled regression events (a smooth function of
- * {@code --inputs} features plus noise) through it and reports events per second end to end and the
- * latency from an event's record timestamp to the arrival of its prediction at a read_committed consumer.
+ * broker and the service, warms it up, then pushes regression events (a smooth function of {@code --inputs}
+ * features plus noise, {@link SyntheticRegression}) through it and reports events per second end to end and
+ * the latency from an event's record timestamp to the arrival of its prediction at a read_committed consumer.
  * With {@code --rate 0} the producer sends as fast as it can (throughput; latency then includes the
  * backlog); with a rate it measures latency at that load. {@code --backlog} measures how fast the service
  * works through events sent before it starts.
+ *
+ * <p>The events carry their label, so the service scores and then learns from each (test-then-train).
+ * {@code --unlabelled} sends them without one: the service only scores them, learns nothing, and keeps
+ * each scored event waiting for a label that never comes (the store {@code bali-awaiting}, bounded by
+ * {@code bali.labels.max.waiting} per task and {@code bali.labels.max.delay.ms}; the bench leaves both at
+ * their defaults and reports them, {@code --set} changes them). The answers' check reports how many
+ * predictions were for labelled events and the largest model version that served one (0: nothing learned).
  *
  * <p>{@code --pass-through} measures a trivial Kafka Streams application ({@link PassThrough}) in the same
  * way instead: the platform's ceiling. {@code --models N} spreads the events over N models, and with
  * {@code --set num.stream.threads=T} the topics get T partitions (or {@code --partitions}), so that the
  * scaling with stream threads can be measured. After the measurement (not timed) the predictions topic
  * is read again to check that every event, warm-up included, got exactly one answer.
+ *
+ * <p>{@code --suite} runs, one after another in this JVM on the one broker, everything that compares the
+ * service with its platform and its engine: (a) the pass-through, (b) scoring only (unlabelled events),
+ * (c) learning (labelled events), each from a backlog; (d) the engine's learning rate for the same network
+ * and B in-process, without Kafka ({@link LearnLoop}, comparable to JMH's {@code LearnBenchmark}); (e) the
+ * latency of unlabelled events sent at half of (b)'s rate; (f) scoring only with one and with two stream
+ * threads, both on two partitions with at least two models (one per partition). Each Kafka run has its
+ * own application.id (suffixed with the part's name) and its own topics (prefixed with it), so no run sees
+ * another's records; {@code --set} applies to every run, so the suite can be repeated per setting (e.g. per
+ * scoring mode). It reports a table (or, with
+ * {@code --json}, one entry per part) and the ratios scoring / pass-through, learning / engine and
+ * 2 threads / 1 thread, and the p99 latency at half capacity.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "End-to-end benchmark on an embedded broker: events/s and p50/p99 latency event -> prediction.")
+        description = "End-to-end benchmark on an embedded broker: events/s and p50/p99 latency event -> prediction; "
+                + "--suite measures pass-through, scoring, learning, the engine, latency and threads in one run.")
 public final class BenchCommand implements Callable<Integer> {
+    private static final Duration IDLE_TIMEOUT = Duration.ofSeconds(60);
+
     @Spec
     CommandSpec spec;
 
@@ -75,6 +98,21 @@ public final class BenchCommand implements Callable<Integer> {
             + "service: the same records, broker, settings and answer counting, each event forwarded unchanged to "
             + "the predictions topic (the platform's ceiling on this machine).")
     boolean passThrough;
+
+    @Option(names = "--unlabelled", description = "Send events without a label: the service only scores them and "
+            + "learns nothing; each scored event waits for its label (store bali-awaiting, bounded by "
+            + "bali.labels.max.waiting and bali.labels.max.delay.ms, which --set can change).")
+    boolean unlabelled;
+
+    @Option(names = "--suite", description = "Measure one after another on one broker: (a) the pass-through, "
+            + "(b) scoring only, (c) learning, each from a backlog; (d) the engine learning in-process, without "
+            + "Kafka; (e) latency at half of (b)'s events/s; (f) scoring with 1 and 2 stream threads on 2 partitions. "
+            + "Reports each and the ratios; --set applies to every run.")
+    boolean suite;
+
+    @Option(names = "--engine-seconds", defaultValue = "3", description = "With --suite: seconds of warm-up, then "
+            + "seconds measured, of the in-process engine loop (default ${DEFAULT-VALUE}).")
+    double engineSeconds;
 
     @Option(names = "--models", defaultValue = "1",
             description = "Spread the events over this many models, round robin (default ${DEFAULT-VALUE}).")
@@ -100,6 +138,69 @@ public final class BenchCommand implements Callable<Integer> {
     @Mixin
     JsonOption output;
 
+    /**
+     * One measurement on the broker: which application, which events, and how they are sent.
+     *
+     * @param name        empty for a single run (application.id {@code bali-bench} unless --set names one, the
+     *                    configuration's topic names); in the suite, the part's name, which suffixes the
+     *                    application.id and prefixes every topic, so that the runs on one broker do not see
+     *                    each other's records
+     * @param passThrough the pass-through application instead of the service
+     * @param labelled    the events carry their label (otherwise they are scored only)
+     * @param backlog     every event is sent before the application starts
+     * @param rate        events per second to send without a backlog; 0: as fast as possible
+     * @param models      the models the events are spread over
+     * @param partitions  partitions of the topics; 0: one per stream thread
+     * @param settings    settings applied on top of the user's --set (the suite's num.stream.threads)
+     */
+    record Part(String name, boolean passThrough, boolean labelled, boolean backlog, double rate, int models,
+                int partitions, Map<String, String> settings) {
+        /** A backlog measurement (no rate). */
+        static Part backlog(final String name, final boolean passThrough, final boolean labelled, final int models,
+                            final int partitions, final Map<String, String> settings) {
+            return new Part(name, passThrough, labelled, true, 0, models, partitions, settings);
+        }
+    }
+
+    /**
+     * What one measurement found.
+     *
+     * @param served what the predictions said, or null for the pass-through (its answers are the events)
+     */
+    record Measurement(Part part, ServiceConfig config, int threads, int partitions, List<String> modelIds,
+                       EndToEndRun.Result result, EndToEndRun.Answers answers, Served served) {
+        double eventsPerSecond() {
+            return result.eventsPerSecond();
+        }
+    }
+
+    /**
+     * Reads each prediction's event id for the exactly-once check (not timed) and tallies on the way how many
+     * predictions answered a labelled event and the largest model version that served one (0: the model
+     * never learned).
+     */
+    static final class Served implements Function<byte[], String> {
+        private final Deserializer<Prediction> predictions;
+        private final String topic;
+        private long labelled;
+        private long modelVersion;
+
+        Served(final ServiceConfig config) {
+            this.predictions = config.recordSerdes().serde(Prediction.class).deserializer();
+            this.topic = config.predictionsTopic();
+        }
+
+        @Override
+        public String apply(final byte[] value) {
+            final Prediction p = predictions.deserialize(topic, value);
+            if (p.getLabelled()) {
+                labelled++;
+            }
+            modelVersion = Math.max(modelVersion, p.getModelVersion());
+            return p.getEventId().toString();
+        }
+    }
+
     @Override
     public Integer call() {
         if (events < 1 || warmup < 0 || rate < 0 || inputs < 1 || batch < 1 || models < 1 || partitions < 0) {
@@ -109,137 +210,310 @@ public final class BenchCommand implements Callable<Integer> {
         if (backlog && rate > 0) {
             throw new IllegalArgumentException("--backlog sends every event before the service starts; it takes no --rate");
         }
+        if (suite && (backlog || rate > 0 || passThrough || unlabelled)) {
+            throw new IllegalArgumentException("--suite chooses the application, the labels and the sending of each "
+                    + "of its parts; it takes no --backlog, --rate, --pass-through or --unlabelled");
+        }
+        if (!(engineSeconds > 0)) {
+            throw new IllegalArgumentException("--engine-seconds must be > 0");
+        }
         try (TempDirectory stateDir = TempDirectory.create("bali-bench-state-");
              EmbeddedKafka broker = new EmbeddedKafka()) {
-            final Map<String, String> s = new LinkedHashMap<>();
-            s.put("bootstrap.servers", broker.bootstrapServers());
-            s.put("application.id", "bali-bench");
-            s.put("state.dir", stateDir.path().toString());
-            s.put("bali.model.default.id", "bench");
-            s.put("bali.model.task", "regression");
-            s.put("bali.model.input.dimension", String.valueOf(inputs));
-            s.put("bali.model.hidden", hidden);
-            s.put("bali.model.batch.size", String.valueOf(batch));
-            s.put("bali.batch.max.wait.ms", "0");
-            s.putAll(overrides);
-            final ServiceConfig config = ServiceConfig.from(s);
-            final int threads = Integer.parseInt(config.streamsProperties().getProperty("num.stream.threads", "1").trim());
-            final int topicPartitions = partitions > 0 ? partitions : Math.max(1, threads);
-            final List<String> modelIds = modelIds(models, topicPartitions);
-            try (Admin admin = Admin.create(config.clientProperties())) {
-                TopicSetup.ensureTopics(admin, config, topicPartitions, Optional.empty());
-            }
-            final AvroSerde<Event> serde = AvroSerde.of(Event.class);
-            final Rng rng = Rng.forStream(1, 0);
-            // event i is for model i mod --models; every event is keyed by its model id, so that
-            // bali.events.keyed.by.model=true can be measured too
-            final Function<String, LongFunction<ProducerRecord<byte[], byte[]>>> records = idPrefix -> i -> {
-                final List<Double> x = new ArrayList<>(inputs);
-                double y = 0;
-                for (int j = 0; j < inputs; j++) {
-                    final double v = rng.nextGaussian();
-                    x.add(v);
-                    y += Math.sin(v + j);
-                }
-                y += 0.1 * rng.nextGaussian();
-                final String modelId = modelIds.get((int) (i % models));
-                final byte[] key = modelId.getBytes(StandardCharsets.UTF_8);
-                return new ProducerRecord<>("", null, null, key, serde.encode(
-                        new Event(idPrefix + i, models == 1 ? null : modelId, Instant.now(), x, y)));
-            };
-            try (BaliService app = passThrough ? new BaliService(config, PassThrough.topology(config))
-                    : new BaliService(config)) {
-                final String what = passThrough ? "the pass-through application" : "the service";
-                final EndToEndRun.Result r;
-                if (backlog) {
-                    progress("sending " + (warmup + events) + " events, then starting " + what + " ...");
-                    r = EndToEndRun.backlog(config, warmup, events, records.apply("b"), () -> {
-                                app.start();
-                                app.awaitRunning(Duration.ofSeconds(60));
-                            },
-                            Duration.ofSeconds(60));
-                } else {
-                    app.start();
-                    app.awaitRunning(Duration.ofSeconds(60));
-                    final EndToEndRun.Listener quiet = new EndToEndRun.Listener() {
-                        @Override
-                        public boolean decodes() {
-                            return false; // count the answers only (the pass-through's are events, not predictions)
-                        }
-                    };
-                    if (warmup > 0) {
-                        progress("warming up with " + warmup + " events ...");
-                        EndToEndRun.run(config, warmup, records.apply("w"), quiet, Duration.ofSeconds(60), rate);
-                    }
-                    progress("measuring " + events + " events ...");
-                    r = EndToEndRun.run(config, events, records.apply("b"), quiet, Duration.ofSeconds(60), rate);
-                }
-                if (!r.complete()) {
-                    throw new IllegalStateException("not all of the " + events + " events were answered before the answers "
-                            + "stopped coming"
-                            + app.failure().map(f -> "; " + what + " failed: " + f).orElse(""));
-                }
-                // not timed: every event (warm-up included) got exactly one answer
-                final Deserializer<Prediction> predictions = config.recordSerdes().serde(Prediction.class).deserializer();
-                final EndToEndRun.Answers answers = EndToEndRun.countAnswers(config, value -> (passThrough
-                                ? serde.decode(value).getEventId()
-                                : predictions.deserialize(config.predictionsTopic(), value).getEventId()).toString(),
-                        warmup + events, Duration.ofSeconds(60));
-                if (!answers.exactlyOnce()) {
-                    throw new IllegalStateException(answers.distinctEvents() + " of " + answers.expected()
-                            + " events were answered, " + answers.duplicates() + " answers were duplicates");
-                }
-                report(config, r, answers, threads, topicPartitions, modelIds);
+            if (suite) {
+                suite(broker, stateDir);
+            } else {
+                report(measure(broker, stateDir,
+                        new Part("", passThrough, !unlabelled, backlog, rate, models, partitions, Map.of())));
             }
         }
         return 0;
     }
 
-    private void report(final ServiceConfig config, final EndToEndRun.Result r, final EndToEndRun.Answers answers,
-                        final int threads, final int topicPartitions, final List<String> modelIds) {
-        final String guarantee = config.streamsProperties().getProperty("processing.guarantee");
-        final String model = inputs + "-" + hidden.replace(',', '-') + "-1";
-        final String described = config.modelDefaults().toBaliConfig(inputs).describe();
+    /**
+     * One measurement: creates the part's topics, starts its application, sends the warm-up and the measured
+     * events (a backlog first, or at the part's rate), then checks (not timed) that every event got exactly
+     * one answer.
+     */
+    private Measurement measure(final EmbeddedKafka broker, final TempDirectory stateDir, final Part part) {
+        final ServiceConfig config = config(broker, stateDir, part);
+        final int threads = Integer.parseInt(config.streamsProperties().getProperty("num.stream.threads", "1").trim());
+        final int topicPartitions = part.partitions() > 0 ? part.partitions() : Math.max(1, threads);
+        final List<String> modelIds = modelIds(part.models(), topicPartitions);
+        try (Admin admin = Admin.create(config.clientProperties())) {
+            TopicSetup.ensureTopics(admin, config, topicPartitions, Optional.empty());
+        }
+        final AvroSerde<Event> serde = AvroSerde.of(Event.class);
+        final Function<String, LongFunction<ProducerRecord<byte[], byte[]>>> records = records(part, modelIds, serde);
+        final String what = part.passThrough() ? "the pass-through application" : "the service";
+        try (BaliService app = part.passThrough() ? new BaliService(config, PassThrough.topology(config))
+                : new BaliService(config)) {
+            final Runnable start = () -> {
+                app.start();
+                app.awaitRunning(Duration.ofSeconds(60));
+            };
+            final EndToEndRun.Result r;
+            if (part.backlog()) {
+                progress(part, "sending " + (warmup + events) + " events, then starting " + what + " ...");
+                r = EndToEndRun.backlog(config, warmup, events, records.apply("b"), start, IDLE_TIMEOUT);
+            } else {
+                start.run();
+                final EndToEndRun.Listener quiet = new EndToEndRun.Listener() {
+                    @Override
+                    public boolean decodes() {
+                        return false; // count the answers only (the pass-through's are events, not predictions)
+                    }
+                };
+                if (warmup > 0) {
+                    progress(part, "warming up with " + warmup + " events ...");
+                    EndToEndRun.run(config, warmup, records.apply("w"), quiet, IDLE_TIMEOUT, part.rate());
+                }
+                progress(part, "measuring " + events + " events ...");
+                r = EndToEndRun.run(config, events, records.apply("b"), quiet, IDLE_TIMEOUT, part.rate());
+            }
+            if (!r.complete()) {
+                throw new IllegalStateException("not all of the " + events + " events were answered before the answers "
+                        + "stopped coming" + app.failure().map(f -> "; " + what + " failed: " + f).orElse(""));
+            }
+            // not timed: every event (warm-up included) got exactly one answer
+            final Served served = part.passThrough() ? null : new Served(config);
+            final EndToEndRun.Answers answers = EndToEndRun.countAnswers(config, served != null ? served
+                    : value -> serde.decode(value).getEventId().toString(), warmup + events, IDLE_TIMEOUT);
+            if (!answers.exactlyOnce()) {
+                throw new IllegalStateException(answers.distinctEvents() + " of " + answers.expected()
+                        + " events were answered, " + answers.duplicates() + " answers were duplicates");
+            }
+            return new Measurement(part, config, threads, topicPartitions, modelIds, r, answers, served);
+        }
+    }
+
+    /** The configuration of one part: the bench's settings, then --set, then the part's own. */
+    private ServiceConfig config(final EmbeddedKafka broker, final TempDirectory stateDir, final Part part) {
+        final Map<String, String> s = new LinkedHashMap<>();
+        s.put("bootstrap.servers", broker.bootstrapServers());
+        s.put("application.id", "bali-bench");
+        s.put("state.dir", stateDir.path().toString());
+        s.put("bali.model.default.id", "bench");
+        s.put("bali.model.task", "regression");
+        s.put("bali.model.input.dimension", String.valueOf(inputs));
+        s.put("bali.model.hidden", hidden);
+        s.put("bali.model.batch.size", String.valueOf(batch));
+        s.put("bali.batch.max.wait.ms", "0");
+        s.putAll(overrides);
+        s.putAll(part.settings());
+        if (!part.name().isEmpty()) {
+            s.put("application.id", s.get("application.id") + "-" + part.name());
+            for (final String key : ServiceConfig.TOPIC_KEYS) {
+                s.put(key, part.name() + "-" + s.getOrDefault(key, ServiceConfig.DEFAULTS.get(key)[0]));
+            }
+        }
+        return ServiceConfig.from(s);
+    }
+
+    /**
+     * The part's events: event i (of the records with id prefix p) is "p" + i, for model i mod the number of
+     * models, keyed by its model id (so that bali.events.keyed.by.model=true can be measured too), with its
+     * label unless the part is unlabelled. Every part sends the same feature values.
+     */
+    private Function<String, LongFunction<ProducerRecord<byte[], byte[]>>> records(
+            final Part part, final List<String> modelIds, final AvroSerde<Event> serde) {
+        final SyntheticRegression data = new SyntheticRegression(inputs);
+        return idPrefix -> i -> {
+            final double[] x = new double[inputs];
+            final double y = data.next(x);
+            final String modelId = modelIds.get((int) (i % modelIds.size()));
+            final byte[] key = modelId.getBytes(StandardCharsets.UTF_8);
+            return new ProducerRecord<>("", null, null, key, serde.encode(new Event(idPrefix + i,
+                    modelIds.size() == 1 ? null : modelId, Instant.now(), Arrays.stream(x).boxed().toList(),
+                    part.labelled() ? y : null)));
+        };
+    }
+
+    /**
+     * The suite: the Kafka parts one after another on the broker, each with its own application and topics,
+     * and the engine loop in between (while the broker is idle).
+     */
+    private void suite(final EmbeddedKafka broker, final TempDirectory stateDir) {
+        final Measurement platform = measure(broker, stateDir,
+                Part.backlog("pass-through", true, false, models, partitions, Map.of()));
+        final Measurement scoring = measure(broker, stateDir,
+                Part.backlog("scoring", false, false, models, partitions, Map.of()));
+        final Measurement learning = measure(broker, stateDir,
+                Part.backlog("learning", false, true, models, partitions, Map.of()));
+        progress("engine: learning in-process for " + engineSeconds + " s after " + engineSeconds + " s of warm-up ...");
+        final Duration engineTime = Duration.ofNanos((long) (engineSeconds * 1e9));
+        final LearnLoop.Result engine = LearnLoop.run(learning.config().modelDefaults().toBaliConfig(inputs),
+                new SyntheticRegression(inputs), engineTime, engineTime);
+        final Measurement latency = measure(broker, stateDir,
+                new Part("latency", false, false, false, 0.5 * scoring.eventsPerSecond(), models, partitions, Map.of()));
+        final int threadModels = Math.max(2, models); // one model per partition at least, or a thread idles
+        final Measurement oneThread = measure(broker, stateDir,
+                Part.backlog("scoring-1-thread", false, false, threadModels, 2, Map.of("num.stream.threads", "1")));
+        final Measurement twoThreads = measure(broker, stateDir,
+                Part.backlog("scoring-2-threads", false, false, threadModels, 2, Map.of("num.stream.threads", "2")));
+
+        final double p99 = latency.result().latencyQuantileMs(0.99);
+        final Map<String, Object> ratios = new LinkedHashMap<>();
+        ratios.put("scoring_per_pass_through", scoring.eventsPerSecond() / platform.eventsPerSecond());
+        ratios.put("learning_per_engine", learning.eventsPerSecond() / engine.recordsPerSecond());
+        ratios.put("two_threads_per_one_thread", twoThreads.eventsPerSecond() / oneThread.eventsPerSecond());
         final PrintWriter o = spec.commandLine().getOut();
         if (output.json) {
+            final Map<String, Object> parts = new LinkedHashMap<>();
+            parts.put("pass_through", json(platform));
+            parts.put("scoring", json(scoring));
+            parts.put("learning", json(learning));
+            parts.put("engine", json(engine, learning.config()));
+            parts.put("latency_at_half_capacity", json(latency));
+            parts.put("scoring_1_thread", json(oneThread));
+            parts.put("scoring_2_threads", json(twoThreads));
             final Map<String, Object> out = new LinkedHashMap<>();
-            out.put("mode", passThrough ? "pass-through" : "service");
-            out.put("events", events);
-            out.put("rate", rate);
-            out.put("backlog", backlog);
-            out.put("model", model);
+            out.put("suite", true);
+            out.put("model", modelName());
             out.put("batch", batch);
-            out.put("guarantee", guarantee);
-            out.put("keyed_by_model", config.eventsKeyedByModel());
-            out.put("threads", threads);
-            out.put("models", models);
-            out.put("partitions", topicPartitions);
-            out.put("models_per_partition", modelsPerPartition(modelIds, topicPartitions));
-            out.put("answers", answers.records());
-            out.put("answered_events", answers.distinctEvents());
-            out.put("events_per_second", r.eventsPerSecond());
-            if (!backlog) {
-                final Map<String, Object> latency = new LinkedHashMap<>();
-                latency.put("p50", r.latencyQuantileMs(0.5));
-                latency.put("p99", r.latencyQuantileMs(0.99));
-                latency.put("max", r.latencyQuantileMs(1.0));
-                out.put("latency_ms", latency);
-            }
+            out.put("guarantee", guarantee(learning.config()));
+            out.put("events", events);
+            out.put("warmup", warmup);
+            out.put("settings", overrides);
+            out.put("parts", parts);
+            out.put("ratios", ratios);
+            out.put("p99_ms_at_half_capacity", p99);
             o.println(Json.write(out));
         } else {
-            final String subject = passThrough ? "Kafka Streams pass-through (the platform's ceiling)"
-                    : "the service, model " + described;
-            o.printf(Locale.ROOT, "%,d events%s, %s, %s, %d stream thread(s), %d model(s) on %d partition(s)%n",
-                    events, backlog ? " from a backlog" : "", subject, guarantee, threads, models, topicPartitions);
-            if (backlog) {
-                o.printf(Locale.ROOT, "works through %,.0f events/s%n", r.eventsPerSecond());
-            } else {
-                o.printf(Locale.ROOT, "send rate %s: end to end %,.0f events/s   latency p50 %.0f ms, p99 %.0f ms, max %.0f ms%n",
-                        rate == 0 ? "unlimited" : String.format(Locale.ROOT, "%,.0f/s", rate), r.eventsPerSecond(),
-                        r.latencyQuantileMs(0.5), r.latencyQuantileMs(0.99), r.latencyQuantileMs(1.0));
+            o.printf(Locale.ROOT, "bench suite: the service with model %s, %s, %,d events after %,d of warm-up per "
+                            + "Kafka run, on one embedded broker%s%n",
+                    learning.config().modelDefaults().toBaliConfig(inputs).describe(), guarantee(learning.config()),
+                    events, warmup, overrides.isEmpty() ? "" : ", --set " + overrides);
+            o.printf(Locale.ROOT, "%-52s %12s %8s %8s  %s%n", "part", "events/s", "p50 ms", "p99 ms", "threads, models/partition");
+            row(o, "(a) pass-through (Kafka Streams alone), backlog", platform);
+            row(o, "(b) scoring only (unlabelled), backlog", scoring);
+            row(o, "(c) learning (labelled), backlog", learning);
+            o.printf(Locale.ROOT, "%-52s %12s %8s %8s  %s%n", "(d) engine learning, in-process (records/s)",
+                    String.format(Locale.ROOT, "%,.0f", engine.recordsPerSecond()), "-", "-",
+                    "BaliModel.learn in a loop, no Kafka: comparable to JMH LearnBenchmark");
+            row(o, String.format(Locale.ROOT, "(e) scoring at %,.0f/s (half of b), unlabelled", latency.part().rate()),
+                    latency);
+            row(o, "(f) scoring, 1 stream thread, 2 partitions, backlog", oneThread);
+            row(o, "(f) scoring, 2 stream threads, 2 partitions, backlog", twoThreads);
+            o.printf(Locale.ROOT, "scoring / pass-through %.3f   learning / engine %.3f   2 threads / 1 thread %.3f   "
+                            + "p99 at half capacity %.0f ms%n", ratios.get("scoring_per_pass_through"),
+                    ratios.get("learning_per_engine"), ratios.get("two_threads_per_one_thread"), p99);
+            o.println(awaitingNote(scoring.config()));
+            if (engine.rejected() > 0) {
+                o.printf(Locale.ROOT, "WARNING: %d of %d engine updates were rejected (they return early; (d) is "
+                        + "optimistic)%n", engine.rejected(), engine.updates());
             }
         }
         o.flush();
+    }
+
+    private static void row(final PrintWriter o, final String label, final Measurement m) {
+        final EndToEndRun.Result r = m.result();
+        final boolean timed = !m.part().backlog();
+        o.printf(Locale.ROOT, "%-52s %,12.0f %8s %8s  %d, %s%n", label, r.eventsPerSecond(),
+                timed ? String.format(Locale.ROOT, "%.0f", r.latencyQuantileMs(0.5)) : "-",
+                timed ? String.format(Locale.ROOT, "%.0f", r.latencyQuantileMs(0.99)) : "-",
+                m.threads(), modelsPerPartition(m.modelIds(), m.partitions()));
+    }
+
+    /** One measurement's JSON entry. */
+    private Map<String, Object> json(final Measurement m) {
+        final Part part = m.part();
+        final ServiceConfig config = m.config();
+        final EndToEndRun.Result r = m.result();
+        final Map<String, Object> out = new LinkedHashMap<>();
+        out.put("mode", part.passThrough() ? "pass-through" : "service");
+        out.put("events", events);
+        out.put("rate", part.rate());
+        out.put("backlog", part.backlog());
+        out.put("labelled", part.labelled());
+        out.put("model", modelName());
+        out.put("batch", batch);
+        out.put("guarantee", guarantee(config));
+        out.put("keyed_by_model", config.eventsKeyedByModel());
+        out.put("threads", m.threads());
+        out.put("models", part.models());
+        out.put("partitions", m.partitions());
+        out.put("models_per_partition", modelsPerPartition(m.modelIds(), m.partitions()));
+        out.put("answers", m.answers().records());
+        out.put("answered_events", m.answers().distinctEvents());
+        if (m.served() != null) {
+            out.put("labelled_answers", m.served().labelled);
+            out.put("model_version", m.served().modelVersion);
+            if (!part.labelled()) {
+                final Map<String, Object> awaiting = new LinkedHashMap<>();
+                awaiting.put("max_waiting", config.labelsMaxWaiting());
+                awaiting.put("max_delay_ms", config.labelsMaxDelayMs());
+                out.put("awaiting_labels", awaiting);
+            }
+        }
+        out.put("events_per_second", r.eventsPerSecond());
+        if (!part.backlog()) {
+            final Map<String, Object> latency = new LinkedHashMap<>();
+            latency.put("p50", r.latencyQuantileMs(0.5));
+            latency.put("p99", r.latencyQuantileMs(0.99));
+            latency.put("max", r.latencyQuantileMs(1.0));
+            out.put("latency_ms", latency);
+        }
+        return out;
+    }
+
+    /** The engine loop's JSON entry. */
+    private Map<String, Object> json(final LearnLoop.Result engine, final ServiceConfig config) {
+        final Map<String, Object> out = new LinkedHashMap<>();
+        out.put("mode", "engine");
+        out.put("in_process", true);
+        out.put("note", "BaliModel.learn in a loop in this JVM, no Kafka: comparable to JMH LearnBenchmark");
+        out.put("model", modelName());
+        out.put("network", config.modelDefaults().toBaliConfig(inputs).describe());
+        out.put("batch", batch);
+        out.put("updates", engine.updates());
+        out.put("rejected", engine.rejected());
+        out.put("seconds", engine.seconds());
+        out.put("records_per_second", engine.recordsPerSecond());
+        return out;
+    }
+
+    /** A single measurement's report. */
+    private void report(final Measurement m) {
+        final PrintWriter o = spec.commandLine().getOut();
+        if (output.json) {
+            o.println(Json.write(json(m)));
+        } else {
+            final Part part = m.part();
+            final EndToEndRun.Result r = m.result();
+            final String subject = part.passThrough() ? "Kafka Streams pass-through (the platform's ceiling)"
+                    : "the service, model " + m.config().modelDefaults().toBaliConfig(inputs).describe();
+            o.printf(Locale.ROOT, "%,d %s events%s, %s, %s, %d stream thread(s), %d model(s) on %d partition(s)%n",
+                    events, part.labelled() ? "labelled" : "unlabelled", part.backlog() ? " from a backlog" : "",
+                    subject, guarantee(m.config()), m.threads(), part.models(), m.partitions());
+            if (part.backlog()) {
+                o.printf(Locale.ROOT, "works through %,.0f events/s%n", r.eventsPerSecond());
+            } else {
+                o.printf(Locale.ROOT, "send rate %s: end to end %,.0f events/s   latency p50 %.0f ms, p99 %.0f ms, max %.0f ms%n",
+                        part.rate() == 0 ? "unlimited" : String.format(Locale.ROOT, "%,.0f/s", part.rate()),
+                        r.eventsPerSecond(), r.latencyQuantileMs(0.5), r.latencyQuantileMs(0.99), r.latencyQuantileMs(1.0));
+            }
+            if (m.served() != null && !part.labelled()) {
+                o.printf(Locale.ROOT, "scored only: %,d labelled answers, largest model version %d%n",
+                        m.served().labelled, m.served().modelVersion);
+                o.println(awaitingNote(m.config()));
+            }
+        }
+        o.flush();
+    }
+
+    private static String awaitingNote(final ServiceConfig config) {
+        return String.format(Locale.ROOT, "unlabelled events wait for their labels in the service's store: at most "
+                        + "bali.labels.max.waiting = %,d per task, for bali.labels.max.delay.ms = %,d ms (change with --set)",
+                config.labelsMaxWaiting(), config.labelsMaxDelayMs());
+    }
+
+    private String modelName() {
+        return inputs + "-" + hidden.replace(',', '-') + "-1";
+    }
+
+    private static String guarantee(final ServiceConfig config) {
+        return config.streamsProperties().getProperty("processing.guarantee");
     }
 
     /**
@@ -275,6 +549,10 @@ public final class BenchCommand implements Callable<Integer> {
         Arrays.fill(counts, 0);
         modelIds.forEach(id -> counts[partition(id, partitions)]++);
         return Arrays.asList(counts);
+    }
+
+    private void progress(final Part part, final String message) {
+        progress(part.name().isEmpty() ? message : part.name() + ": " + message);
     }
 
     private void progress(final String message) {
