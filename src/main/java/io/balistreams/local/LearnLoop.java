@@ -14,7 +14,9 @@ import java.time.Duration;
  * distinct mini-batches is generated before any timing and cycled through, and the model keeps learning
  * all the time, so the posterior moves as it does on a stream; unlike JMH it runs in the bench's own JVM
  * (after the Kafka parts, with the embedded broker idle), timed with {@link System#nanoTime()} over one
- * period after a warm-up period, so it is comparable to the JMH figure but noisier. Rejected updates return
+ * period after a warm-up period, so it is comparable to the JMH figure but noisier. The network is the
+ * service's (the bench's default 8→64→64→1 has the service's default ReLU, where the JMH regression network
+ * is tanh), and the data is the bench's events ({@link SyntheticRegression}). Rejected updates return
  * early and are cheaper, so they are counted ({@link Result#rejected()}); none are expected.
  */
 public final class LearnLoop {
