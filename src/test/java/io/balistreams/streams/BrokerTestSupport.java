@@ -1,5 +1,6 @@
 package io.balistreams.streams;
 
+import io.balistreams.local.EmbeddedKafka;
 import io.balistreams.streams.serde.AvroSerde;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -10,6 +11,9 @@ import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -31,6 +35,28 @@ import java.util.function.Predicate;
  */
 final class BrokerTestSupport {
     private BrokerTestSupport() {
+    }
+
+    /**
+     * The embedded broker of a test class, started before its first test and stopped after its last one:
+     * {@code @RegisterExtension static final BrokerTestSupport.Broker kafka = new BrokerTestSupport.Broker();}
+     */
+    static final class Broker implements BeforeAllCallback, AfterAllCallback {
+        private EmbeddedKafka kafka;
+
+        @Override
+        public void beforeAll(final ExtensionContext context) {
+            kafka = new EmbeddedKafka();
+        }
+
+        @Override
+        public void afterAll(final ExtensionContext context) {
+            kafka.close();
+        }
+
+        String bootstrapServers() {
+            return kafka.bootstrapServers();
+        }
     }
 
     /**

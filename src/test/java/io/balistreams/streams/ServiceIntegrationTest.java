@@ -1,7 +1,6 @@
 package io.balistreams.streams;
 
 import io.balistreams.testing.Slow;
-import io.balistreams.local.EmbeddedKafka;
 import io.balistreams.avro.DeadLetter;
 import io.balistreams.avro.DeadLetterReason;
 import io.balistreams.avro.Event;
@@ -23,9 +22,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
@@ -47,21 +45,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The service against a real Kafka broker running inside the test JVM (KRaft, loopback). */
 @Slow
 class ServiceIntegrationTest {
-    private static EmbeddedKafka kafka;
+    @RegisterExtension
+    static final BrokerTestSupport.Broker kafka = new BrokerTestSupport.Broker();
+
     private final AvroSerde<Event> events = AvroSerde.of(Event.class);
 
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void startBroker() {
-        kafka = new EmbeddedKafka();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        kafka.close();
-    }
 
     private Map<String, String> settings(final String app) {
         return BrokerTestSupport.settings(kafka.bootstrapServers(), app, tmp.resolve("state").toString());
