@@ -310,9 +310,18 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /**
+     * Whether events are keyed by event id: under distributed scoring ({@code --set bali.scoring=distributed}),
+     * so that one model's events spread over every partition (every part of the run is keyed the same way).
+     */
+    private boolean keyedByEventId() {
+        return "distributed".equals(overrides.get("bali.scoring"));
+    }
+
+    /**
      * The part's events: event i (of the records with id prefix p) is "p" + i, for model i mod the number of
-     * models, keyed by its model id (so that bali.events.keyed.by.model=true can be measured too), with its
-     * label unless the part is unlabelled. Every part sends the same feature values.
+     * models, keyed by its model id (so that bali.events.keyed.by.model=true can be measured too) or, under
+     * distributed scoring, by its event id; with its label unless the part is unlabelled. Every part sends
+     * the same feature values.
      */
     private Function<String, LongFunction<ProducerRecord<byte[], byte[]>>> records(
             final Part part, final List<String> modelIds, final AvroSerde<Event> serde) {
@@ -321,7 +330,7 @@ public final class BenchCommand implements Callable<Integer> {
             final double[] x = new double[inputs];
             final double y = data.next(x);
             final String modelId = modelIds.get((int) (i % modelIds.size()));
-            final byte[] key = modelId.getBytes(StandardCharsets.UTF_8);
+            final byte[] key = (keyedByEventId() ? idPrefix + i : modelId).getBytes(StandardCharsets.UTF_8);
             return new ProducerRecord<>("", null, null, key, serde.encode(new Event(idPrefix + i,
                     modelIds.size() == 1 ? null : modelId, Instant.now(), Arrays.stream(x).boxed().toList(),
                     part.labelled() ? y : null)));
@@ -430,6 +439,7 @@ public final class BenchCommand implements Callable<Integer> {
         out.put("batch", batch);
         out.put("guarantee", guarantee(config));
         out.put("keyed_by_model", config.eventsKeyedByModel());
+        out.put("scoring", config.distributedScoring() ? "distributed" : "learner");
         out.put("threads", m.threads());
         out.put("models", part.models());
         out.put("partitions", m.partitions());

@@ -1,7 +1,6 @@
 package io.balistreams.streams;
 
 import io.balistreams.testing.Slow;
-import io.balistreams.local.EmbeddedKafka;
 import io.balistreams.avro.DeadLetter;
 import io.balistreams.avro.DeadLetterReason;
 import io.balistreams.avro.Event;
@@ -18,24 +17,15 @@ import io.balistreams.online.LearnerSettings;
 import io.balistreams.online.OnlineLearner;
 import io.balistreams.online.ScoredEvent;
 import io.balistreams.streams.serde.AvroSerde;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,46 +36,25 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.function.Predicate;
 
+import static io.balistreams.streams.BrokerTestSupport.decode;
+import static io.balistreams.streams.BrokerTestSupport.sleep;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The service against a real Kafka broker running inside the test JVM (KRaft, loopback). */
 @Slow
 class ServiceIntegrationTest {
-    private static EmbeddedKafka kafka;
+    @RegisterExtension
+    static final BrokerTestSupport.Broker kafka = new BrokerTestSupport.Broker();
+
     private final AvroSerde<Event> events = AvroSerde.of(Event.class);
 
     @TempDir
     Path tmp;
 
-    @BeforeAll
-    static void startBroker() {
-        kafka = new EmbeddedKafka();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        kafka.close();
-    }
-
     private Map<String, String> settings(final String app) {
-        final Map<String, String> s = new LinkedHashMap<>();
-        s.put("bootstrap.servers", kafka.bootstrapServers());
-        s.put("application.id", app);
-        s.put("state.dir", tmp.resolve("state").toString());
-        s.put("commit.interval.ms", "100");
-        s.put("consumer.session.timeout.ms", "6000");
-        for (final String key : ServiceConfig.TOPIC_KEYS) {
-            s.put(key, app + "-" + ServiceConfig.DEFAULTS.get(key)[0]);
-        }
-        s.put("bali.batch.max.wait.ms", "0");
-        s.put("bali.model.hidden", "16");
-        s.put("bali.model.batch.size", "8");
-        s.put("bali.metrics.every", "100");
-        s.put("bali.snapshot.every", "5");
-        return s;
+        return BrokerTestSupport.settings(kafka.bootstrapServers(), app, tmp.resolve("state").toString());
     }
 
     private static Event event(final String id, final String model, final double[] x, final Double label) {
@@ -317,12 +286,7 @@ class ServiceIntegrationTest {
         try (BaliService topics = new BaliService(config)) {
             topics.createTopics(1, java.util.Optional.empty());
         }
-        final Path file = tmp.resolve("crash.properties");
-        final Properties p = new Properties();
-        p.putAll(s);
-        try (Writer w = Files.newBufferedWriter(file)) {
-            p.store(w, null);
-        }
+        final Path file = BrokerTestSupport.writeConfig(s, tmp.resolve("crash.properties"));
         final int total = 4000;
         final double[][] x = new double[total][];
         final int[] y = new int[total];
@@ -332,10 +296,7 @@ class ServiceIntegrationTest {
             y[i] = x[i][0] - x[i][1] > 0 ? 1 : 0;
         }
 
-        final Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "io.balistreams.cli.BaliCommand", "run",
-                "--config", file.toString(), "--no-create-topics")
-                .redirectErrorStream(true).redirectOutput(tmp.resolve("child.log").toFile()).start();
+        final Process child = BrokerTestSupport.startRun(file, tmp, tmp.resolve("child.log"), "--no-create-topics");
         final Thread feeder;
         try (KafkaProducer<byte[], byte[]> producer = producer()) {
             for (int i = 0; i < 200; i++) {
@@ -406,12 +367,7 @@ class ServiceIntegrationTest {
         try (BaliService topics = new BaliService(config)) {
             topics.createTopics(1, java.util.Optional.empty());
         }
-        final Path file = tmp.resolve("late.properties");
-        final Properties p = new Properties();
-        p.putAll(s);
-        try (Writer w = Files.newBufferedWriter(file)) {
-            p.store(w, null);
-        }
+        final Path file = BrokerTestSupport.writeConfig(s, tmp.resolve("late.properties"));
         final int total = 400;
         final double[][] x = new double[total][];
         final int[] y = new int[total];
@@ -426,10 +382,7 @@ class ServiceIntegrationTest {
         }
         java.util.Collections.shuffle(labelOrder, new java.util.Random(5));
 
-        final Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "io.balistreams.cli.BaliCommand", "run",
-                "--config", file.toString(), "--no-create-topics")
-                .redirectErrorStream(true).redirectOutput(tmp.resolve("late-child.log").toFile()).start();
+        final Process child = BrokerTestSupport.startRun(file, tmp, tmp.resolve("late-child.log"), "--no-create-topics");
         final AvroSerde<io.balistreams.avro.Label> labels = AvroSerde.of(io.balistreams.avro.Label.class);
         try (KafkaProducer<byte[], byte[]> producer = producer()) {
             for (int i = 0; i < total; i++) {
@@ -586,16 +539,8 @@ class ServiceIntegrationTest {
     void runStopsGracefullyOnSigtermAndLeavesTheGroup() throws Exception {
         final Map<String, String> s = settings("sigterm");
         final ServiceConfig config = ServiceConfig.from(s);
-        final Path file = tmp.resolve("sigterm.properties");
-        final Properties p = new Properties();
-        p.putAll(s);
-        try (Writer w = Files.newBufferedWriter(file)) {
-            p.store(w, null);
-        }
-        final Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "io.balistreams.cli.BaliCommand", "run",
-                "--config", file.toString())
-                .redirectErrorStream(true).redirectOutput(tmp.resolve("sigterm.log").toFile()).start();
+        final Path file = BrokerTestSupport.writeConfig(s, tmp.resolve("sigterm.properties"));
+        final Process child = BrokerTestSupport.startRun(file, tmp, tmp.resolve("sigterm.log"));
         try (KafkaProducer<byte[], byte[]> producer = producer();
              org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
                      Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
@@ -625,20 +570,8 @@ class ServiceIntegrationTest {
         producer.send(new ProducerRecord<>(config.eventsTopic(), events.encode(e)));
     }
 
-    private static void sleep(final long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (final InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     private static KafkaProducer<byte[], byte[]> producer() {
-        final Map<String, Object> p = new HashMap<>();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+        return BrokerTestSupport.producer(kafka.bootstrapServers());
     }
 
     private static void awaitConfig(final BaliService service, final String modelId) throws InterruptedException {
@@ -657,38 +590,7 @@ class ServiceIntegrationTest {
     /** Reads the output topics from the beginning with read_committed until {@code done} or the timeout. */
     private static Map<String, List<byte[]>> readCommitted(final ServiceConfig config, final Duration timeout,
                                                            final Predicate<Map<String, List<byte[]>>> done) {
-        final Map<String, Object> p = new HashMap<>();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        final Map<String, List<byte[]>> got = new HashMap<>();
-        final List<String> topics = List.of(config.predictionsTopic(), config.deadLetterTopic(), config.metricsTopic(),
-                config.snapshotsTopic(), config.driftAlertsTopic());
-        topics.forEach(t -> got.put(t, new ArrayList<>()));
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            final List<TopicPartition> parts = topics.stream().flatMap(t -> c.partitionsFor(t).stream())
-                    .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
-            c.assign(parts);
-            c.seekToBeginning(parts);
-            final long deadline = System.nanoTime() + timeout.toNanos();
-            while (!done.test(got)) {
-                if (System.nanoTime() > deadline) {
-                    final Map<String, Integer> sizes = new HashMap<>();
-                    got.forEach((k, v) -> sizes.put(k, v.size()));
-                    throw new AssertionError("timed out reading the outputs; got " + sizes);
-                }
-                for (final ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
-                    got.get(r.topic()).add(r.value());
-                }
-            }
-        }
-        return got;
+        return BrokerTestSupport.readCommitted(kafka.bootstrapServers(), BrokerTestSupport.outputTopics(config),
+                timeout, done);
     }
-
-    private static <T extends org.apache.avro.specific.SpecificRecord> List<T> decode(final List<byte[]> values,
-                                                                                       final Class<T> type) {
-        final AvroSerde<T> serde = AvroSerde.of(type);
-        return values.stream().map(serde::decode).toList();
-    }
-
 }
