@@ -83,8 +83,8 @@ public final class BaliTopology {
                         Stores.persistentKeyValueStore(LearnerProcessor.MONITOR_STORE), strings, bytes)
                 .withLoggingEnabled(Map.of()).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(
-                        Stores.persistentKeyValueStore(AwaitingLabels.STORE), strings, AvroSerde.of(AwaitingLabel.class))
-                .withLoggingEnabled(Map.of()).withCachingEnabled());
+                        Stores.inMemoryKeyValueStore(AwaitingLabels.STORE), strings, AvroSerde.of(AwaitingLabel.class))
+                .withLoggingEnabled(Map.of()));
         final Serde<ModelConfig> validConfigs = AvroSerde.of(ModelConfig.class);
         builder.addGlobalStore(Stores.keyValueStoreBuilder(
                         Stores.inMemoryKeyValueStore(LearnerProcessor.CONFIG_STORE), strings, validConfigs)
