@@ -54,6 +54,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * With {@code bali.events.keyed.by.model=true} the events are already partitioned by model id, the
  * repartition step is left out and validation and learning run in one task: each event crosses one
  * transaction instead of two.
+ *
+ * <p>With {@code bali.scoring=distributed} events and labels are not repartitioned: a {@link ScorerProcessor}
+ * in the task of each input partition scores with the posteriors of the {@code model-posteriors} topic (a
+ * second global store), keeps unlabelled events waiting for their labels, and sends only training examples,
+ * repartitioned by model id ({@code training-by-model}), to the {@link LearnerProcessor}:
+ * <pre>
+ *  events ─► EventValidator ─┐                ┌─► predictions
+ *  labels ─► LabelValidator ─┴─► ScorerProcessor ─┼─► repartition by model id ─► LearnerProcessor ─► metrics, snapshots,
+ *                                   ▲              └─► dead-letter                                   posteriors, alerts
+ *  model-posteriors ─► (global store)
+ * </pre>
  */
 public final class BaliTopology {
     private BaliTopology() {

@@ -76,7 +76,13 @@ import java.util.function.BiFunction;
  *       {@code bali.snapshot.every} accepted updates and the serving posterior every
  *       {@code bali.posterior.every}.</li>
  * </ol>
- * The learner's state lives in four stores (and the waiting events in a fifth, {@link AwaitingLabels}), each written when its part changed: {@value #MODEL_STORE} (the
+ * <p>Under distributed scoring ({@code bali.scoring=distributed}, docs/architecture.md §3) this processor
+ * receives no events and no labels: {@link ScorerProcessor} scores where events arrive and sends
+ * {@link TrainingExample}s, which are learned from against the prediction they carry
+ * ({@link OnlineLearner#scoredElsewhere}, then {@link OnlineLearner#label} or {@link OnlineLearner#lateLabel}),
+ * and counts of events that stopped waiting. Steps 3 and 4 are the same; the waiting store is the scorer's.
+ *
+ * <p>The learner's state lives in four stores (and the waiting events in a fifth, {@link AwaitingLabels}), each written when its part changed: {@value #MODEL_STORE} (the
  * model and its settings, a {@link LearnerModel}, on each update), {@value #PROGRESS_STORE} (counters and
  * metric sums, every event), {@value #MONITOR_STORE} (the monitor's state in two parts, each written when it
  * changed: the small event part per event, the large label part per update) and
