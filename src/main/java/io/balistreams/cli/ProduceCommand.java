@@ -72,7 +72,8 @@ import picocli.CommandLine.Spec;
  * ({@code --label-kind number}, the default: a regression target or a class index 0..K-1) or as the raw
  * string ({@code --label-kind class-name}); a missing target value gives an unlabelled (score-only) event.
  *
- * <p><b>Sending.</b> Record key: the model id in UTF-8, or none; value: the event in Avro single-object
+ * <p><b>Sending.</b> Record key: the model id in UTF-8, or none (with {@code --key-by-event-id}: the event id,
+ * for distributed scoring); value: the event in Avro single-object
  * encoding ({@link AvroSerde}). The producer uses {@code acks=all} and idempotence, so the events of one
  * partition arrive once and in file order; the command waits until every event is acknowledged, then prints
  * {@code sent N events to T ...} on stderr and nothing on stdout (with {@code --json}: one JSON object
@@ -111,6 +112,12 @@ public final class ProduceCommand implements Callable<Integer> {
     @Option(names = "--model-id", paramLabel = "ID",
             description = "Model of every event; also the record key (default: none, the service's default model).")
     String modelId;
+
+    @Option(names = "--key-by-event-id",
+            description = "Use each event's id as its record key (instead of the model id), so that one model's "
+                    + "events spread over all partitions: for bali.scoring=distributed, whose labels are then keyed "
+                    + "by the same event id.")
+    boolean keyByEventId;
 
     @Option(names = "--id-column", paramLabel = "COLUMN",
             description = "Column holding the event ids (default: <file name>-<row number>, rows counted from 1).")
@@ -288,12 +295,13 @@ public final class ProduceCommand implements Callable<Integer> {
         producerConfig.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         producerConfig.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         final AvroSerde<Event> serde = AvroSerde.of(Event.class);
-        final byte[] key = modelId == null ? null : modelId.getBytes(StandardCharsets.UTF_8);
+        final byte[] modelKey = modelId == null ? null : modelId.getBytes(StandardCharsets.UTF_8);
         final AtomicLong acknowledged = new AtomicLong();
         final AtomicReference<Exception> failure = new AtomicReference<>();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig)) {
             for (int i = 0; i < rows.data().size(); i++) {
                 final Event event = maker.event(rows.data().get(i), i);
+                final byte[] key = keyByEventId ? event.getEventId().getBytes(StandardCharsets.UTF_8) : modelKey;
                 producer.send(new ProducerRecord<>(topic, key, serde.encode(event)), (metadata, e) -> {
                     if (e == null) {
                         acknowledged.incrementAndGet();

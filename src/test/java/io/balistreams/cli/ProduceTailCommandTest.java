@@ -132,6 +132,23 @@ class ProduceTailCommandTest {
     }
 
     @Test
+    void keyedByEventIdEachRecordCarriesItsEventIdAsKey(@TempDir final Path dir) throws IOException {
+        final Path csv = dir.resolve("rows.csv");
+        Files.writeString(csv, "id,x,y\nfirst,1,0\nsecond,2,1\n");
+        final Run produced = run("produce", "--csv", csv.toString(), "--topic", "keyed-events", "--bootstrap-servers",
+                kafka.bootstrapServers(), "--target", "y", "--id-column", "id", "--model-id", "m1",
+                "--key-by-event-id");
+        assertThat(produced.code()).as(produced.err()).isZero();
+        final Run tailed = run("tail", "--topic", "keyed-events", "--bootstrap-servers", kafka.bootstrapServers(),
+                "--from-beginning", "--max-messages", "2");
+        assertThat(tailed.code()).as(tailed.err()).isZero();
+        assertThat(tailed.lines()).extracting(l -> {
+            final Matcher key = Pattern.compile("\"key\":\"([a-z]+)\"").matcher(l);
+            return key.find() ? key.group(1) : l;
+        }).containsExactlyInAnyOrder("first", "second");
+    }
+
+    @Test
     void classNameLabelsDefaultIdsEventTimesAndUnlabelledRows(@TempDir final Path dir) throws IOException {
         final Path csv = dir.resolve("animals.csv");
         Files.writeString(csv, """

@@ -391,7 +391,13 @@ class ServiceIntegrationTest {
                 send(producer, config, e);
             }
             producer.flush();
-            readCommitted(config, Duration.ofSeconds(90), got -> got.get(config.predictionsTopic()).size() >= total);
+            try {
+                readCommitted(config, Duration.ofSeconds(90), got -> got.get(config.predictionsTopic()).size() >= total);
+            } catch (final AssertionError e) {
+                final String log = Files.readString(tmp.resolve("late-child.log"));
+                throw new AssertionError(e.getMessage() + "; child alive: " + child.isAlive() + "; end of its log:\n"
+                        + log.substring(Math.max(0, log.length() - 6000)), e);
+            }
             child.destroyForcibly();
             child.waitFor();
             assertThat(child.exitValue()).as("killed, not exited").isNotZero();
