@@ -4,7 +4,9 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -57,6 +59,44 @@ public final class TopicSetup {
                 throw new IllegalStateException("interrupted while creating topic " + topic, e);
             }
         });
+        awaitLeaders(admin, config.topics(), Duration.ofSeconds(30));
         return created;
+    }
+
+    /**
+     * Waits until every partition of the topics has a leader. A topic that was just created is not yet known
+     * to every broker: a producer that sends at once gets NOT_LEADER_OR_FOLLOWER for its first batch, and an
+     * idempotent producer whose later batches got through then retries that batch with an out-of-order
+     * sequence until its delivery timeout.
+     */
+    static void awaitLeaders(final Admin admin, final List<String> topics, final Duration timeout) {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            try {
+                final boolean ready = admin.describeTopics(topics).allTopicNames().get().values().stream()
+                        .allMatch(d -> d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
+                if (ready) {
+                    return;
+                }
+            } catch (final ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                    throw new IllegalStateException("cannot describe the topics " + topics + ": " + e.getCause(),
+                            e.getCause());
+                }
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for the topics' leaders", e);
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the topics " + topics + " have no leader after " + timeout.toSeconds()
+                        + " s");
+            }
+            try {
+                Thread.sleep(50);
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for the topics' leaders", e);
+            }
+        }
     }
 }
