@@ -2,9 +2,11 @@ package io.balistreams.streams;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
-import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.errors.RetriableException;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -64,10 +66,11 @@ public final class TopicSetup {
     }
 
     /**
-     * Waits until every partition of the topics has a leader. A topic that was just created is not yet known
-     * to every broker: a producer that sends at once gets NOT_LEADER_OR_FOLLOWER for its first batch, and an
-     * idempotent producer whose later batches got through then retries that batch with an out-of-order
-     * sequence until its delivery timeout.
+     * Waits until every partition of the topics has a leader whose log is open (its latest offset can be
+     * listed). A topic that was just created is not yet open everywhere: a producer that sends at once gets
+     * NOT_LEADER_OR_FOLLOWER for its first batch, and an idempotent producer whose later batches got through
+     * then retries that batch with an out-of-order sequence until its delivery timeout. The leaders appear in
+     * the metadata before the logs are open, so the offsets are listed too.
      */
     static void awaitLeaders(final Admin admin, final List<String> topics, final Duration timeout) {
         final long deadline = System.nanoTime() + timeout.toNanos();
@@ -76,10 +79,14 @@ public final class TopicSetup {
                 final boolean ready = admin.describeTopics(topics).allTopicNames().get().values().stream()
                         .allMatch(d -> d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
                 if (ready) {
+                    final Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+                    admin.describeTopics(topics).allTopicNames().get().values().forEach(d -> d.partitions().forEach(
+                            p -> latest.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest())));
+                    admin.listOffsets(latest).all().get();
                     return;
                 }
             } catch (final ExecutionException e) {
-                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                if (!(e.getCause() instanceof RetriableException)) {
                     throw new IllegalStateException("cannot describe the topics " + topics + ": " + e.getCause(),
                             e.getCause());
                 }
