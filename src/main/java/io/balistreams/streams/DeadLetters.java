@@ -2,6 +2,9 @@ package io.balistreams.streams;
 
 import io.balistreams.avro.DeadLetter;
 import io.balistreams.avro.DeadLetterReason;
+import io.balistreams.avro.internal.RoutedEvent;
+import io.balistreams.avro.internal.RoutedLabel;
+import io.balistreams.avro.internal.TrainingExample;
 
 import java.nio.ByteBuffer;
 
@@ -29,8 +32,27 @@ final class DeadLetters {
                 .build();
     }
 
+    /** A refused event, with where it was read and its original bytes (carried since validation). */
+    static DeadLetter of(final DeadLetterReason reason, final String detail, final RoutedEvent r, final String modelId) {
+        return of(reason, detail, new Source(r.getSourceTopic(), r.getSourcePartition(), r.getSourceOffset()),
+                bytes(r.getOriginalKey()), bytes(r.getOriginalValue()), modelId);
+    }
+
+    /** A refused label, with where it was read and its original bytes. */
+    static DeadLetter of(final DeadLetterReason reason, final String detail, final RoutedLabel r, final String modelId) {
+        return of(reason, detail, new Source(r.getSourceTopic(), r.getSourcePartition(), r.getSourceOffset()),
+                bytes(r.getOriginalKey()), bytes(r.getOriginalValue()), modelId);
+    }
+
+    /** A refused training example, as the record that completed it (its event, or its label). */
+    static DeadLetter of(final DeadLetterReason reason, final String detail, final TrainingExample e,
+                         final String modelId) {
+        return of(reason, detail, new Source(e.getSourceTopic(), e.getSourcePartition(), e.getSourceOffset()),
+                bytes(e.getOriginalKey()), bytes(e.getOriginalValue()), modelId);
+    }
+
     /** The remaining bytes of a buffer (not consumed), or null. */
-    static byte[] bytes(final ByteBuffer b) {
+    private static byte[] bytes(final ByteBuffer b) {
         if (b == null) {
             return null;
         }

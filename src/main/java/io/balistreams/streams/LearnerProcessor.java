@@ -1,10 +1,8 @@
 package io.balistreams.streams;
 
-import io.balistreams.avro.ClassificationOutput;
 import io.balistreams.avro.DeadLetterReason;
 import io.balistreams.avro.DriftAlert;
 import io.balistreams.avro.DriftLevel;
-import io.balistreams.avro.DriftState;
 import io.balistreams.avro.Event;
 import io.balistreams.avro.Label;
 import io.balistreams.avro.ModelConfig;
@@ -13,7 +11,6 @@ import io.balistreams.avro.ModelPosterior;
 import io.balistreams.avro.ModelSnapshot;
 import io.balistreams.avro.ModelTask;
 import io.balistreams.avro.Prediction;
-import io.balistreams.avro.RegressionOutput;
 import io.balistreams.avro.internal.AwaitingLabel;
 import io.balistreams.avro.internal.AwaitingState;
 import io.balistreams.avro.internal.LearnerModel;
@@ -25,8 +22,6 @@ import io.balistreams.avro.internal.RoutedLabel;
 import io.balistreams.avro.internal.TrainingExample;
 import io.balistreams.avro.internal.TrainingExampleKind;
 import io.balistreams.bali.BaliConfig;
-import io.balistreams.bali.ClassificationPrediction;
-import io.balistreams.bali.RegressionPrediction;
 import io.balistreams.bali.ServingPosteriorCodec;
 import io.balistreams.bali.Task;
 import io.balistreams.monitor.ModelMonitor;
@@ -362,13 +357,10 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
      * to count it on, and each of those events already had its prediction.
      */
     private void rejectExample(final Record<String, TrainingExample> record, final Checked checked) {
-        final TrainingExample e = record.value();
-        if (e.getKind() != TrainingExampleKind.EXAMPLE) {
-            return;
+        if (record.value().getKind() == TrainingExampleKind.EXAMPLE) {
+            context.forward(record.withValue(DeadLetters.of(checked.reason, checked.detail, record.value(),
+                    record.key())));
         }
-        context.forward(record.withValue(DeadLetters.of(checked.reason, checked.detail,
-                new DeadLetters.Source(e.getSourceTopic(), e.getSourcePartition(), e.getSourceOffset()),
-                DeadLetters.bytes(e.getOriginalKey()), DeadLetters.bytes(e.getOriginalValue()), record.key())));
     }
 
     /** Stores a queued label for the next update, then emits metrics and learns when they are due. */
@@ -450,11 +442,8 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
     }
 
     private void rejectLabel(final Record<String, RoutedLabel> record, final DeadLetterReason reason,
-                             final String detail) {
-        final RoutedLabel r = record.value();
-        context.forward(record.withValue(DeadLetters.of(reason, detail,
-                new DeadLetters.Source(r.getSourceTopic(), r.getSourcePartition(), r.getSourceOffset()),
-                DeadLetters.bytes(r.getOriginalKey()), DeadLetters.bytes(r.getOriginalValue()), record.key())));
+                        final String detail) {
+        context.forward(record.withValue(DeadLetters.of(reason, detail, record.value(), record.key())));
     }
 
     private void forwardAlarm(final String modelId, final ModelMonitor.Alarm alarm, final long timestamp) {
@@ -632,11 +621,9 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
         return stored;
     }
 
-    private void reject(final Record<String, RoutedEvent> record, final DeadLetterReason reason, final String detail) {
-        final RoutedEvent r = record.value();
-        context.forward(record.withValue(DeadLetters.of(reason, detail,
-                new DeadLetters.Source(r.getSourceTopic(), r.getSourcePartition(), r.getSourceOffset()),
-                DeadLetters.bytes(r.getOriginalKey()), DeadLetters.bytes(r.getOriginalValue()), record.key())));
+    private void reject(final Record<String, RoutedEvent> record, final DeadLetterReason reason,
+                        final String detail) {
+        context.forward(record.withValue(DeadLetters.of(reason, detail, record.value(), record.key())));
     }
 
     /** The outcome of checking an event against a model: a label as a number (NaN if none) or a rejection. */

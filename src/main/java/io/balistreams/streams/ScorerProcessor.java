@@ -184,18 +184,13 @@ final class ScorerProcessor implements Processor<String, SpecificRecord, String,
         }
     }
 
-    private void reject(final Record<String, RoutedEvent> record, final DeadLetterReason reason, final String detail) {
-        final RoutedEvent r = record.value();
-        context.forward(record.withValue(DeadLetters.of(reason, detail,
-                new DeadLetters.Source(r.getSourceTopic(), r.getSourcePartition(), r.getSourceOffset()),
-                DeadLetters.bytes(r.getOriginalKey()), DeadLetters.bytes(r.getOriginalValue()), record.key())));
+    private void reject(final Record<String, RoutedEvent> record, final DeadLetterReason reason,
+                        final String detail) {
+        context.forward(record.withValue(DeadLetters.of(reason, detail, record.value(), record.key())));
     }
 
     private void rejectLabel(final Record<String, RoutedLabel> record, final DeadLetterReason reason,
-                             final String detail) {
-        final RoutedLabel r = record.value();
-        context.forward(record.withValue(DeadLetters.of(reason, detail,
-                new DeadLetters.Source(r.getSourceTopic(), r.getSourcePartition(), r.getSourceOffset()),
-                DeadLetters.bytes(r.getOriginalKey()), DeadLetters.bytes(r.getOriginalValue()), record.key())));
+                        final String detail) {
+        context.forward(record.withValue(DeadLetters.of(reason, detail, record.value(), record.key())));
     }
 }

@@ -40,30 +40,11 @@ class DelayedLabelsTopologyTest {
 
     @Test
     void delayedLabelsOutOfOrderTrainTheEngineInArrivalOrderAgainstTheServedPredictions() {
-        final int n = 160;
-        final Rng rng = Rng.forStream(31, 0);
-        final double[][] x = new double[n][3];
-        final double[] y = new double[n];
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < 3; j++) {
-                x[i][j] = rng.nextGaussian();
-            }
-            y[i] = x[i][0] - 2 * x[i][1] + 0.5 * x[i][2] + 0.1 * rng.nextGaussian();
-        }
-        // the arrival order: every event unlabelled; after each event, the label of a random waiting
-        // earlier event with probability 0.7; the rest at the end, in random order
-        final List<Integer> order = new ArrayList<>(); // i >= 0: event i; -1 - i: the label of event i
-        final List<Integer> waiting = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            order.add(i);
-            waiting.add(i);
-            if (i >= 4 && rng.nextDouble() < 0.7) {
-                order.add(-1 - waiting.remove((int) Math.floorMod(rng.nextLong(), (long) waiting.size())));
-            }
-        }
-        while (!waiting.isEmpty()) {
-            order.add(-1 - waiting.remove((int) Math.floorMod(rng.nextLong(), (long) waiting.size())));
-        }
+        final DelayedStream stream = DelayedStream.of(160);
+        final int n = stream.x().length;
+        final double[][] x = stream.x();
+        final double[] y = stream.y();
+        final List<Integer> order = stream.order();
         final Map<String, String> settings = new HashMap<>(REGRESSION);
         settings.put("bali.metrics.every", Integer.toString(n));
 
@@ -203,6 +184,40 @@ class DelayedLabelsTopologyTest {
             assertThat(metrics).hasSize(1);
             assertThat(metrics.get(0).getLabelsJoined()).isEqualTo(1);
             assertThat(metrics.get(0).getWindowLabelDelayMs()).isEqualTo(9.0);
+        }
+    }
+
+    /**
+     * A linear regression stream of n events (3 features, noise 0.1) whose labels come later: after each event,
+     * with probability 0.7, the label of a random waiting earlier event; the rest at the end in random order.
+     * {@code order}: i ≥ 0 is event i, −1 − i is the label of event i. Shared with the distributed-scoring test.
+     */
+    record DelayedStream(double[][] x, double[] y, List<Integer> order) {
+        static DelayedStream of(final int n) {
+            final Rng rng = Rng.forStream(31, 0);
+            final double[][] x = new double[n][3];
+            final double[] y = new double[n];
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < 3; j++) {
+                    x[i][j] = rng.nextGaussian();
+                }
+                y[i] = x[i][0] - 2 * x[i][1] + 0.5 * x[i][2] + 0.1 * rng.nextGaussian();
+            }
+            // the arrival order: every event unlabelled; after each event, the label of a random waiting
+            // earlier event with probability 0.7; the rest at the end, in random order
+            final List<Integer> order = new ArrayList<>(); // i >= 0: event i; -1 - i: the label of event i
+            final List<Integer> waiting = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                order.add(i);
+                waiting.add(i);
+                if (i >= 4 && rng.nextDouble() < 0.7) {
+                    order.add(-1 - waiting.remove((int) Math.floorMod(rng.nextLong(), (long) waiting.size())));
+                }
+            }
+            while (!waiting.isEmpty()) {
+                order.add(-1 - waiting.remove((int) Math.floorMod(rng.nextLong(), (long) waiting.size())));
+            }
+            return new DelayedStream(x, y, order);
         }
     }
 }

@@ -15,7 +15,6 @@ import io.balistreams.avro.internal.LearnerModel;
 import io.balistreams.bali.BaliConfig;
 import io.balistreams.bali.ModelStateCodec;
 import io.balistreams.bali.RegressionPrediction;
-import io.balistreams.bali.Rng;
 import io.balistreams.bali.ServingPosterior;
 import io.balistreams.bali.ServingPosteriorCodec;
 import io.balistreams.eval.SeaConcepts;
@@ -27,7 +26,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -110,28 +108,11 @@ class DistributedScoringTopologyTest {
 
     @Test
     void delayedLabelsOutOfOrderTrainTheEngineInArrivalOrderAgainstThePredictionsOfThePublishedPosteriors() {
-        final int n = 160;
-        final Rng rng = Rng.forStream(31, 0);
-        final double[][] x = new double[n][3];
-        final double[] y = new double[n];
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < 3; j++) {
-                x[i][j] = rng.nextGaussian();
-            }
-            y[i] = x[i][0] - 2 * x[i][1] + 0.5 * x[i][2] + 0.1 * rng.nextGaussian();
-        }
-        final List<Integer> order = new ArrayList<>(); // i >= 0: event i; -1 - i: the label of event i
-        final List<Integer> waiting = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            order.add(i);
-            waiting.add(i);
-            if (i >= 4 && rng.nextDouble() < 0.7) {
-                order.add(-1 - waiting.remove((int) Math.floorMod(rng.nextLong(), (long) waiting.size())));
-            }
-        }
-        while (!waiting.isEmpty()) {
-            order.add(-1 - waiting.remove((int) Math.floorMod(rng.nextLong(), (long) waiting.size())));
-        }
+        final DelayedLabelsTopologyTest.DelayedStream stream = DelayedLabelsTopologyTest.DelayedStream.of(160);
+        final int n = stream.x().length;
+        final double[][] x = stream.x();
+        final double[] y = stream.y();
+        final List<Integer> order = stream.order();
         final Map<String, String> settings = new HashMap<>(REGRESSION);
         settings.put("bali.metrics.every", Integer.toString(n));
         settings.put("bali.posterior.every", "2");
