@@ -314,7 +314,7 @@ public final class BaliModel {
                 return UpdateResult.rejected(step, meanLoss, "layer " + (l + 1)
                         + ": output-side factor Sigma could not be factorised or is not finite");
             }
-            layer.pseudoTargets(batchPre[l], batchGrads[l], config.eta(), noiseVariance, batchPseudo);
+            layer.pseudoTargets(batchPre[l], batchGrads[l], pseudoTargetStep(l, decay, c), noiseVariance, batchPseudo);
             if (!layer.updatePosterior(batchInputs[l], batchPseudo, decay, dataScale, c)) {
                 return UpdateResult.rejected(step, meanLoss, "layer " + (l + 1)
                         + ": posterior precision could not be factorised or a sum or mean is not finite");
@@ -330,6 +330,29 @@ public final class BaliModel {
         noiseSum = nextNoiseSum;
         step++;
         return UpdateResult.accepted(step, meanLoss);
+    }
+
+    /** Largest share ω of its own Gauss-Newton step a hidden layer of a streaming model takes in one update (§4, "Start-up"). */
+    static final double HIDDEN_STEP_CAP = 0.1;
+
+    /**
+     * The pseudo-target step of layer {@code l} in an update with batch decay {@code decay} and bias weight
+     * {@code c} after the batch (docs/method.md §4, "Start-up"). The output layer, and every layer of an
+     * offline model, use η. A hidden layer of a streaming model uses η · min(1, max(ω_max, 1 − β_b)/ω_t),
+     * with ω_t = (1 − β_b)/c the bias-corrected step and ω_max = {@value #HIDDEN_STEP_CAP}: the bias
+     * correction's amplification 1/c of its gradient step is capped, so that the step is at most
+     * max(ω_max, 1 − β_b) η Σ Ĥ Λ⁻¹. Without the cap, the first update (c = 1 − β_b, ω = 1) has every layer
+     * take its full Gauss-Newton step on the same residual at once, which overshoots about L-fold; with ReLU
+     * it blew the hidden features up and a new model predicted ten times outside the target's range. Once
+     * c ≈ 1 the factor is 1 (also during adaptive forgetting, whose β_b is lower); for the default β = 0.9
+     * the hidden layers move at their steady-state rate from the first update.
+     */
+    private double pseudoTargetStep(final int l, final double decay, final double c) {
+        if (l == numLayers - 1 || !config.streaming()) {
+            return config.eta();
+        }
+        final double rate = 1.0 - decay;
+        return config.eta() * Math.min(1.0, Math.max(HIDDEN_STEP_CAP, rate) * c / rate);
     }
 
     private void standardiseBatch(final double[][] x, final double[] y) {

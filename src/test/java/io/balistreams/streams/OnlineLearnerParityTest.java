@@ -42,6 +42,9 @@ class OnlineLearnerParityTest {
         final int[] labels = new int[n];
         for (int i = 0; i < n; i++) {
             labels[i] = sea.next(x[i]);
+            if (i >= n / 2 && i < n / 2 + 500) {
+                labels[i] = 1 - labels[i]; // a concept that no model recovers from unnoticed: the labels flip
+            }
             y[i] = labels[i];
         }
         final Map<String, String> settings = Map.of("bali.model.hidden", "16", "bali.model.batch.size", "16",
