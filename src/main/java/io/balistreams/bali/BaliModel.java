@@ -13,7 +13,9 @@ import org.ejml.dense.row.CommonOps_DDRM;
  * <p><b>Learning.</b> {@link #learn(double[][], double[])} (regression) and
  * {@link #learn(double[][], int[])} (classification) perform one update from one mini-batch: a forward
  * and backward pass with the posterior means, pseudo-targets z̃ = z − η Σ g for every layer, and the EMA
- * update of every layer's sums (all layers from the same pass). Inputs are raw: they are standardised
+ * update of every layer's sums (all layers from the same pass); while the bias correction would make a
+ * streaming model's hidden layers step further than max(0.1, 1 − β) of their Gauss-Newton step, their
+ * pseudo-target step is scaled down to it (§4, "Start-up"). Inputs are raw: they are standardised
  * inside the model (and so are regression targets) by {@link Standardizer}s that forget at the
  * posterior's rate. An update that would put a non-finite number into the state is rejected; the model
  * then stays exactly as it was and the {@link UpdateResult} says why.
