@@ -37,107 +37,171 @@ public final class ColdStartReport {
     private ColdStartReport() {
     }
 
-    static final int[] MARKS = {250, 500, 1000, 2000};
-    public static void main(String[] a) throws Exception {
-        String which = a.length > 0 ? a[0] : "all";
-        long seed = a.length > 1 ? Long.parseLong(a[1]) : 1;
-        Path shared = Paths.get(a.length > 2 ? a[2] : "../shared/datasets");
+    /** The spans 1..N reported cumulatively. */
+    private static final int[] SPANS = {250, 500, 1000, 2000};
+    /** Records per window of the per-window lines, and the most records read of any stream. */
+    private static final int WINDOW = 250;
+    private static final int MAX_RECORDS = 4000;
+
+    public static void main(final String[] args) {
+        final String which = args.length > 0 ? args[0] : "all";
+        final long seed = args.length > 1 ? Long.parseLong(args[1]) : 1;
+        final Path datasets = Paths.get(args.length > 2 ? args[2] : "../shared/datasets");
         if (which.equals("all") || which.equals("linear")) {
-            Random r = new Random(seed + 100);
-            int n = 4000; double[][] x = new double[n][8]; double[] y = new double[n];
-            for (int i = 0; i < n; i++) { double s = 0; for (int j = 0; j < 8; j++) { x[i][j] = r.nextGaussian(); s += x[i][j]; } y[i] = s + 0.1 * r.nextGaussian(); }
-            reg("linear", x, y, seed);
+            final Random random = new Random(seed + 100);
+            final double[][] x = new double[MAX_RECORDS][8];
+            final double[] y = new double[MAX_RECORDS];
+            for (int i = 0; i < MAX_RECORDS; i++) {
+                for (int j = 0; j < 8; j++) {
+                    x[i][j] = random.nextGaussian();
+                    y[i] += x[i][j];
+                }
+                y[i] += 0.1 * random.nextGaussian();
+            }
+            regression("linear", x, y, seed);
         }
         if (which.equals("all") || which.equals("uci")) {
-            for (String d : new String[]{"bostonHousing", "concrete"}) {
-                UciDataset u = UciDataset.read(shared.resolve("uci/" + d));
-                double[][] x = u.features(); double[] y = u.targets();
-                int n = x.length; Integer[] idx = new Integer[n]; for (int i = 0; i < n; i++) idx[i] = i;
-                Collections.shuffle(Arrays.asList(idx), new Random(seed));
-                double[][] xs = new double[n][]; double[] ys = new double[n];
-                for (int i = 0; i < n; i++) { xs[i] = x[idx[i]]; ys[i] = y[idx[i]]; }
-                reg(d, xs, ys, seed);
+            for (final String name : new String[]{"bostonHousing", "concrete"}) {
+                final UciDataset data = UciDataset.read(datasets.resolve("uci/" + name));
+                final Integer[] order = new Integer[data.rows()];
+                for (int i = 0; i < order.length; i++) {
+                    order[i] = i;
+                }
+                Collections.shuffle(Arrays.asList(order), new Random(seed));
+                final double[][] x = new double[order.length][];
+                final double[] y = new double[order.length];
+                for (int i = 0; i < order.length; i++) {
+                    x[i] = data.features()[order[i]];
+                    y[i] = data.targets()[order[i]];
+                }
+                regression(name, x, y, seed);
             }
         }
         if (which.equals("all") || which.equals("cls")) {
-            cls(DriftStreams.elec2(shared.resolve("streams/elec2.csv")), seed);
-            cls(DriftStreams.sea(seed, 4000, 1_000_000), seed);
-            cls(DriftStreams.hyperplane(seed, 4000, 1_000_000), seed);
+            classification(DriftStreams.elec2(datasets.resolve("streams/elec2.csv")), seed);
+            classification(DriftStreams.sea(seed, MAX_RECORDS, 1_000_000), seed);
+            classification(DriftStreams.hyperplane(seed, MAX_RECORDS, 1_000_000), seed);
         }
         if (which.equals("all") || which.equals("fmnist")) {
-            double[][] im = IdxReader.readImages(shared.resolve("fashion-mnist/train-images-idx3-ubyte.gz"), 4000);
-            int[] lb = IdxReader.readLabels(shared.resolve("fashion-mnist/train-labels-idx1-ubyte.gz"), 4000);
-            cls(new ClassificationStream("fmnist", im, lb, 10, null), seed);
+            final double[][] images = IdxReader.readImages(datasets.resolve("fashion-mnist/train-images-idx3-ubyte.gz"), MAX_RECORDS);
+            final int[] labels = IdxReader.readLabels(datasets.resolve("fashion-mnist/train-labels-idx1-ubyte.gz"), MAX_RECORDS);
+            classification(new ClassificationStream("fmnist", images, labels, 10, null), seed);
         }
     }
-    static BaliConfig.Builder service(BaliConfig.Builder b) { return b.activation(Activation.RELU).batchSize(32).beta(0.9); }
-    static void reg(String name, double[][] x, double[] y, long seed) {
-        int d = x[0].length;
-        for (String cfgName : new String[]{"service", "eval"}) {
-            BaliConfig cfg = cfgName.equals("service") ? service(BaliConfig.regression(d, 64, 64, 1)).seed(42).build()
-                : BaliConfig.regression(d, 32, 32, 1).activation(Activation.TANH).batchSize(32).effectiveMemory(320).seed(seed).build();
-            OnlineLearner learner = OnlineLearner.create("x", cfg, List.of(), LearnerSettings.defaults().withMetricsWindow(250));
-            RegressionScorer[] cum = new RegressionScorer[MARKS.length];
-            for (int i = 0; i < cum.length; i++) cum[i] = new RegressionScorer();
-            RegressionScorer base[] = new RegressionScorer[MARKS.length];
-            for (int i = 0; i < base.length; i++) base[i] = new RegressionScorer();
-            RegressionScorer win = new RegressionScorer();
-            double m = 0, s2 = 0; int cnt = 0;
-            StringBuilder out = new StringBuilder();
-            double lastSigma = Double.NaN;
-            int n = Math.min(x.length, 4000);
+
+    /** The service's model defaults (bali.model.*): ReLU, B = 32, β = 0.9, seed 42. */
+    private static BaliConfig serviceModel(final BaliConfig.Builder architecture) {
+        return architecture.activation(Activation.RELU).batchSize(32).beta(0.9).seed(42).build();
+    }
+
+    private static OnlineLearner learner(final BaliConfig config) {
+        return OnlineLearner.create("cold-start", config, List.of(), LearnerSettings.defaults().withMetricsWindow(WINDOW));
+    }
+
+    private static void regression(final String name, final double[][] x, final double[] y, final long seed) {
+        final int d = x[0].length;
+        final int n = Math.min(x.length, MAX_RECORDS);
+        for (final String modelName : new String[]{"service", "eval"}) {
+            final BaliConfig config = modelName.equals("service") ? serviceModel(BaliConfig.regression(d, 64, 64, 1))
+                    : BaliConfig.regression(d, 32, 32, 1).activation(Activation.TANH).batchSize(32).effectiveMemory(320)
+                    .seed(seed).build();
+            final OnlineLearner learner = learner(config);
+            final RegressionScorer[] model = new RegressionScorer[SPANS.length];
+            final RegressionScorer[] runningGaussian = new RegressionScorer[SPANS.length];
+            for (int k = 0; k < SPANS.length; k++) {
+                model[k] = new RegressionScorer();
+                runningGaussian[k] = new RegressionScorer();
+            }
+            RegressionScorer window = new RegressionScorer();
+            final StringBuilder windowLines = new StringBuilder();
+            double mean = 0;
+            double squaredDeviations = 0;
             for (int i = 0; i < n; i++) {
-                ScoredEvent e = learner.score(x[i], 0);
-                RegressionPrediction p = e.regression();
-                // baseline: running Gaussian of the target (prior predictive), var floor
-                double bm = cnt == 0 ? 0 : m, bv = cnt < 2 ? Math.max(1, m * m) : Math.max(s2 / (cnt - 1), 1e-9);
-                for (int k = 0; k < MARKS.length; k++) if (i < MARKS[k]) { cum[k].add(p.mean(), p.totalVariance(), y[i]); base[k].add(bm, bv, y[i]); }
-                win.add(p.mean(), p.totalVariance(), y[i]);
-                cnt++; double dl = y[i] - m; m += dl / cnt; s2 += dl * (y[i] - m);
-                learner.label(e, y[i], 0);
-                if (learner.batchDue()) learner.learn();
-                if ((i + 1) % 250 == 0 && ((i + 1) <= 2000 || i + 1 == n)) {
-                    double sd = Math.sqrt(p.aleatoricVariance());
-                    out.append(String.format("   win %4d: rmse %8.3f nll %7.3f cov %.3f sigma %.3f%n", i + 1, win.rmse(), win.negativeLogLikelihood(), win.coverage95(), sd));
-                    win = new RegressionScorer();
+                final ScoredEvent scored = learner.score(x[i], 0);
+                final RegressionPrediction p = scored.regression();
+                // the running Gaussian of the targets before this one; for the first two records, which have no
+                // variance yet, N(mean, max(1, mean²))
+                final double baselineVariance = i < 2 ? Math.max(1, mean * mean) : Math.max(squaredDeviations / (i - 1), 1e-9);
+                for (int k = 0; k < SPANS.length; k++) {
+                    if (i < SPANS[k]) {
+                        model[k].add(p.mean(), p.totalVariance(), y[i]);
+                        runningGaussian[k].add(mean, baselineVariance, y[i]);
+                    }
+                }
+                window.add(p.mean(), p.totalVariance(), y[i]);
+                final double deviation = y[i] - mean;
+                mean += deviation / (i + 1);
+                squaredDeviations += deviation * (y[i] - mean);
+                learner.label(scored, y[i], 0);
+                if (learner.batchDue()) {
+                    learner.learn();
+                }
+                if (windowEnds(i, n)) {
+                    windowLines.append(String.format("   win %4d: rmse %8.3f nll %7.3f cov %.3f sigma %.3f%n", i + 1,
+                            window.rmse(), window.negativeLogLikelihood(), window.coverage95(),
+                            Math.sqrt(p.aleatoricVariance())));
+                    window = new RegressionScorer();
                 }
             }
-            System.out.printf("%s/%s (target sd %.3f)%n", name, cfgName, Math.sqrt(s2 / (cnt - 1)));
-            for (int k = 0; k < MARKS.length; k++) if (MARKS[k] <= n)
-                System.out.printf("  first %4d: rmse %8.3f (mean %6.3f)  nll %7.3f (prior %6.3f)  cov %.3f%n", MARKS[k], cum[k].rmse(), base[k].rmse(), cum[k].negativeLogLikelihood(), base[k].negativeLogLikelihood(), cum[k].coverage95());
-            System.out.print(out);
+            System.out.printf("%s/%s (target sd %.3f)%n", name, modelName, Math.sqrt(squaredDeviations / (n - 1)));
+            for (int k = 0; k < SPANS.length && SPANS[k] <= n; k++) {
+                System.out.printf("  first %4d: rmse %8.3f (mean %6.3f)  nll %7.3f (prior %6.3f)  cov %.3f%n", SPANS[k],
+                        model[k].rmse(), runningGaussian[k].rmse(), model[k].negativeLogLikelihood(),
+                        runningGaussian[k].negativeLogLikelihood(), model[k].coverage95());
+            }
+            System.out.print(windowLines);
         }
     }
-    static void cls(ClassificationStream st, long seed) {
-        int d = st.features()[0].length; int k = st.classes();
-        boolean image = d == 784;
-        for (String cfgName : new String[]{"service", "eval"}) {
-            BaliConfig cfg;
-            if (cfgName.equals("service")) cfg = service(BaliConfig.classification(d, 64, 64, k)).seed(42).build();
-            else cfg = image ? DriftStreams.imageModel(d, k, 32, 320, seed) : DriftStreams.tabularModel(d, k, 32, 320, seed);
-            OnlineLearner learner = OnlineLearner.create("x", cfg, List.of(), LearnerSettings.defaults().withMetricsWindow(250));
-            ClassificationScorer[] cum = new ClassificationScorer[MARKS.length];
-            for (int i = 0; i < cum.length; i++) cum[i] = new ClassificationScorer(k);
-            ClassificationScorer win = new ClassificationScorer(k);
-            StringBuilder out = new StringBuilder();
-            int n = Math.min(st.features().length, 4000);
-            double[][] x = st.features(); int[] y = st.labels();
+
+    private static void classification(final ClassificationStream stream, final long seed) {
+        final int d = stream.dimension();
+        final int k = stream.classes();
+        final int n = Math.min(stream.events(), MAX_RECORDS);
+        for (final String modelName : new String[]{"service", "eval"}) {
+            final BaliConfig config;
+            if (modelName.equals("service")) {
+                config = serviceModel(BaliConfig.classification(d, 64, 64, k));
+            } else {
+                config = d == 784 ? DriftStreams.imageModel(d, k, 32, 320, seed) : DriftStreams.tabularModel(d, k, 32, 320, seed);
+            }
+            final OnlineLearner learner = learner(config);
+            final ClassificationScorer[] model = new ClassificationScorer[SPANS.length];
+            for (int j = 0; j < SPANS.length; j++) {
+                model[j] = new ClassificationScorer(k);
+            }
+            ClassificationScorer window = new ClassificationScorer(k);
+            final StringBuilder windowLines = new StringBuilder();
+            final int[] y = stream.labels();
             for (int i = 0; i < n; i++) {
-                ScoredEvent e = learner.score(x[i], 0);
-                ClassificationPrediction p = e.classification();
-                for (int j = 0; j < MARKS.length; j++) if (i < MARKS[j]) cum[j].add(p.probabilities(), p.predictedClass(), y[i]);
-                win.add(p.probabilities(), p.predictedClass(), y[i]);
-                learner.label(e, y[i], 0);
-                if (learner.batchDue()) learner.learn();
-                if ((i + 1) % 250 == 0 && ((i + 1) <= 2000 || i + 1 == n)) {
-                    out.append(String.format("   win %4d: acc %.3f nll %.3f ece %.3f%n", i + 1, win.accuracy(), win.negativeLogLikelihood(), win.expectedCalibrationError()));
-                    win = new ClassificationScorer(k);
+                final ScoredEvent scored = learner.score(stream.features()[i], 0);
+                final ClassificationPrediction p = scored.classification();
+                for (int j = 0; j < SPANS.length; j++) {
+                    if (i < SPANS[j]) {
+                        model[j].add(p.probabilities(), p.predictedClass(), y[i]);
+                    }
+                }
+                window.add(p.probabilities(), p.predictedClass(), y[i]);
+                learner.label(scored, y[i], 0);
+                if (learner.batchDue()) {
+                    learner.learn();
+                }
+                if (windowEnds(i, n)) {
+                    windowLines.append(String.format("   win %4d: acc %.3f nll %.3f ece %.3f%n", i + 1, window.accuracy(),
+                            window.negativeLogLikelihood(), window.expectedCalibrationError()));
+                    window = new ClassificationScorer(k);
                 }
             }
-            System.out.printf("%s/%s (log K %.3f)%n", st.name(), cfgName, Math.log(k));
-            for (int j = 0; j < MARKS.length; j++)
-                System.out.printf("  first %4d: acc %.3f nll %.3f ece %.3f%n", MARKS[j], cum[j].accuracy(), cum[j].negativeLogLikelihood(), cum[j].expectedCalibrationError());
-            System.out.print(out);
+            System.out.printf("%s/%s (log K %.3f)%n", stream.name(), modelName, Math.log(k));
+            for (int j = 0; j < SPANS.length; j++) {
+                System.out.printf("  first %4d: acc %.3f nll %.3f ece %.3f%n", SPANS[j], model[j].accuracy(),
+                        model[j].negativeLogLikelihood(), model[j].expectedCalibrationError());
+            }
+            System.out.print(windowLines);
         }
+    }
+
+    /** Whether record {@code i} closes a window that is printed: the first 2,000 records' and the last one. */
+    private static boolean windowEnds(final int i, final int n) {
+        return (i + 1) % WINDOW == 0 && (i + 1 <= 2000 || i + 1 == n);
     }
 }
