@@ -113,47 +113,18 @@ class DelayedLabelsTopologyTest {
 
     @Test
     void labelsThatJoinNothingAreDeadLetteredWithTheirReasonAndWaitingEventsExpireOrAreEvicted() {
-        final Map<String, String> settings = new HashMap<>(REGRESSION);
-        settings.put("bali.metrics.every", "1");
-        settings.put("bali.labels.max.delay.ms", "1000");
-        settings.put("bali.labels.max.waiting", "3");
-        try (TopologyHarness h = new TopologyHarness(stateDir, settings)) {
-            final double[] x = {0.5, -1, 2};
-            h.send(event("a", "m", x, null, 0));
-            h.send(event("b", "m", x, null, 100));
-            h.send(event("inline", "m", x, 1.5, 200));
-            h.sendLabel("nobody", "m", 1.0, 300);              // never scored
-            h.sendLabel("inline", "m", 1.0, 300);              // scored with its label inside
-            h.sendLabel("a", "m", 2.0, 400);                   // joins
-            h.sendLabel("a", "m", 2.0, 450);                   // second label
-            h.sendLabel("b", "m", "three", 500);              // not a number: b keeps waiting
-            h.send(event("c", "m", x, null, 1_200));           // the clock passes b's 100 + 1000: b expires
-            h.sendLabel("b", "m", 3.0, 1_250);                 // too late
-            h.send(event("d", "m", x, null, 1_300));
-            h.send(event("e", "m", x, null, 1_400));
-            h.send(event("f", "m", x, null, 1_500));           // 4 waiting (c, d, e, f) > 3: c is evicted
-            h.sendLabel("c", "m", 1.0, 1_600);
-            h.sendLabel("f", "m", 4.0, 1_700);                 // joins
+        try (TopologyHarness h = new TopologyHarness(stateDir, JoinScript.settings(REGRESSION))) {
+            JoinScript.send(h);
 
             final List<DeadLetter> dead = h.deadLetters.readValuesToList();
             assertThat(dead).extracting(DeadLetter::getReason).containsExactly(
                     DeadLetterReason.LABEL_UNKNOWN_EVENT, DeadLetterReason.LABEL_UNKNOWN_EVENT,
                     DeadLetterReason.LABEL_DUPLICATE, DeadLetterReason.LABEL_OUT_OF_RANGE,
                     DeadLetterReason.LABEL_EXPIRED, DeadLetterReason.LABEL_UNKNOWN_EVENT);
-            assertThat(dead.get(0).getDetail()).contains("nobody", "no scored event is waiting");
-            assertThat(dead.get(3).getDetail()).contains("keeps waiting");
-            assertThat(dead.get(4).getDetail()).contains("1000 ms");
-            assertThat(dead.get(5).getDetail()).contains("bali.labels.max.waiting = 3");
-            assertThat(dead).allSatisfy(d -> assertThat(d.getModelId()).isEqualTo("m"));
-            assertThat(dead.get(2).getPayload()).isEqualTo(java.nio.ByteBuffer.wrap(h.labelSerde.encode(
-                    new io.balistreams.avro.Label("a", "m", 2.0, java.time.Instant.ofEpochMilli(450)))));
+            JoinScript.assertDeadLetterDetails(dead, h);
 
             final List<ModelMetrics> metrics = h.metrics.readValuesToList();
-            final ModelMetrics last = metrics.get(metrics.size() - 1);
-            assertThat(metrics).extracting(ModelMetrics::getLabelsSeen).containsExactly(1L, 2L, 3L);
-            assertThat(last.getLabelsJoined()).isEqualTo(2);
-            assertThat(last.getLabelsExpired()).isEqualTo(1);
-            assertThat(last.getLabelsEvicted()).isEqualTo(1);
+            final ModelMetrics last = JoinScript.assertCountsOfTheLastMetrics(metrics);
             assertThat(last.getWaitingForLabels()).isEqualTo(2); // d and e
             assertThat(last.getWindowLabelDelayMs()).isEqualTo(200.0); // f: 1,700 − 1,500
         }
@@ -184,6 +155,66 @@ class DelayedLabelsTopologyTest {
             assertThat(metrics).hasSize(1);
             assertThat(metrics.get(0).getLabelsJoined()).isEqualTo(1);
             assertThat(metrics.get(0).getWindowLabelDelayMs()).isEqualTo(9.0);
+        }
+    }
+
+    /**
+     * A label script over one model that exercises every way a label can fail to join, with
+     * bali.labels.max.delay.ms = 1000 and bali.labels.max.waiting = 3 ({@link #settings}): a label for an event
+     * never scored, one for an event scored with its label inside, a join (a), a second label (a), a label that
+     * is not a number (b keeps waiting), an expiry (b, by the event clock), eviction past the bound (c) and a
+     * second join (f). Shared with the distributed-scoring test, which adds its own events after it.
+     */
+    static final class JoinScript {
+        private JoinScript() {
+        }
+
+        static Map<String, String> settings(final Map<String, String> base) {
+            final Map<String, String> settings = new HashMap<>(base);
+            settings.put("bali.metrics.every", "1");
+            settings.put("bali.labels.max.delay.ms", "1000");
+            settings.put("bali.labels.max.waiting", "3");
+            return settings;
+        }
+
+        static void send(final TopologyHarness h) {
+            final double[] x = {0.5, -1, 2};
+            h.send(event("a", "m", x, null, 0));
+            h.send(event("b", "m", x, null, 100));
+            h.send(event("inline", "m", x, 1.5, 200));
+            h.sendLabel("nobody", "m", 1.0, 300);              // never scored
+            h.sendLabel("inline", "m", 1.0, 300);              // scored with its label inside
+            h.sendLabel("a", "m", 2.0, 400);                   // joins
+            h.sendLabel("a", "m", 2.0, 450);                   // second label
+            h.sendLabel("b", "m", "three", 500);              // not a number: b keeps waiting
+            h.send(event("c", "m", x, null, 1_200));           // the clock passes b's 100 + 1000: b expires
+            h.sendLabel("b", "m", 3.0, 1_250);                 // too late
+            h.send(event("d", "m", x, null, 1_300));
+            h.send(event("e", "m", x, null, 1_400));
+            h.send(event("f", "m", x, null, 1_500));           // 4 waiting (c, d, e, f) > 3: c is evicted
+            h.sendLabel("c", "m", 1.0, 1_600);
+            h.sendLabel("f", "m", 4.0, 1_700);                 // joins
+        }
+
+        /** The details of the script's first six dead letters (the reasons are asserted by each test). */
+        static void assertDeadLetterDetails(final List<DeadLetter> dead, final TopologyHarness h) {
+            assertThat(dead.get(0).getDetail()).contains("nobody", "no scored event is waiting");
+            assertThat(dead.get(3).getDetail()).contains("keeps waiting");
+            assertThat(dead.get(4).getDetail()).contains("1000 ms");
+            assertThat(dead.get(5).getDetail()).contains("bali.labels.max.waiting = 3");
+            assertThat(dead).allSatisfy(d -> assertThat(d.getModelId()).isEqualTo("m"));
+            assertThat(dead.get(2).getPayload()).isEqualTo(java.nio.ByteBuffer.wrap(h.labelSerde.encode(
+                    new io.balistreams.avro.Label("a", "m", 2.0, java.time.Instant.ofEpochMilli(450)))));
+        }
+
+        /** Labels seen 1, 2, 3 and the last record's joined/expired/evicted counts; returns that record. */
+        static ModelMetrics assertCountsOfTheLastMetrics(final List<ModelMetrics> metrics) {
+            final ModelMetrics last = metrics.get(metrics.size() - 1);
+            assertThat(metrics).extracting(ModelMetrics::getLabelsSeen).containsExactly(1L, 2L, 3L);
+            assertThat(last.getLabelsJoined()).isEqualTo(2);
+            assertThat(last.getLabelsExpired()).isEqualTo(1);
+            assertThat(last.getLabelsEvicted()).isEqualTo(1);
+            return last;
         }
     }
 

@@ -1,5 +1,6 @@
 package io.balistreams.streams;
 
+import io.balistreams.streams.DelayedLabelsTopologyTest.JoinScript;
 import static io.balistreams.streams.TopologyHarness.event;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -203,27 +204,8 @@ class DistributedScoringTopologyTest {
 
     @Test
     void labelsThatJoinNothingAreDeadLetteredInTheScoringTaskAndTheLearnerCountsExpiredAndEvictedEvents() {
-        final Map<String, String> settings = new HashMap<>(REGRESSION);
-        settings.put("bali.metrics.every", "1");
-        settings.put("bali.labels.max.delay.ms", "1000");
-        settings.put("bali.labels.max.waiting", "3");
-        try (TopologyHarness h = new TopologyHarness(stateDir, settings)) {
-            final double[] x = {0.5, -1, 2};
-            h.send(event("a", "m", x, null, 0));
-            h.send(event("b", "m", x, null, 100));
-            h.send(event("inline", "m", x, 1.5, 200));
-            h.sendLabel("nobody", "m", 1.0, 300);              // never scored
-            h.sendLabel("inline", "m", 1.0, 300);              // scored with its label inside
-            h.sendLabel("a", "m", 2.0, 400);                   // joins
-            h.sendLabel("a", "m", 2.0, 450);                   // second label
-            h.sendLabel("b", "m", "three", 500);              // not a number: b keeps waiting
-            h.send(event("c", "m", x, null, 1_200));           // the clock passes b's 100 + 1000: b expires
-            h.sendLabel("b", "m", 3.0, 1_250);                 // too late
-            h.send(event("d", "m", x, null, 1_300));
-            h.send(event("e", "m", x, null, 1_400));
-            h.send(event("f", "m", x, null, 1_500));           // 4 waiting (c, d, e, f) > 3: c is evicted
-            h.sendLabel("c", "m", 1.0, 1_600);
-            h.sendLabel("f", "m", 4.0, 1_700);                 // joins
+        try (TopologyHarness h = new TopologyHarness(stateDir, JoinScript.settings(REGRESSION))) {
+            JoinScript.send(h);
             h.send(event("g", "m", new double[]{1, 2}, null, 1_800)); // wrong dimension: refused by the scorer
 
             final List<DeadLetter> dead = h.deadLetters.readValuesToList();
@@ -232,22 +214,12 @@ class DistributedScoringTopologyTest {
                     DeadLetterReason.LABEL_DUPLICATE, DeadLetterReason.LABEL_OUT_OF_RANGE,
                     DeadLetterReason.LABEL_EXPIRED, DeadLetterReason.LABEL_UNKNOWN_EVENT,
                     DeadLetterReason.WRONG_DIMENSION);
-            assertThat(dead.get(0).getDetail()).contains("nobody", "no scored event is waiting");
-            assertThat(dead.get(3).getDetail()).contains("keeps waiting");
-            assertThat(dead.get(4).getDetail()).contains("1000 ms");
-            assertThat(dead.get(5).getDetail()).contains("bali.labels.max.waiting = 3");
-            assertThat(dead).allSatisfy(d -> assertThat(d.getModelId()).isEqualTo("m"));
-            assertThat(dead.get(2).getPayload()).isEqualTo(java.nio.ByteBuffer.wrap(h.labelSerde.encode(
-                    new io.balistreams.avro.Label("a", "m", 2.0, java.time.Instant.ofEpochMilli(450)))));
+            JoinScript.assertDeadLetterDetails(dead, h);
 
             assertThat(h.predictions.readValuesToList()).extracting(Prediction::getEventId)
                     .containsExactly("a", "b", "inline", "c", "d", "e", "f");
             final List<ModelMetrics> metrics = h.metrics.readValuesToList();
-            final ModelMetrics last = metrics.get(metrics.size() - 1);
-            assertThat(metrics).extracting(ModelMetrics::getLabelsSeen).containsExactly(1L, 2L, 3L);
-            assertThat(last.getLabelsJoined()).isEqualTo(2);
-            assertThat(last.getLabelsExpired()).isEqualTo(1);
-            assertThat(last.getLabelsEvicted()).isEqualTo(1);
+            final ModelMetrics last = JoinScript.assertCountsOfTheLastMetrics(metrics);
             assertThat(last.getEventsScored()).as("the learner counts its training examples").isEqualTo(3);
             assertThat(last.getWindowLabelDelayMs()).isEqualTo(200.0); // f: 1,700 − 1,500
         }
