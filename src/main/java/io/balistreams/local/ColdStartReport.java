@@ -13,6 +13,7 @@ import io.balistreams.metrics.RegressionScorer;
 import io.balistreams.online.LearnerSettings;
 import io.balistreams.online.OnlineLearner;
 import io.balistreams.online.ScoredEvent;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.Arrays;
@@ -43,10 +44,28 @@ public final class ColdStartReport {
     private static final int WINDOW = 250;
     private static final int MAX_RECORDS = 4000;
 
+    private static final List<String> PARTS = List.of("all", "linear", "uci", "cls", "fmnist");
+    private static final String USAGE = "usage: ColdStartReport [all|linear|uci|cls|fmnist] [seed] [datasets dir]";
+
     public static void main(final String[] args) {
         final String which = args.length > 0 ? args[0] : "all";
-        final long seed = args.length > 1 ? Long.parseLong(args[1]) : 1;
+        if (!PARTS.contains(which) || args.length > 3) {
+            fail(USAGE);
+        }
+        long parsedSeed = 1;
+        if (args.length > 1) {
+            try {
+                parsedSeed = Long.parseLong(args[1]);
+            } catch (final NumberFormatException e) {
+                fail("seed must be an integer, got '" + args[1] + "'\n" + USAGE);
+            }
+        }
+        final long seed = parsedSeed;
         final Path datasets = Paths.get(args.length > 2 ? args[2] : "../shared/datasets");
+        if (!which.equals("linear") && !Files.isDirectory(datasets)) {
+            fail("datasets directory " + datasets.toAbsolutePath().normalize()
+                    + " not found (pass it as the third argument; 'linear' needs none)\n" + USAGE);
+        }
         if (which.equals("all") || which.equals("linear")) {
             final Random random = new Random(seed + 100);
             final double[][] x = new double[MAX_RECORDS][8];
@@ -87,6 +106,11 @@ public final class ColdStartReport {
             final int[] labels = IdxReader.readLabels(datasets.resolve("fashion-mnist/train-labels-idx1-ubyte.gz"), MAX_RECORDS);
             classification(new ClassificationStream("fmnist", images, labels, 10, null), seed);
         }
+    }
+
+    private static void fail(final String message) {
+        System.err.println(message);
+        System.exit(2);
     }
 
     /** The service's model defaults (bali.model.*): ReLU, B = 32, β = 0.9, seed 42. */
