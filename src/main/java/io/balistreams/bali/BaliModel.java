@@ -162,7 +162,11 @@ public final class BaliModel {
         return inputStandardizer.count();
     }
 
-    /** σ²_y in standardised target units: fixed, or the bias-corrected EMA of squared residuals (≥ floor); 1 before any data. */
+    /**
+     * σ²_y in standardised target units (docs/method.md §3): fixed, or the bias-corrected EMA of squared residuals
+     * of the forward pass (≥ floor), each divided by 1 + its leverage in a streaming model after its first update;
+     * 1 before any data.
+     */
     public double noiseVarianceStandardised() {
         if (config.fixedNoiseVariance() != null) {
             return config.fixedNoiseVariance();
@@ -275,12 +279,15 @@ public final class BaliModel {
         final double meanLoss;
         if (config.task() == Task.REGRESSION) {
             double sumSq = 0;
+            double sumNoise = 0;
+            final boolean perLeverage = config.streaming() && step > 0;
             for (int n = 0; n < b; n++) {
                 final double r = outPre.data[n] - batchTargets[n];
                 outGrad.data[n] = r;
                 sumSq += r * r;
+                sumNoise += perLeverage ? r * r / (1.0 + batchLeverage(n)) : r * r;
             }
-            nextNoiseSum = decay * noiseSum + (1.0 - decay) * sumSq / b;
+            nextNoiseSum = decay * noiseSum + (1.0 - decay) * sumNoise / b;
             noiseVariance = config.fixedNoiseVariance() != null ? config.fixedNoiseVariance()
                     : Math.max(config.noiseVarianceFloor(), nextNoiseSum / c);
             for (int n = 0; n < b; n++) {
@@ -332,6 +339,16 @@ public final class BaliModel {
         noiseSum = nextNoiseSum;
         step++;
         return UpdateResult.accepted(step, meanLoss);
+    }
+
+    /**
+     * h_n = ā_nᵀ Λ_L⁻¹ ā_n of record n of the batch in the forward pass, under the last layer's posterior before
+     * this update: the leverage its prediction carried (§5).
+     */
+    private double batchLeverage(final int n) {
+        final BayesianLayer last = layers[numLayers - 1];
+        System.arraycopy(batchInputs[numLayers - 1].data, n * last.p, work, 0, last.p);
+        return Kernels.inverseQuadraticForm(last.current().cholLambda, work);
     }
 
     /** Largest share ω of its own Gauss-Newton step a hidden layer of a streaming model takes in one update (§4, "Start-up"). */
