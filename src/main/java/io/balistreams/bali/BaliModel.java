@@ -48,6 +48,8 @@ public final class BaliModel {
     private double biasWeight;
     private double biasWeightG;
     private double noiseSum;
+    /** θ of a classifier's predictive, p_s = softmax(θ z_s) (§5, "Logit scale"); 1 until learned. */
+    private double logitScale = 1.0;
     private final Standardizer inputStandardizer;
     private final Standardizer targetStandardizer;
     private final Standardizer nextInputStandardizer;
@@ -276,6 +278,7 @@ public final class BaliModel {
         outGrad.reshape(b, layers[last].q);
         final double nextNoiseSum;
         final double noiseVariance;
+        double nextLogitScale = logitScale;
         final double meanLoss;
         if (config.task() == Task.REGRESSION) {
             double sumSq = 0;
@@ -311,6 +314,9 @@ public final class BaliModel {
                 outGrad.data[off + labels[n]] -= 1.0;
             }
             meanLoss = loss / b;
+            if (config.streaming() && step > 0) {
+                nextLogitScale = nextLogitScale(labels, b, (1.0 - decay) / c);
+            }
         }
         if (!Double.isFinite(meanLoss)) {
             return UpdateResult.rejected(step, meanLoss, "non-finite loss in the forward pass (loss " + meanLoss + ")");
@@ -337,8 +343,64 @@ public final class BaliModel {
         biasWeight = c;
         biasWeightG = cG;
         noiseSum = nextNoiseSum;
+        logitScale = nextLogitScale;
         step++;
         return UpdateResult.accepted(step, meanLoss);
+    }
+
+    /** Bounds of the logit scale θ (§5): a safeguard against a run of batches that are all right or all wrong. */
+    static final double LOGIT_SCALE_MIN = 0.05;
+    static final double LOGIT_SCALE_MAX = 20.0;
+
+    /**
+     * The logit scale after this batch (docs/method.md §5, "Logit scale"): one Newton step, taken at the rate
+     * {@code rate} = ω_t of the posterior's EMA, on the batch's log-likelihood under the predictive before the
+     * update, p̄_n = (1/S) Σ_s softmax(θ u_{n,s}) with u_{n,s} = M_L ā_n + √h_n δ_s. With a_s = u_{s,y} − E_{p_s}[u_s],
+     * v_s = Var_{p_s}[u_s] and the responsibilities w_s = p_{s,y}/(S p̄_y), the gradient of log p̄_y in θ is
+     * Σ_s w_s a_s and the curvature of the EM surrogate Σ_s w_s log p_{s,y} is −Σ_s w_s v_s; the step is the
+     * ratio of their sums over the batch.
+     */
+    private double nextLogitScale(final int[] labels, final int b, final double rate) {
+        ensureLogitOffsets();
+        final int k = config.numClasses();
+        final int samples = config.monteCarloSamples();
+        final double[] logits = batchPre[numLayers - 1].data;
+        final double[] u = new double[k];
+        final double[] prob = new double[k];
+        double gradient = 0;
+        double curvature = 0;
+        for (int n = 0; n < b; n++) {
+            final double spread = Math.sqrt(batchLeverage(n));
+            final int y = labels[n];
+            double sumPy = 0;
+            double sumPyA = 0;
+            double sumPyV = 0;
+            for (int s = 0; s < samples; s++) {
+                for (int i = 0; i < k; i++) {
+                    u[i] = logits[n * k + i] + spread * logitOffsets[s * k + i];
+                    prob[i] = logitScale * u[i];
+                }
+                Kernels.softmaxInPlace(prob, k);
+                double mean = 0;
+                double square = 0;
+                for (int i = 0; i < k; i++) {
+                    mean += prob[i] * u[i];
+                    square += prob[i] * u[i] * u[i];
+                }
+                sumPy += prob[y];
+                sumPyA += prob[y] * (u[y] - mean);
+                sumPyV += prob[y] * Math.max(0.0, square - mean * mean);
+            }
+            if (sumPy > 0) {
+                gradient += sumPyA / sumPy;
+                curvature += sumPyV / sumPy;
+            }
+        }
+        if (!(curvature > 1e-12) || !Double.isFinite(gradient)) {
+            return logitScale;
+        }
+        final double next = logitScale + rate * gradient / curvature;
+        return Math.max(LOGIT_SCALE_MIN, Math.min(LOGIT_SCALE_MAX, next));
     }
 
     /**
@@ -637,7 +699,8 @@ public final class BaliModel {
     public ClassificationPrediction classify(final double[] features) {
         requireTask(Task.CLASSIFICATION, "classify");
         ensureLogitOffsets();
-        return closedForm.classify(features, layers[numLayers - 1].current().cholLambda, logitOffsets, scratch);
+        return closedForm.classify(features, layers[numLayers - 1].current().cholLambda, logitOffsets, logitScale,
+                scratch);
     }
 
     /**
@@ -668,7 +731,8 @@ public final class BaliModel {
                 ? Standardizer.ofMoments(inputStandardizer.mean(), inputStandardizer.variance()) : null;
         final Standardizer targets = config.task() == Task.REGRESSION && config.standardizeTargets()
                 ? Standardizer.ofMoments(targetStandardizer.mean(), targetStandardizer.variance()) : null;
-        return new ServingPosterior(config, step, meansTransposed, cholLambda, noiseVariance, offsets, inputs, targets);
+        return new ServingPosterior(config, step, meansTransposed, cholLambda, noiseVariance, offsets, logitScale, inputs,
+                targets);
     }
 
     /** Monte Carlo classification predictive with the S cached weight samples of this version (§5). */
@@ -682,7 +746,9 @@ public final class BaliModel {
         double meanEntropy = 0;
         for (int s = 0; s < samples; s++) {
             final double[] z = forwardSample(features, weightSamples[s]);
-            System.arraycopy(z, 0, work, 0, k);
+            for (int i = 0; i < k; i++) {
+                work[i] = logitScale * z[i];
+            }
             Kernels.softmaxInPlace(work, k);
             meanEntropy += Kernels.entropy(work, k);
             for (int i = 0; i < k; i++) {
@@ -795,6 +861,8 @@ public final class BaliModel {
     double biasWeight() { return biasWeight; }
     double biasWeightG() { return biasWeightG; }
     double noiseSum() { return noiseSum; }
+    /** θ of the classifier's predictive (§5, "Logit scale"); 1 for a regression model. */
+    public double logitScale() { return logitScale; }
     Standardizer inputStandardizer() { return inputStandardizer; }
     Standardizer targetStandardizer() { return targetStandardizer; }
 
@@ -803,7 +871,9 @@ public final class BaliModel {
         return batchPseudo;
     }
 
-    void restoreScalars(final long step, final double biasWeight, final double biasWeightG, final double noiseSum) {
+    void restoreScalars(final long step, final double biasWeight, final double biasWeightG, final double noiseSum,
+                        final double logitScale) {
+        this.logitScale = logitScale;
         this.step = step;
         this.biasWeight = biasWeight;
         this.biasWeightG = biasWeightG;

@@ -66,13 +66,15 @@ final class ClosedFormPredictive {
 
     /**
      * Closed-form classification predictive (§5): logits z ~ N(M_L ā, h Σ_L), integrated with the S fixed
-     * draws z_s = M_L ā + √h δ_s.
+     * draws z_s = M_L ā + √h δ_s, each through softmax(θ z_s).
      *
      * @param cholLambda   lower Cholesky factor L of the last layer's Λ (p_L × p_L)
      * @param logitOffsets δ_s = L_Σ ε_s of this model version, S × K row-major
+     * @param logitScale   θ: each draw's probabilities are softmax(θ z_s) (§5, "Logit scale")
      */
     ClassificationPrediction classify(final double[] features, final DMatrixRMaj cholLambda,
-                                      final double[] logitOffsets, final PredictionScratch scratch) {
+                                      final double[] logitOffsets, final double logitScale,
+                                      final PredictionScratch scratch) {
         requireTask(config, Task.CLASSIFICATION, "classify");
         checkFeatures(config, features, 0);
         final double[] feat = meanFeatures(features, scratch);
@@ -88,7 +90,7 @@ final class ClosedFormPredictive {
         for (int s = 0; s < samples; s++) {
             final int off = s * k;
             for (int i = 0; i < k; i++) {
-                work[i] = outputs[i] + spread * logitOffsets[off + i];
+                work[i] = logitScale * (outputs[i] + spread * logitOffsets[off + i]);
             }
             Kernels.softmaxInPlace(work, k);
             meanEntropy += Kernels.entropy(work, k);

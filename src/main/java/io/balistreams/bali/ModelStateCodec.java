@@ -82,6 +82,7 @@ public final class ModelStateCodec {
                 .setBiasWeight(model.biasWeight())
                 .setBiasWeightG(model.biasWeightG())
                 .setNoiseSum(model.noiseSum())
+                .setLogitScale(model.logitScale())
                 .setLayers(layers)
                 .setInputStandardizer(standardizer(model.inputStandardizer()))
                 .setTargetStandardizer(standardizer(model.targetStandardizer()))
@@ -101,11 +102,14 @@ public final class ModelStateCodec {
                     + model.numLayers());
         }
         if (state.getStep() < 0 || !(state.getBiasWeight() >= 0) || !(state.getBiasWeightG() >= 0)
-                || !Double.isFinite(state.getNoiseSum())) {
+                || !Double.isFinite(state.getNoiseSum())
+                || !(state.getLogitScale() > 0) || Double.isInfinite(state.getLogitScale())) {
             throw new IllegalArgumentException("model state has invalid counters: step " + state.getStep()
-                    + ", c " + state.getBiasWeight() + ", c_G " + state.getBiasWeightG() + ", noise " + state.getNoiseSum());
+                    + ", c " + state.getBiasWeight() + ", c_G " + state.getBiasWeightG() + ", noise " + state.getNoiseSum()
+                    + ", logit scale " + state.getLogitScale());
         }
-        model.restoreScalars(state.getStep(), state.getBiasWeight(), state.getBiasWeightG(), state.getNoiseSum());
+        model.restoreScalars(state.getStep(), state.getBiasWeight(), state.getBiasWeightG(), state.getNoiseSum(),
+                state.getLogitScale());
         restoreStandardizer(state.getInputStandardizer(), model.inputStandardizer(), "input");
         restoreStandardizer(state.getTargetStandardizer(), model.targetStandardizer(), "target");
         final double noiseVariance = config.task() == Task.REGRESSION ? model.noiseVarianceStandardised() : Double.NaN;

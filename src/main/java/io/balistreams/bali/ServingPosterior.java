@@ -47,6 +47,8 @@ public final class ServingPosterior {
     private final double noiseVariance;
     /** δ_s = L_Σ ε_s, S × K row-major (classification); null for a regression. */
     private final double[] logitOffsets;
+    /** θ of the classifier's predictive (§5, "Logit scale"); 1 for a regression. */
+    private final double logitScale;
     /** Frozen input standardiser, or null when inputs are not standardised. */
     private final Standardizer inputStandardizer;
     /** Frozen target standardiser (regression with standardised targets), else null. */
@@ -58,13 +60,15 @@ public final class ServingPosterior {
     /** Takes ownership of its arguments (callers pass fresh copies); shapes are the caller's to check. */
     ServingPosterior(final BaliConfig config, final long version, final DMatrixRMaj[] meansTransposed,
                      final DMatrixRMaj cholLambda, final double noiseVariance, final double[] logitOffsets,
-                     final Standardizer inputStandardizer, final Standardizer targetStandardizer) {
+                     final double logitScale, final Standardizer inputStandardizer,
+                     final Standardizer targetStandardizer) {
         this.config = config;
         this.version = version;
         this.meansTransposed = meansTransposed;
         this.cholLambda = cholLambda;
         this.noiseVariance = noiseVariance;
         this.logitOffsets = logitOffsets;
+        this.logitScale = logitScale;
         this.inputStandardizer = inputStandardizer;
         this.targetStandardizer = targetStandardizer;
         this.closedForm = new ClosedFormPredictive(config, meansTransposed, inputStandardizer, targetStandardizer);
@@ -118,7 +122,7 @@ public final class ServingPosterior {
     /** {@link #classify(double[])} with the caller's scratch (one thread at a time per scratch). */
     public ClassificationPrediction classify(final double[] features, final PredictionScratch scratch) {
         requireScratch(scratch);
-        return closedForm.classify(features, cholLambda, logitOffsets, scratch);
+        return closedForm.classify(features, cholLambda, logitOffsets, logitScale, scratch);
     }
 
     private void requireScratch(final PredictionScratch scratch) {
@@ -148,6 +152,10 @@ public final class ServingPosterior {
 
     double[] logitOffsets() {
         return logitOffsets;
+    }
+
+    double logitScale() {
+        return logitScale;
     }
 
     Standardizer inputStandardizer() {

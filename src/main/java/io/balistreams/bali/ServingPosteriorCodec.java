@@ -60,6 +60,7 @@ public final class ServingPosteriorCodec {
                 .setNoiseVariance(regression ? posterior.noiseVariance() : null)
                 .setLogitOffsets(regression ? null : ModelStateCodec.matrix(new DMatrixRMaj(
                         config.monteCarloSamples(), config.numClasses(), true, posterior.logitOffsets())))
+                .setLogitScale(posterior.logitScale())
                 .setInputStandardizer(moments(posterior.inputStandardizer()))
                 .setTargetStandardizer(moments(posterior.targetStandardizer()));
         return b.build();
@@ -116,6 +117,10 @@ public final class ServingPosteriorCodec {
             if (record.getLogitOffsets() == null) {
                 throw new IllegalArgumentException("a classification posterior needs its logit offsets");
             }
+            if (!(record.getLogitScale() > 0) || Double.isInfinite(record.getLogitScale())) {
+                throw new IllegalArgumentException("a classification posterior needs a finite logit scale > 0, got "
+                        + record.getLogitScale());
+            }
             noiseVariance = Double.NaN;
             offsets = ModelStateCodec.matrix(record.getLogitOffsets(), config.monteCarloSamples(), config.numClasses(),
                     "logit offsets").data;
@@ -125,7 +130,7 @@ public final class ServingPosteriorCodec {
         final Standardizer targets = standardizer(record.getTargetStandardizer(),
                 regression && config.standardizeTargets(), 1, "target");
         return new ServingPosterior(config, record.getModelVersion(), meansTransposed, cholLambda, noiseVariance,
-                offsets, inputs, targets);
+                offsets, regression ? 1.0 : record.getLogitScale(), inputs, targets);
     }
 
     /** The record in single-object encoding (marker, schema fingerprint, body). */
