@@ -40,7 +40,8 @@ import java.util.List;
 public final class SchemaHistory {
     /** Retired schema versions, relative to {@code /schemas/history/}. */
     static final List<String> HISTORY = List.of("Event.v1.avsc", "ModelConfig.v1.avsc", "DeadLetter.v1.avsc",
-            "DeadLetter.v2.avsc", "ModelMetrics.v1.avsc");
+            "DeadLetter.v2.avsc", "ModelMetrics.v1.avsc", "BaliModelState.v1.avsc", "ModelSnapshot.v1.avsc",
+            "ModelPosterior.v1.avsc", "LearnerModel.v1.avsc", "OnlineLearnerState.v1.avsc");
 
     /** The current schema of every record the service reads or writes. */
     public static final List<Schema> CURRENT = List.of(

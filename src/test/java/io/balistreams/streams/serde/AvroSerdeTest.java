@@ -225,6 +225,65 @@ class AvroSerdeTest {
         assertThat(decoded.getOodQuantile()).isNull();
     }
 
+    /**
+     * A model state and a serving posterior written before the logit scale existed (v1) decode with θ = 1 and
+     * every other field as written, so a service upgraded on an old state store or posterior topic keeps
+     * working; the records that embed a model state (snapshot, learner model, learner state) have their v1
+     * in the history too.
+     */
+    @Test
+    void aModelStateAndAPosteriorWrittenBeforeTheLogitScaleDecodeWithScaleOne() throws Exception {
+        final io.balistreams.bali.BaliModel model = new io.balistreams.bali.BaliModel(io.balistreams.bali.BaliConfig
+                .classification(3, 8, 2).batchSize(8).beta(0.9).seed(3).build());
+        final Rng rng = new Rng(9);
+        final double[][] x = new double[8][3];
+        final int[] y = new int[8];
+        for (int t = 0; t < 6; t++) {
+            for (int n = 0; n < 8; n++) {
+                for (int j = 0; j < 3; j++) {
+                    x[n][j] = rng.nextGaussian();
+                }
+                y[n] = x[n][0] > 0 ? 1 : 0;
+            }
+            model.learn(x, y);
+        }
+        assertThat(model.logitScale()).isNotEqualTo(1.0);
+
+        final io.balistreams.avro.BaliModelState state = io.balistreams.bali.ModelStateCodec.toRecord(model);
+        final io.balistreams.avro.BaliModelState oldState = AvroSerde.of(io.balistreams.avro.BaliModelState.class)
+                .decode(asVersion1(state, "BaliModelState"));
+        assertThat(oldState.getLogitScale()).isEqualTo(1.0);
+        oldState.setLogitScale(state.getLogitScale());
+        assertThat(oldState).isEqualTo(state);
+
+        final io.balistreams.avro.ModelPosterior posterior = io.balistreams.bali.ServingPosteriorCodec.toRecord("m",
+                List.of(), model.servingPosterior());
+        final io.balistreams.avro.ModelPosterior oldPosterior = AvroSerde.of(io.balistreams.avro.ModelPosterior.class)
+                .decode(asVersion1(posterior, "ModelPosterior"));
+        assertThat(oldPosterior.getLogitScale()).isEqualTo(1.0);
+        oldPosterior.setLogitScale(posterior.getLogitScale());
+        assertThat(oldPosterior).isEqualTo(posterior);
+
+        for (final String name : List.of("ModelSnapshot", "LearnerModel", "OnlineLearnerState")) {
+            final Schema v1 = SchemaHistory.load("/schemas/history/" + name + ".v1.avsc");
+            assertThat(SchemaHistory.find(SchemaHistory.fingerprint(v1))).as(name + " v1 is in the history").isNotNull();
+        }
+    }
+
+    /** The record's bytes as the v1 writer of {@code name} would have written them (the same fields but logitScale). */
+    private static byte[] asVersion1(final SpecificRecord record, final String name) throws Exception {
+        final Schema v1 = SchemaHistory.load("/schemas/history/" + name + ".v1.avsc");
+        assertThat(v1.getField("logitScale")).isNull();
+        final GenericRecord old = new GenericData.Record(v1);
+        for (final Schema.Field f : v1.getFields()) {
+            old.put(f.name(), record.get(record.getSchema().getField(f.name()).pos()));
+        }
+        final ByteBuffer buffer = new BinaryMessageEncoder<GenericRecord>(SpecificData.get(), v1).encode(old);
+        final byte[] bytes = new byte[buffer.remaining()];
+        buffer.get(bytes);
+        return bytes;
+    }
+
     private static byte[] v1Event(final Schema v1, final String id, final Double label) throws Exception {
         final GenericRecord r = new GenericData.Record(v1);
         r.put("eventId", id);
