@@ -665,7 +665,7 @@ public final class BaliModel {
      */
     public RegressionPrediction predict(final double[] features) {
         return closedForm.predict(features, layers[numLayers - 1].current().cholLambda, noiseVarianceStandardised(),
-                scratch);
+                step == 0, scratch);
     }
 
     /** Monte Carlo regression predictive with the S cached weight samples of this version (§5). */
@@ -700,7 +700,7 @@ public final class BaliModel {
         requireTask(Task.CLASSIFICATION, "classify");
         ensureLogitOffsets();
         return closedForm.classify(features, layers[numLayers - 1].current().cholLambda, logitOffsets, logitScale,
-                scratch);
+                step == 0, scratch);
     }
 
     /**

@@ -52,11 +52,12 @@ final class ClosedFormPredictive {
      * @param noiseVarianceStandardised σ²_y in standardised target units
      */
     RegressionPrediction predict(final double[] features, final DMatrixRMaj cholLambda,
-                                 final double noiseVarianceStandardised, final PredictionScratch scratch) {
+                                 final double noiseVarianceStandardised, final boolean atPrior,
+                                 final PredictionScratch scratch) {
         requireTask(config, Task.REGRESSION, "predict");
         checkFeatures(config, features, 0);
         final double[] feat = meanFeatures(features, scratch);
-        Kernels.affineTransposed(meansTransposed[meansTransposed.length - 1], feat, scratch.outputs);
+        outputMean(feat, atPrior, scratch.outputs);
         final double leverage = leverage(cholLambda, feat, scratch.work);
         final double s = targetScale();
         final double sigma2 = noiseVarianceStandardised * s * s;
@@ -73,14 +74,14 @@ final class ClosedFormPredictive {
      * @param logitScale   θ: each draw's probabilities are softmax(θ z_s) (§5, "Logit scale")
      */
     ClassificationPrediction classify(final double[] features, final DMatrixRMaj cholLambda,
-                                      final double[] logitOffsets, final double logitScale,
+                                      final double[] logitOffsets, final double logitScale, final boolean atPrior,
                                       final PredictionScratch scratch) {
         requireTask(config, Task.CLASSIFICATION, "classify");
         checkFeatures(config, features, 0);
         final double[] feat = meanFeatures(features, scratch);
         final double[] outputs = scratch.outputs;
         final double[] work = scratch.work;
-        Kernels.affineTransposed(meansTransposed[meansTransposed.length - 1], feat, outputs);
+        outputMean(feat, atPrior, outputs);
         final double leverage = leverage(cholLambda, feat, work);
         final double spread = Math.sqrt(leverage);
         final int k = config.numClasses();
@@ -99,6 +100,19 @@ final class ClosedFormPredictive {
             }
         }
         return summarise(mean, meanEntropy, samples, leverage);
+    }
+
+    /**
+     * The output layer's mean M_L ā, or its prior mean M0 ā = 0 before the first update ({@code atPrior}, §5,
+     * "Before the first update"): the random initial M_L exists only to give the first backward pass a
+     * gradient, and the first update replaces it entirely.
+     */
+    private void outputMean(final double[] lastFeatures, final boolean atPrior, final double[] outputs) {
+        if (atPrior) {
+            java.util.Arrays.fill(outputs, 0, config.outputSize(), 0.0);
+        } else {
+            Kernels.affineTransposed(meansTransposed[meansTransposed.length - 1], lastFeatures, outputs);
+        }
     }
 
     /**

@@ -104,7 +104,7 @@ public final class ServingPosterior {
     /** {@link #predict(double[])} with the caller's scratch (one thread at a time per scratch). */
     public RegressionPrediction predict(final double[] features, final PredictionScratch scratch) {
         requireScratch(scratch);
-        return closedForm.predict(features, cholLambda, noiseVariance, scratch);
+        return closedForm.predict(features, cholLambda, noiseVariance, version == 0, scratch);
     }
 
     /**
@@ -122,7 +122,7 @@ public final class ServingPosterior {
     /** {@link #classify(double[])} with the caller's scratch (one thread at a time per scratch). */
     public ClassificationPrediction classify(final double[] features, final PredictionScratch scratch) {
         requireScratch(scratch);
-        return closedForm.classify(features, cholLambda, logitOffsets, logitScale, scratch);
+        return closedForm.classify(features, cholLambda, logitOffsets, logitScale, version == 0, scratch);
     }
 
     private void requireScratch(final PredictionScratch scratch) {

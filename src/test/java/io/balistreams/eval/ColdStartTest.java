@@ -28,6 +28,25 @@ class ColdStartTest {
         return b.activation(Activation.RELU).batchSize(32).beta(0.9).seed(42);
     }
 
+    /**
+     * Before its first update a model predicts with the last layer's prior mean M0 = 0 (docs/method.md §5), not with
+     * the random initial mean that only seeds the first backward pass: on raw-scale features (Concrete's are in
+     * hundreds) the old version-0 mean was in the hundreds. The variance stays the prior's, (1 + h) σ² with
+     * σ² = 1, and the serving posterior of version 0 says the same.
+     */
+    @Test
+    void beforeItsFirstUpdateARegressionModelPredictsItsPriorMean() {
+        final BaliModel model = new BaliModel(serviceDefaults(BaliConfig.regression(3, 64, 64, 1)).build());
+        final double[] raw = {540.0, 162.0, 28.0};
+        final RegressionPrediction p = model.predict(raw);
+        assertThat(p.mean()).isEqualTo(0.0);
+        assertThat(p.aleatoricVariance()).isEqualTo(1.0);
+        assertThat(p.epistemicVariance()).isEqualTo(p.leverage()).isGreaterThan(1.0);
+        final RegressionPrediction served = model.servingPosterior().predict(raw);
+        assertThat(served.mean()).isEqualTo(p.mean());
+        assertThat(served.totalVariance()).isEqualTo(p.totalVariance());
+    }
+
     /** y = Σ x + N(0, 0.1²), 8 standard-normal features. */
     @Test
     void aNewRegressionModelIsNoWorseThanTheRunningMeanFromItsFirstThousandRecords() {
