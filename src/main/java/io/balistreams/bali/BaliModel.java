@@ -365,8 +365,8 @@ public final class BaliModel {
         final int k = config.numClasses();
         final int samples = config.monteCarloSamples();
         final double[] logits = batchPre[numLayers - 1].data;
-        final double[] u = new double[k];
-        final double[] prob = new double[k];
+        final double[] u = featuresA; // free during an update; batchLeverage uses work
+        final double[] prob = featuresB;
         double gradient = 0;
         double curvature = 0;
         for (int n = 0; n < b; n++) {
