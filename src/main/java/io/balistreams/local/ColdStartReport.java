@@ -28,10 +28,11 @@ import java.util.Random;
  * the trivial predictors: the running Gaussian of the targets seen so far (its mean for the RMSE), and
  * ln K for a classifier. Streams: y = Σx + N(0, 0.1²) over 8 standard-normal features, Boston housing and
  * Concrete in a seeded random order, Elec2 in file order, SEA and the rotating hyperplane (one concept), and
- * the first 4,000 Fashion-MNIST training images. It also prints metrics per window of 250 records and, for
+ * the first 4,000 Fashion-MNIST training images; and ({@code drift}) SEA with drifts at 10,000 and 20,000, the 250
+ * and 1,000 records before and after each. It also prints metrics per window of 250 records and, for
  * regression, the learned noise sd of the last prediction in each window.
  *
- * <pre>java -cp target/bali-streams.jar io.balistreams.local.ColdStartReport [all|linear|uci|cls|fmnist] [seed] [datasets dir]</pre>
+ * <pre>java -cp target/bali-streams.jar io.balistreams.local.ColdStartReport [all|linear|uci|cls|fmnist|drift] [seed] [datasets dir]</pre>
  */
 
 public final class ColdStartReport {
@@ -44,8 +45,8 @@ public final class ColdStartReport {
     private static final int WINDOW = 250;
     private static final int MAX_RECORDS = 4000;
 
-    private static final List<String> PARTS = List.of("all", "linear", "uci", "cls", "fmnist");
-    private static final String USAGE = "usage: ColdStartReport [all|linear|uci|cls|fmnist] [seed] [datasets dir]";
+    private static final List<String> PARTS = List.of("all", "linear", "uci", "cls", "fmnist", "drift");
+    private static final String USAGE = "usage: ColdStartReport [all|linear|uci|cls|fmnist|drift] [seed] [datasets dir]";
 
     public static void main(final String[] args) {
         final String which = args.length > 0 ? args[0] : "all";
@@ -62,7 +63,7 @@ public final class ColdStartReport {
         }
         final long seed = parsedSeed;
         final Path datasets = Paths.get(args.length > 2 ? args[2] : "../shared/datasets");
-        if (!which.equals("linear") && !Files.isDirectory(datasets)) {
+        if (!which.equals("linear") && !which.equals("drift") && !Files.isDirectory(datasets)) {
             fail("datasets directory " + datasets.toAbsolutePath().normalize()
                     + " not found (pass it as the third argument; 'linear' needs none)\n" + USAGE);
         }
@@ -105,6 +106,46 @@ public final class ColdStartReport {
             final double[][] images = IdxReader.readImages(datasets.resolve("fashion-mnist/train-images-idx3-ubyte.gz"), MAX_RECORDS);
             final int[] labels = IdxReader.readLabels(datasets.resolve("fashion-mnist/train-labels-idx1-ubyte.gz"), MAX_RECORDS);
             classification(new ClassificationStream("fmnist", images, labels, 10, null), seed);
+        }
+        if (which.equals("all") || which.equals("drift")) {
+            afterDrifts(DriftStreams.sea(seed, 30_000, 10_000), seed);
+        }
+    }
+
+    /**
+     * The same figures around each drift point of a stream, where the monitor shortens the memory after its
+     * alarms: the 250 and 1,000 records before and after each point.
+     */
+    private static void afterDrifts(final ClassificationStream stream, final long seed) {
+        final int k = stream.classes();
+        for (final String modelName : new String[]{"service", "eval"}) {
+            final BaliConfig config = modelName.equals("service")
+                    ? serviceModel(BaliConfig.classification(stream.dimension(), 64, 64, k))
+                    : DriftStreams.tabularModel(stream.dimension(), k, 32, 320, seed);
+            final OnlineLearner learner = learner(config);
+            final java.util.Map<String, ClassificationScorer> spans = new java.util.LinkedHashMap<>();
+            int alarms = 0;
+            for (int i = 0; i < stream.events(); i++) {
+                final ScoredEvent scored = learner.score(stream.features()[i], 0);
+                final ClassificationPrediction p = scored.classification();
+                final int y = stream.labels()[i];
+                for (final long point : stream.driftPoints()) {
+                    for (final int span : new int[]{250, 1000}) {
+                        final String name = i < point ? "before " + point + " -" + span : "after " + point + " +" + span;
+                        if (i >= point - span && i < point + span) {
+                            spans.computeIfAbsent(name, x -> new ClassificationScorer(k))
+                                    .add(p.probabilities(), p.predictedClass(), y);
+                        }
+                    }
+                }
+                learner.label(scored, y, 0);
+                if (learner.batchDue()) {
+                    alarms += learner.learn().alarms().size();
+                }
+            }
+            System.out.printf("%s/%s around its drift points (%d alarms)%n", stream.name(), modelName, alarms);
+            spans.forEach((name, s) -> System.out.printf("  %-18s acc %.3f nll %.3f ece %.3f%n", name, s.accuracy(),
+                    s.negativeLogLikelihood(), s.expectedCalibrationError()));
         }
     }
 
