@@ -79,6 +79,12 @@ final class BayesianLayer {
     private final DMatrixRMaj meanTransposed;
 
     private final DMatrixRMaj batchStat;
+    /** Σ_n z̃_n ā_nᵀ of the batch (q × p), before the EMA weight. */
+    private final DMatrixRMaj crossStat;
+    /** The batch's inputs, pseudo-targets and gradients transposed (p × b, q × b, q × b) for the inner products. */
+    private final DMatrixRMaj inputsTransposed = new DMatrixRMaj(1, 1);
+    private final DMatrixRMaj pseudoTransposed = new DMatrixRMaj(1, 1);
+    private final DMatrixRMaj gradsTransposed = new DMatrixRMaj(1, 1);
     private final DMatrixRMaj lambda;
     private final DMatrixRMaj sigmaStat;
     private final DMatrixRMaj sigmaInverse;
@@ -105,6 +111,7 @@ final class BayesianLayer {
         this.next = new Parameters(p, q, hasG);
         this.meanTransposed = new DMatrixRMaj(p, q);
         this.batchStat = new DMatrixRMaj(p, p);
+        this.crossStat = new DMatrixRMaj(q, p);
         this.lambda = new DMatrixRMaj(p, p);
         this.sigmaStat = new DMatrixRMaj(q, q);
         this.sigmaInverse = new DMatrixRMaj(q, q);
@@ -192,9 +199,9 @@ final class BayesianLayer {
     boolean updateSigma(final DMatrixRMaj grads, final double decayG, final double biasWeightG,
                         final double noiseVariance) {
         if (sigmaKind != SigmaKind.GAUSSIAN_NOISE) {
-            Kernels.gram(grads, sigmaStat);
-            CommonOps_DDRM.add(decayG, current.sumG, (1.0 - decayG) / grads.numRows, sigmaStat, next.sumG);
-            Kernels.symmetrize(next.sumG);
+            Kernels.transpose(grads, gradsTransposed);
+            Kernels.rowInnerProducts(gradsTransposed.data, q, gradsTransposed.data, q, grads.numRows, sigmaStat.data, true);
+            Kernels.ema(decayG, current.sumG, (1.0 - decayG) / grads.numRows, sigmaStat.data, next.sumG, true);
         }
         return factorSigma(biasWeightG, noiseVariance);
     }
@@ -265,12 +272,14 @@ final class BayesianLayer {
      */
     boolean updatePosterior(final DMatrixRMaj inputs, final DMatrixRMaj pseudo, final double decay,
                             final double dataScale, final double biasWeight) {
-        final double weight = (1.0 - decay) * dataScale / inputs.numRows;
-        Kernels.gram(inputs, batchStat);
-        CommonOps_DDRM.add(decay, current.sumA, weight, batchStat, next.sumA);
-        Kernels.symmetrize(next.sumA);
-        CommonOps_DDRM.multTransA(pseudo, inputs, next.sumC);
-        CommonOps_DDRM.add(decay, current.sumC, weight, next.sumC, next.sumC);
+        final int b = inputs.numRows;
+        final double weight = (1.0 - decay) * dataScale / b;
+        Kernels.transpose(inputs, inputsTransposed);
+        Kernels.rowInnerProducts(inputsTransposed.data, p, inputsTransposed.data, p, b, batchStat.data, true);
+        Kernels.ema(decay, current.sumA, weight, batchStat.data, next.sumA, true);
+        Kernels.transpose(pseudo, pseudoTransposed);
+        Kernels.rowInnerProducts(pseudoTransposed.data, q, inputsTransposed.data, p, b, crossStat.data, false);
+        Kernels.ema(decay, current.sumC, weight, crossStat.data, next.sumC, false);
         return solvePosterior(biasWeight);
     }
 

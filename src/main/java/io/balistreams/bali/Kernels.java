@@ -1,7 +1,6 @@
 package io.balistreams.bali;
 
 import org.ejml.data.DMatrixRMaj;
-import org.ejml.dense.row.decomposition.chol.CholeskyDecompositionInner_DDRM;
 import org.ejml.dense.row.decomposition.chol.CholeskyDecomposition_DDRB_to_DDRM;
 import org.ejml.interfaces.decomposition.CholeskyDecomposition_F64;
 
@@ -20,21 +19,25 @@ final class Kernels {
 
     /**
      * Cholesky factorisation A = L Lᵀ of n × n symmetric matrices with jitter escalation (docs/method.md §8).
-     * Below {@link #BLOCK_MIN_SIZE} the row-major inner-product algorithm is used; above it EJML's
-     * blocked algorithm, about 2–3× faster at n ≈ 800 on this machine (docs/platform-notes.md §6). The
-     * blocked decomposition rearranges its input into block layout, so every factorisation works on a
-     * private copy and the factor is read out with {@code getT}.
+     * Below {@link #BLOCK_MIN_SIZE} the row-oriented inner-product algorithm of {@link #choleskyLower} runs
+     * straight from A into L (no copies); above it EJML's blocked algorithm, about 2–3× faster at n ≈ 800
+     * on this machine (docs/platform-notes.md §6). The blocked decomposition rearranges its input into
+     * block layout, so it works on a private copy and the factor is read out with {@code getT}.
      */
     static final class Cholesky {
         static final int BLOCK_MIN_SIZE = 256;
 
-        private final CholeskyDecomposition_F64<DMatrixRMaj> decomposition;
+        /** EJML's blocked decomposition and its private copy of A, for n ≥ {@link #BLOCK_MIN_SIZE} only. */
+        private final CholeskyDecomposition_F64<DMatrixRMaj> blocked;
         private final DMatrixRMaj work;
+        /** 1/L[j][j] of the factor being computed (small path). */
+        private final double[] inverseDiagonal;
 
         Cholesky(final int n) {
-            decomposition = n >= BLOCK_MIN_SIZE ? new CholeskyDecomposition_DDRB_to_DDRM(true)
-                    : new CholeskyDecompositionInner_DDRM(true);
-            work = new DMatrixRMaj(n, n);
+            final boolean large = n >= BLOCK_MIN_SIZE;
+            blocked = large ? new CholeskyDecomposition_DDRB_to_DDRM(true) : null;
+            work = large ? new DMatrixRMaj(n, n) : null;
+            inverseDiagonal = new double[n];
         }
 
         /**
@@ -54,17 +57,24 @@ final class Kernels {
             if (!(meanDiag > 0) || !Double.isFinite(meanDiag)) {
                 return Double.NaN;
             }
+            lower.reshape(n, n);
             double jitter = 0;
             for (int attempt = 0; attempt <= MAX_JITTER_TRIES; attempt++) {
-                work.setTo(matrix);
                 if (attempt > 0) {
                     jitter = meanDiag * FIRST_JITTER * Math.pow(100, attempt - 1);
-                    for (int i = 0; i < n; i++) {
-                        work.data[i * n + i] += jitter;
-                    }
                 }
-                if (decomposition.decompose(work)) {
-                    decomposition.getT(lower);
+                if (blocked == null) {
+                    if (choleskyLower(matrix.data, lower.data, n, jitter, inverseDiagonal)) {
+                        return jitter;
+                    }
+                    continue;
+                }
+                work.setTo(matrix);
+                for (int i = 0; i < n; i++) {
+                    work.data[i * n + i] += jitter;
+                }
+                if (blocked.decompose(work)) {
+                    blocked.getT(lower);
                     zeroStrictUpper(lower);
                     if (finiteAndPositiveDiagonal(lower)) {
                         return jitter;
@@ -73,6 +83,35 @@ final class Kernels {
             }
             return Double.NaN;
         }
+    }
+
+    /**
+     * L with L Lᵀ = A + jitter·I for a symmetric n × n matrix A (row-major; only its lower triangle is read),
+     * row by row (Cholesky–Banachiewicz): for j &lt; i, L[i][j] = (A[i][j] − Σ_{k&lt;j} L[i][k] L[j][k]) / L[j][j],
+     * and L[i][i] = √(A[i][i] + jitter − Σ_{k&lt;i} L[i][k]²). Each sum is a {@link #dot} of two contiguous row
+     * prefixes of L. The strict upper triangle of L is set to zero. A non-finite entry of row i of L enters
+     * the pivot of row i (as a NaN or an infinite square), so checking the pivots checks the whole factor.
+     *
+     * @param inverseDiagonal n entries of scratch (1/L[j][j])
+     * @return false if a pivot is not positive and finite ({@code l} is then garbage)
+     */
+    static boolean choleskyLower(final double[] a, final double[] l, final int n, final double jitter,
+                                 final double[] inverseDiagonal) {
+        for (int i = 0; i < n; i++) {
+            final int rowI = i * n;
+            for (int j = 0; j < i; j++) {
+                l[rowI + j] = (a[rowI + j] - dot(l, rowI, l, j * n, j)) * inverseDiagonal[j];
+            }
+            final double pivot = a[rowI + i] + jitter - dot(l, rowI, l, rowI, i);
+            if (!(pivot > 0) || pivot == Double.POSITIVE_INFINITY) {
+                return false;
+            }
+            final double diagonal = Math.sqrt(pivot);
+            l[rowI + i] = diagonal;
+            inverseDiagonal[i] = 1.0 / diagonal;
+            java.util.Arrays.fill(l, rowI + i + 1, rowI + n, 0.0);
+        }
+        return true;
     }
 
     private static void zeroStrictUpper(final DMatrixRMaj m) {
@@ -94,54 +133,138 @@ final class Kernels {
         return allFinite(lower);
     }
 
-    /**
-     * out = XᵀX (n × n) for X with b rows of length n, as a sum of rank-one updates of the upper
-     * triangle (each an axpy over a contiguous row of out, which the JIT vectorises), then mirrored;
-     * the result is exactly symmetric.
-     */
-    static void gram(final DMatrixRMaj x, final DMatrixRMaj out) {
+    /** xt (resized to n × b) = Xᵀ for X b × n. */
+    static void transpose(final DMatrixRMaj x, final DMatrixRMaj xt) {
         final int b = x.numRows;
         final int n = x.numCols;
-        out.reshape(n, n);
-        final double[] o = out.data;
+        xt.reshape(n, b);
         final double[] d = x.data;
-        java.util.Arrays.fill(o, 0, n * n, 0.0);
+        final double[] t = xt.data;
         for (int r = 0; r < b; r++) {
             final int row = r * n;
             for (int i = 0; i < n; i++) {
-                final double xi = d[row + i];
-                if (xi == 0.0) {
-                    continue;
-                }
-                final int outRow = i * n;
-                for (int j = i; j < n; j++) {
-                    o[outRow + j] += xi * d[row + j];
-                }
-            }
-        }
-        for (int i = 0; i < n; i++) {
-            for (int j = i + 1; j < n; j++) {
-                o[j * n + i] = o[i * n + j];
+                t[i * b + r] = d[row + i];
             }
         }
     }
 
-    /** m ← (m + mᵀ)/2. */
-    static void symmetrize(final DMatrixRMaj m) {
-        final int n = m.numRows;
-        final double[] d = m.data;
-        for (int i = 0; i < n; i++) {
-            for (int j = i + 1; j < n; j++) {
-                final double v = 0.5 * (d[i * n + j] + d[j * n + i]);
-                d[i * n + j] = v;
-                d[j * n + i] = v;
+    /**
+     * out[i·m + j] = Σ_{r&lt;len} u[i·len + r] · v[j·len + r] for i &lt; n, j &lt; m: the inner products of the rows
+     * of U (n × len) with those of V (m × len), that is U Vᵀ; with {@code upper} (U = V, n = m) only the
+     * entries j ≥ i are guaranteed (some below the diagonal are written too; {@link #mirrorUpper} restores
+     * symmetry). Each entry is one accumulator summed over r in increasing order, so the result equals the
+     * naive triple loop bit for bit; the work is tiled in 2 × 4 blocks of entries held in registers, six
+     * loads per eight multiply-adds, instead of a load and a store of the output per multiply-add.
+     * Flops: 2·len per entry computed.
+     */
+    static void rowInnerProducts(final double[] u, final int n, final double[] v, final int m, final int len,
+                                 final double[] out, final boolean upper) {
+        int i = 0;
+        for (; i + 1 < n; i += 2) {
+            final int u0 = i * len;
+            final int u1 = u0 + len;
+            final int o0 = i * m;
+            final int o1 = o0 + m;
+            int j = upper ? i : 0;
+            for (; j + 3 < m; j += 4) {
+                final int v0 = j * len;
+                final int v1 = v0 + len;
+                final int v2 = v1 + len;
+                final int v3 = v2 + len;
+                double s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
+                for (int r = 0; r < len; r++) {
+                    final double x0 = u[u0 + r];
+                    final double x1 = u[u1 + r];
+                    final double y0 = v[v0 + r];
+                    final double y1 = v[v1 + r];
+                    final double y2 = v[v2 + r];
+                    final double y3 = v[v3 + r];
+                    s00 += x0 * y0;
+                    s01 += x0 * y1;
+                    s02 += x0 * y2;
+                    s03 += x0 * y3;
+                    s10 += x1 * y0;
+                    s11 += x1 * y1;
+                    s12 += x1 * y2;
+                    s13 += x1 * y3;
+                }
+                out[o0 + j] = s00;
+                out[o0 + j + 1] = s01;
+                out[o0 + j + 2] = s02;
+                out[o0 + j + 3] = s03;
+                out[o1 + j] = s10;
+                out[o1 + j + 1] = s11;
+                out[o1 + j + 2] = s12;
+                out[o1 + j + 3] = s13;
+            }
+            for (; j < m; j++) {
+                final int v0 = j * len;
+                double s0 = 0;
+                double s1 = 0;
+                for (int r = 0; r < len; r++) {
+                    s0 += u[u0 + r] * v[v0 + r];
+                    s1 += u[u1 + r] * v[v0 + r];
+                }
+                out[o0 + j] = s0;
+                out[o1 + j] = s1;
             }
         }
+        for (; i < n; i++) {
+            final int u0 = i * len;
+            for (int j = upper ? i : 0; j < m; j++) {
+                final int v0 = j * len;
+                double s = 0;
+                for (int r = 0; r < len; r++) {
+                    s += u[u0 + r] * v[v0 + r];
+                }
+                out[i * m + j] = s;
+            }
+        }
+    }
+
+    /** Copies the upper triangle of the n × n matrix {@code a} onto its lower triangle. */
+    static void mirrorUpper(final double[] a, final int n) {
+        for (int i = 0; i < n; i++) {
+            for (int j = i + 1; j < n; j++) {
+                a[j * n + i] = a[i * n + j];
+            }
+        }
+    }
+
+    /**
+     * The EMA of natural-parameter sums (docs/method.md §4), {@code next} = decay·{@code previous} +
+     * weight·{@code batch} element by element, computed as EJML's {@code CommonOps_DDRM.add(α, A, β, B, C)}
+     * does (same expression, same bits). With {@code symmetric}, only the upper triangle is combined and then
+     * mirrored: symmetric inputs give an exactly symmetric sum at half the cost.
+     */
+    static void ema(final double decay, final DMatrixRMaj previous, final double weight, final double[] batch,
+                    final DMatrixRMaj next, final boolean symmetric) {
+        final int rows = previous.numRows;
+        final int cols = previous.numCols;
+        next.reshape(rows, cols);
+        final double[] a = previous.data;
+        final double[] c = next.data;
+        if (!symmetric) {
+            final int len = rows * cols;
+            for (int k = 0; k < len; k++) {
+                c[k] = decay * a[k] + weight * batch[k];
+            }
+            return;
+        }
+        for (int i = 0; i < rows; i++) {
+            for (int j = i; j < cols; j++) {
+                final int k = i * cols + j;
+                c[k] = decay * a[k] + weight * batch[k];
+            }
+        }
+        mirrorUpper(c, rows);
     }
 
     static boolean allFinite(final DMatrixRMaj m) {
-        final double[] d = m.data;
-        final int len = m.getNumElements();
+        return allFinite(m.data, m.getNumElements());
+    }
+
+    static boolean allFinite(final double[] d, final int len) {
         for (int i = 0; i < len; i++) {
             if (!Double.isFinite(d[i])) {
                 return false;

@@ -49,19 +49,57 @@ class NumericsTest {
         assertThat(quad).isCloseTo(expected, within(1e-9 * Math.abs(expected)));
     }
 
+    /** Shapes that exercise the 2 × 4 tiles and every remainder (odd rows, columns not a multiple of 4). */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"5,7,3", "8,8,32", "1,3,2", "9,33,8"})
+    void rowInnerProductsEqualTheNaiveSumsBitForBit(final int n, final int m, final int len) {
+        final Rng rng = new Rng(21);
+        final double[] u = new double[n * len];
+        final double[] v = new double[m * len];
+        rng.fillGaussian(u, u.length);
+        rng.fillGaussian(v, v.length);
+        final double[] out = new double[n * m];
+        Kernels.rowInnerProducts(u, n, v, m, len, out, false);
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < m; j++) {
+                double s = 0;
+                for (int r = 0; r < len; r++) {
+                    s += u[i * len + r] * v[j * len + r];
+                }
+                assertThat(out[i * m + j]).as("entry %d,%d", i, j).isEqualTo(s);
+            }
+        }
+        final double[] upper = new double[m * m];
+        Kernels.rowInnerProducts(v, m, v, m, len, upper, true);
+        Kernels.mirrorUpper(upper, m);
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < m; j++) {
+                double s = 0;
+                for (int r = 0; r < len; r++) {
+                    s += v[Math.min(i, j) * len + r] * v[Math.max(i, j) * len + r];
+                }
+                assertThat(upper[i * m + j]).as("gram entry %d,%d", i, j).isEqualTo(s);
+            }
+        }
+    }
+
     @Test
-    void gramMatrixEqualsXTransposeXAndIsExactlySymmetric() {
-        final Rng rng = new Rng(12);
-        final DMatrixRMaj x = TestMatrices.random(rng, 7, 5);
-        x.set(2, 3, 0.0);
-        final DMatrixRMaj expected = new DMatrixRMaj(5, 5);
-        CommonOps_DDRM.multTransA(x, x, expected);
-        final DMatrixRMaj gram = new DMatrixRMaj(1, 1);
-        Kernels.gram(x, gram);
-        assertThat(TestMatrices.maxAbsDiff(gram, expected)).isLessThan(1e-12);
-        for (int i = 0; i < 5; i++) {
-            for (int j = 0; j < 5; j++) {
-                assertThat(gram.get(i, j)).isEqualTo(gram.get(j, i));
+    void emaEqualsEjmlsWeightedAddBitForBitAndKeepsSymmetry() {
+        final Rng rng = new Rng(5);
+        final DMatrixRMaj previous = new DMatrixRMaj(6, 6);
+        CommonOps_DDRM.multInner(TestMatrices.random(rng, 4, 6), previous);
+        final DMatrixRMaj batch = new DMatrixRMaj(6, 6);
+        CommonOps_DDRM.multInner(TestMatrices.random(rng, 3, 6), batch);
+        final DMatrixRMaj expected = new DMatrixRMaj(6, 6);
+        CommonOps_DDRM.add(0.93, previous, 0.07 * 11.0, batch, expected);
+        final DMatrixRMaj symmetric = new DMatrixRMaj(1, 1);
+        Kernels.ema(0.93, previous, 0.07 * 11.0, batch.data, symmetric, true);
+        final DMatrixRMaj general = new DMatrixRMaj(1, 1);
+        Kernels.ema(0.93, previous, 0.07 * 11.0, batch.data, general, false);
+        for (int i = 0; i < 6; i++) {
+            for (int j = 0; j < 6; j++) {
+                assertThat(general.get(i, j)).isEqualTo(expected.get(i, j));
+                assertThat(symmetric.get(i, j)).isEqualTo(expected.get(Math.min(i, j), Math.max(i, j)));
             }
         }
     }
