@@ -410,7 +410,7 @@ public final class BaliModel {
     private double batchLeverage(final int n) {
         final BayesianLayer last = layers[numLayers - 1];
         System.arraycopy(batchInputs[numLayers - 1].data, n * last.p, work, 0, last.p);
-        return Kernels.inverseQuadraticForm(last.current().cholLambda, work);
+        return Kernels.quadraticFormWithInverseFactor(last.inverseCholLambda(), work);
     }
 
     /** Largest share ω of its own Gauss-Newton step a hidden layer of a streaming model takes in one update (§4, "Start-up"). */
@@ -478,12 +478,7 @@ public final class BaliModel {
             final DMatrixRMaj in = batchInputs[l];
             final DMatrixRMaj pre = batchPre[l];
             pre.reshape(b, q);
-            for (int n = 0; n < b; n++) {
-                final int inOff = n * p;
-                for (int i = 0; i < q; i++) {
-                    pre.data[n * q + i] = Kernels.dot(m, i * p, in.data, inOff, p);
-                }
-            }
+            Kernels.rowInnerProducts(in.data, b, m, q, p, pre.data, false);
             if (l < numLayers - 1) {
                 final DMatrixRMaj nextIn = batchInputs[l + 1];
                 nextIn.reshape(b, q + 1);
@@ -496,32 +491,26 @@ public final class BaliModel {
         }
     }
 
-    /** Backward pass: g_{l} = φ'(z_l) ⊙ (M_{l+1}[:, :d_l]ᵀ g_{l+1}) per record, with the current means. */
+    /**
+     * Backward pass: g_l = φ'(z_l) ⊙ (M_{l+1}[:, :d_l]ᵀ g_{l+1}) per record, with the current means; the products
+     * for the whole batch at once as inner products of the rows of G_{l+1} (b × q_{l+1}) with the first d_l rows
+     * of M_{l+1}ᵀ (the bias row is not back-propagated).
+     */
     private void backwardBatch(final int b) {
         for (int l = numLayers - 1; l >= 1; l--) {
             final BayesianLayer upper = layers[l];
             final int pUp = upper.p;
             final int qUp = upper.q;
             final int q = layers[l - 1].q;
-            final double[] m = upper.current().mean.data;
             final DMatrixRMaj gUp = batchGrads[l];
             final DMatrixRMaj g = batchGrads[l - 1];
             final DMatrixRMaj pre = batchPre[l - 1];
             final DMatrixRMaj act = batchInputs[l];
             g.reshape(b, q);
+            Kernels.rowInnerProducts(gUp.data, b, upper.meanTransposed().data, q, qUp, g.data, false);
             final Activation phi = activations[l - 1];
             for (int n = 0; n < b; n++) {
                 final int gOff = n * q;
-                for (int j = 0; j < q; j++) {
-                    g.data[gOff + j] = 0;
-                }
-                for (int i = 0; i < qUp; i++) {
-                    final double gi = gUp.data[n * qUp + i];
-                    final int row = i * pUp;
-                    for (int j = 0; j < q; j++) {
-                        g.data[gOff + j] += m[row + j] * gi;
-                    }
-                }
                 for (int j = 0; j < q; j++) {
                     g.data[gOff + j] *= phi.derivative(pre.data[gOff + j], act.data[n * pUp + j]);
                 }
@@ -664,7 +653,7 @@ public final class BaliModel {
      * epistemic h σ²_y s_y² with h = āᵀΛ_L⁻¹ā. {@link #servingPosterior()} predicts bit for bit the same.
      */
     public RegressionPrediction predict(final double[] features) {
-        return closedForm.predict(features, layers[numLayers - 1].current().cholLambda, noiseVarianceStandardised(),
+        return closedForm.predict(features, layers[numLayers - 1].inverseCholLambda(), noiseVarianceStandardised(),
                 step == 0, scratch);
     }
 
@@ -699,7 +688,7 @@ public final class BaliModel {
     public ClassificationPrediction classify(final double[] features) {
         requireTask(Task.CLASSIFICATION, "classify");
         ensureLogitOffsets();
-        return closedForm.classify(features, layers[numLayers - 1].current().cholLambda, logitOffsets, logitScale,
+        return closedForm.classify(features, layers[numLayers - 1].inverseCholLambda(), logitOffsets, logitScale,
                 step == 0, scratch);
     }
 
@@ -784,7 +773,7 @@ public final class BaliModel {
 
     /** āᵀ Λ_L⁻¹ ā for the last layer's features (one triangular solve). */
     private double leverage(final double[] lastFeatures) {
-        return ClosedFormPredictive.leverage(layers[numLayers - 1].current().cholLambda, lastFeatures, work);
+        return ClosedFormPredictive.leverage(layers[numLayers - 1].inverseCholLambda(), lastFeatures, work);
     }
 
     private void standardiseInput(final double[] features, final double[] out) {

@@ -77,6 +77,9 @@ final class BayesianLayer {
     private Parameters next;
     /** Mᵀ of the committed mean (p × q): the per-record affine map walks its rows contiguously. */
     private final DMatrixRMaj meanTransposed;
+    /** W = L⁻¹ of the committed Λ (p × p), derived on first use after each change ({@link #inverseCholLambda}). */
+    private final DMatrixRMaj inverseCholLambda;
+    private boolean inverseCholLambdaValid;
 
     private final DMatrixRMaj batchStat;
     /** Σ_n z̃_n ā_nᵀ of the batch (q × p), before the EMA weight. */
@@ -110,6 +113,7 @@ final class BayesianLayer {
         this.current = new Parameters(p, q, hasG);
         this.next = new Parameters(p, q, hasG);
         this.meanTransposed = new DMatrixRMaj(p, q);
+        this.inverseCholLambda = new DMatrixRMaj(p, p);
         this.batchStat = new DMatrixRMaj(p, p);
         this.crossStat = new DMatrixRMaj(q, p);
         this.lambda = new DMatrixRMaj(p, p);
@@ -134,6 +138,7 @@ final class BayesianLayer {
         CommonOps_DDRM.scale(Math.sqrt(priorPrecision), current.cholLambda);
         CommonOps_DDRM.setIdentity(current.sigmaInvChol);
         gamma = Double.NaN;
+        inverseCholLambdaValid = false;
     }
 
     double priorPrecision() {
@@ -148,6 +153,18 @@ final class BayesianLayer {
     /** Mᵀ of the committed mean (read-only by contract). */
     DMatrixRMaj meanTransposed() {
         return meanTransposed;
+    }
+
+    /**
+     * W = L⁻¹ for the lower Cholesky factor L of the committed Λ (read-only by contract): the leverage
+     * h = ‖W ā‖² of the closed-form predictive (§5). Computed once per committed version, when first asked.
+     */
+    DMatrixRMaj inverseCholLambda() {
+        if (!inverseCholLambdaValid) {
+            Kernels.invertLower(current.cholLambda, inverseCholLambda);
+            inverseCholLambdaValid = true;
+        }
+        return inverseCholLambda;
     }
 
     /** The committed parameters (read-only by contract). */
@@ -335,6 +352,7 @@ final class BayesianLayer {
         next = t;
         CommonOps_DDRM.transpose(current.mean, meanTransposed);
         gamma = nextGamma;
+        inverseCholLambdaValid = false;
     }
 
     // ---------------------------------------------------------------------------------------------

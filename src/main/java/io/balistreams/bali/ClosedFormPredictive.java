@@ -10,7 +10,7 @@ import org.ejml.data.DMatrixRMaj;
  *
  * <p>With the hidden layers at their means, the last layer's input is ā = [a_{L−1}; 1] and
  * <pre>
- *   z_L ~ N(M_L ā, h Σ_L),   h = āᵀ Λ_L⁻¹ ā = ‖L⁻¹ ā‖²   (Λ_L = L Lᵀ; one forward substitution).
+ *   z_L ~ N(M_L ā, h Σ_L),   h = āᵀ Λ_L⁻¹ ā = ‖W ā‖²   (Λ_L = L Lᵀ, W = L⁻¹ computed once per version).
  * </pre>
  * Regression: mean μ_y + s_y (M_L ā), aleatoric σ²_y s_y², epistemic h σ²_y s_y². Classification:
  * z_s = M_L ā + √h δ_s for the S fixed offsets δ_s = L_Σ ε_s of the model version, p̄ = avg_s softmax(z_s),
@@ -18,7 +18,7 @@ import org.ejml.data.DMatrixRMaj;
  *
  * <p>This object holds what does not change between versions of one model by reference (configuration,
  * activations, the per-layer Mᵀ matrices and the standardisers, which the model overwrites in place);
- * what a model swaps or recomputes per version (the Cholesky factor of Λ_L, σ²_y, the logit offsets)
+ * what a model swaps or recomputes per version (the inverse Cholesky factor W of Λ_L, σ²_y, the logit offsets)
  * is passed to each call. It keeps no mutable state of its own: all work space is the caller's
  * {@link PredictionScratch}, so one instance over immutable parts can be used by many threads at once.
  */
@@ -48,17 +48,17 @@ final class ClosedFormPredictive {
     /**
      * Closed-form regression predictive for one raw input (§5), in the target's original units.
      *
-     * @param cholLambda               lower Cholesky factor L of the last layer's Λ (p_L × p_L)
+     * @param inverseFactor            W = L⁻¹ for the lower Cholesky factor L of the last layer's Λ (p_L × p_L)
      * @param noiseVarianceStandardised σ²_y in standardised target units
      */
-    RegressionPrediction predict(final double[] features, final DMatrixRMaj cholLambda,
+    RegressionPrediction predict(final double[] features, final DMatrixRMaj inverseFactor,
                                  final double noiseVarianceStandardised, final boolean atPrior,
                                  final PredictionScratch scratch) {
         requireTask(config, Task.REGRESSION, "predict");
         checkFeatures(config, features, 0);
         final double[] feat = meanFeatures(features, scratch);
         outputMean(feat, atPrior, scratch.outputs);
-        final double leverage = leverage(cholLambda, feat, scratch.work);
+        final double leverage = leverage(inverseFactor, feat, scratch.work);
         final double s = targetScale();
         final double sigma2 = noiseVarianceStandardised * s * s;
         return new RegressionPrediction(unstandardiseTarget(scratch.outputs[0]), sigma2, leverage * sigma2, leverage,
@@ -69,11 +69,11 @@ final class ClosedFormPredictive {
      * Closed-form classification predictive (§5): logits z ~ N(M_L ā, h Σ_L), integrated with the S fixed
      * draws z_s = M_L ā + √h δ_s, each through softmax(θ z_s).
      *
-     * @param cholLambda   lower Cholesky factor L of the last layer's Λ (p_L × p_L)
+     * @param inverseFactor W = L⁻¹ for the lower Cholesky factor L of the last layer's Λ (p_L × p_L)
      * @param logitOffsets δ_s = L_Σ ε_s of this model version, S × K row-major
      * @param logitScale   θ: each draw's probabilities are softmax(θ z_s) (§5, "Logit scale")
      */
-    ClassificationPrediction classify(final double[] features, final DMatrixRMaj cholLambda,
+    ClassificationPrediction classify(final double[] features, final DMatrixRMaj inverseFactor,
                                       final double[] logitOffsets, final double logitScale, final boolean atPrior,
                                       final PredictionScratch scratch) {
         requireTask(config, Task.CLASSIFICATION, "classify");
@@ -82,21 +82,21 @@ final class ClosedFormPredictive {
         final double[] outputs = scratch.outputs;
         final double[] work = scratch.work;
         outputMean(feat, atPrior, outputs);
-        final double leverage = leverage(cholLambda, feat, work);
+        final double leverage = leverage(inverseFactor, feat, work);
         final double spread = Math.sqrt(leverage);
         final int k = config.numClasses();
         final int samples = config.monteCarloSamples();
         final double[] mean = new double[k];
+        final double[] probabilities = feat; // the features are no longer needed
         double meanEntropy = 0;
         for (int s = 0; s < samples; s++) {
             final int off = s * k;
             for (int i = 0; i < k; i++) {
                 work[i] = logitScale * (outputs[i] + spread * logitOffsets[off + i]);
             }
-            Kernels.softmaxInPlace(work, k);
-            meanEntropy += Kernels.entropy(work, k);
+            meanEntropy += Kernels.softmaxWithEntropy(work, probabilities, k);
             for (int i = 0; i < k; i++) {
-                mean[i] += work[i];
+                mean[i] += probabilities[i];
             }
         }
         return summarise(mean, meanEntropy, samples, leverage);
@@ -157,15 +157,15 @@ final class ClosedFormPredictive {
     }
 
     /**
-     * h = āᵀ Λ_L⁻¹ ā for ā = [lastFeatures; 1]: one forward substitution L y = ā, then ‖y‖².
+     * h = āᵀ Λ_L⁻¹ ā = ‖W ā‖² for ā = [lastFeatures; 1] and W = L⁻¹ ({@link Kernels#quadraticFormWithInverseFactor}).
      *
      * @param work at least p_L entries, overwritten
      */
-    static double leverage(final DMatrixRMaj cholLambda, final double[] lastFeatures, final double[] work) {
-        final int d = cholLambda.numRows - 1;
+    static double leverage(final DMatrixRMaj inverseFactor, final double[] lastFeatures, final double[] work) {
+        final int d = inverseFactor.numRows - 1;
         System.arraycopy(lastFeatures, 0, work, 0, d);
         work[d] = 1.0;
-        return Kernels.inverseQuadraticForm(cholLambda, work);
+        return Kernels.quadraticFormWithInverseFactor(inverseFactor, work);
     }
 
     /** out[0..d_0) = the standardised input (or a copy when inputs are not standardised). */

@@ -435,6 +435,45 @@ final class Kernels {
         }
     }
 
+    /**
+     * W = L⁻¹ (n × n, lower triangular, strict upper triangle zero) for a lower-triangular L with a positive
+     * diagonal, column by column by forward substitution: W[j][j] = 1/L[j][j] and, for i &gt; j,
+     * W[i][j] = −(Σ_{j≤k&lt;i} L[i][k] W[k][j]) / L[i][i]. About n³/3 flops.
+     */
+    static void invertLower(final DMatrixRMaj lower, final DMatrixRMaj inverse) {
+        final int n = lower.numRows;
+        inverse.reshape(n, n);
+        final double[] l = lower.data;
+        final double[] w = inverse.data;
+        java.util.Arrays.fill(w, 0, n * n, 0.0);
+        for (int j = 0; j < n; j++) {
+            w[j * n + j] = 1.0 / l[j * n + j];
+            for (int i = j + 1; i < n; i++) {
+                double s = 0;
+                for (int k = j; k < i; k++) {
+                    s += l[i * n + k] * w[k * n + j];
+                }
+                w[i * n + j] = -s / l[i * n + i];
+            }
+        }
+    }
+
+    /**
+     * xᵀ (L Lᵀ)⁻¹ x = ‖W x‖² with W = L⁻¹ from {@link #invertLower}: the rows of W are independent dot
+     * products of prefixes of x (no chain of divisions as in a forward substitution), 2 flops per stored
+     * entry of W plus 2 per row.
+     */
+    static double quadraticFormWithInverseFactor(final DMatrixRMaj inverseFactor, final double[] x) {
+        final int n = inverseFactor.numRows;
+        final double[] w = inverseFactor.data;
+        double s = 0;
+        for (int i = 0; i < n; i++) {
+            final double y = dot(w, i * n, x, 0, i + 1);
+            s += y * y;
+        }
+        return s;
+    }
+
     /** Σ_i x_i², i &lt; n, after solving L y = x in place: the quadratic form xᵀ (L Lᵀ)⁻¹ x. */
     static double inverseQuadraticForm(final DMatrixRMaj lower, final double[] work) {
         solveLower(lower, work, 0);
@@ -528,6 +567,29 @@ final class Kernels {
             z[i] /= sum;
         }
         return max + Math.log(sum);
+    }
+
+    /**
+     * p = softmax(z) for {@code z[0..k)} into {@code p} (z unchanged), and returns the entropy of p with one
+     * logarithm instead of k: with m = max z and S = Σ e^{z_i − m}, log p_i = (z_i − m) − log S, so
+     * H[p] = log S − Σ p_i (z_i − m), a sum of two non-negative terms (no cancellation).
+     */
+    static double softmaxWithEntropy(final double[] z, final double[] p, final int k) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < k; i++) {
+            max = Math.max(max, z[i]);
+        }
+        double sum = 0;
+        for (int i = 0; i < k; i++) {
+            p[i] = Math.exp(z[i] - max);
+            sum += p[i];
+        }
+        double expectedShift = 0;
+        for (int i = 0; i < k; i++) {
+            p[i] /= sum;
+            expectedShift += p[i] * (z[i] - max);
+        }
+        return Math.log(sum) - expectedShift;
     }
 
     /** Shannon entropy −Σ p log p (nats) of {@code p[0..k)}, with 0 log 0 = 0. */

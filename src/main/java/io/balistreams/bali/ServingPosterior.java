@@ -43,6 +43,8 @@ public final class ServingPosterior {
     private final DMatrixRMaj[] meansTransposed;
     /** L of Λ_L = L Lᵀ, p_L × p_L, lower triangular (strict upper triangle zero). */
     private final DMatrixRMaj cholLambda;
+    /** W = L⁻¹, for the leverage (derived from {@link #cholLambda} exactly as the model derives it). */
+    private final DMatrixRMaj inverseFactor;
     /** σ²_y in standardised units (regression); NaN for a classifier. */
     private final double noiseVariance;
     /** δ_s = L_Σ ε_s, S × K row-major (classification); null for a regression. */
@@ -66,6 +68,8 @@ public final class ServingPosterior {
         this.version = version;
         this.meansTransposed = meansTransposed;
         this.cholLambda = cholLambda;
+        this.inverseFactor = new DMatrixRMaj(cholLambda.numRows, cholLambda.numRows);
+        Kernels.invertLower(cholLambda, inverseFactor);
         this.noiseVariance = noiseVariance;
         this.logitOffsets = logitOffsets;
         this.logitScale = logitScale;
@@ -104,7 +108,7 @@ public final class ServingPosterior {
     /** {@link #predict(double[])} with the caller's scratch (one thread at a time per scratch). */
     public RegressionPrediction predict(final double[] features, final PredictionScratch scratch) {
         requireScratch(scratch);
-        return closedForm.predict(features, cholLambda, noiseVariance, version == 0, scratch);
+        return closedForm.predict(features, inverseFactor, noiseVariance, version == 0, scratch);
     }
 
     /**
@@ -122,7 +126,7 @@ public final class ServingPosterior {
     /** {@link #classify(double[])} with the caller's scratch (one thread at a time per scratch). */
     public ClassificationPrediction classify(final double[] features, final PredictionScratch scratch) {
         requireScratch(scratch);
-        return closedForm.classify(features, cholLambda, logitOffsets, logitScale, version == 0, scratch);
+        return closedForm.classify(features, inverseFactor, logitOffsets, logitScale, version == 0, scratch);
     }
 
     private void requireScratch(final PredictionScratch scratch) {

@@ -47,6 +47,17 @@ class NumericsTest {
             expected += b[i] * x[i];
         }
         assertThat(quad).isCloseTo(expected, within(1e-9 * Math.abs(expected)));
+        final DMatrixRMaj inverse = new DMatrixRMaj(1, 1);
+        Kernels.invertLower(l, inverse);
+        final DMatrixRMaj product = new DMatrixRMaj(n, n);
+        CommonOps_DDRM.mult(l, inverse, product);
+        assertThat(TestMatrices.maxAbsDiff(product, CommonOps_DDRM.identity(n))).isLessThan(1e-10);
+        for (int i = 0; i < n; i++) {
+            for (int j = i + 1; j < n; j++) {
+                assertThat(inverse.get(i, j)).isZero();
+            }
+        }
+        assertThat(Kernels.quadraticFormWithInverseFactor(inverse, b)).isCloseTo(expected, within(1e-9 * Math.abs(expected)));
     }
 
     /** Shapes that exercise the 2 × 4 tiles and every remainder (odd rows, columns not a multiple of 4). */
@@ -102,6 +113,27 @@ class NumericsTest {
                 assertThat(symmetric.get(i, j)).isEqualTo(expected.get(Math.min(i, j), Math.max(i, j)));
             }
         }
+    }
+
+    @Test
+    void softmaxWithEntropyMatchesTheEntropyOfTheSoftmax() {
+        final double[][] logits = {{0.3, -1.2}, {0, 800}, {-1000, 0, 3}, {2, 2, 2, 2}, {1e-3, 0, -7, 40, 39.5}};
+        for (final double[] z : logits) {
+            final int k = z.length;
+            final double[] reference = z.clone();
+            Kernels.softmaxInPlace(reference, k);
+            final double expected = Kernels.entropy(reference, k);
+            final double[] p = new double[k];
+            final double[] zCopy = z.clone();
+            final double h = Kernels.softmaxWithEntropy(zCopy, p, k);
+            assertThat(zCopy).as("logits unchanged").isEqualTo(z);
+            for (int i = 0; i < k; i++) {
+                assertThat(p[i]).isCloseTo(reference[i], within(1e-15));
+            }
+            assertThat(h).as("entropy of %s", java.util.Arrays.toString(z)).isCloseTo(expected, within(1e-14));
+            assertThat(h).isGreaterThanOrEqualTo(0.0);
+        }
+        assertThat(Kernels.softmaxWithEntropy(new double[] {2, 2, 2, 2}, new double[4], 4)).isCloseTo(Math.log(4), within(1e-15));
     }
 
     @Test

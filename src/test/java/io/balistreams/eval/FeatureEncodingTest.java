@@ -36,6 +36,41 @@ class FeatureEncodingTest {
         return rows.data().stream().map(encoder::encode).toArray(double[][]::new);
     }
 
+    /** The scanner against the grammar it implements, as a regular expression: every string of up to five
+     *  characters over the alphabet that matters, and some longer ones. */
+    @Test
+    void isDecimalAcceptsExactlyTheDecimalGrammar() {
+        final java.util.regex.Pattern grammar = java.util.regex.Pattern.compile("[+-]?(\\d+(\\.\\d*)?|\\.\\d+)([eE][+-]?\\d+)?");
+        final char[] alphabet = {'1', '0', '.', 'e', 'E', '+', '-', 'x', ' '};
+        final java.util.List<String> cells = new java.util.ArrayList<>(List.of("", "1.5e-3", "-.5", "+7.", "12e", "1e+", "1.2.3",
+                "NaN", "Infinity", "0x1F", "١٢", "3.14159265358979", "-0", "e5", ".e5", "5.e5"));
+        final int[] counter = new int[5];
+        for (int length = 1; length <= 5; length++) {
+            java.util.Arrays.fill(counter, 0);
+            while (true) {
+                final StringBuilder b = new StringBuilder();
+                for (int k = 0; k < length; k++) {
+                    b.append(alphabet[counter[k]]);
+                }
+                cells.add(b.toString());
+                int k = 0;
+                while (k < length && ++counter[k] == alphabet.length) {
+                    counter[k++] = 0;
+                }
+                if (k == length) {
+                    break;
+                }
+            }
+        }
+        long accepted = 0;
+        for (final String cell : cells) {
+            final boolean expected = grammar.matcher(cell).matches();
+            assertThat(FeatureEncoding.isDecimal(cell)).as("'%s'", cell).isEqualTo(expected);
+            accepted += expected ? 1 : 0;
+        }
+        assertThat(accepted).as("the alphabet produces numbers too").isGreaterThan(500);
+    }
+
     @Test
     void fitsNumericOneHotAndHashedColumnsInColumnOrder() throws IOException {
         final CsvTable.Rows rows = CsvTable.readRows(write("a.csv", A));
