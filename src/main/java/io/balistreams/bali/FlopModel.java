@@ -238,23 +238,20 @@ public final class FlopModel {
         return 2 * m * n * n + 2 * n;
     }
 
-    /** {@link Kernels#invertLower}: per column j a reciprocal, per entry i &gt; j a sum of i − j products and a division. */
+    /** {@link Kernels#invertLower}: row i subtracts i axpys of lengths 1..i (2 flops per entry), then a reciprocal and i products: (i + 1)². */
     static long invertLower(final int n) {
         long flops = 0;
-        for (int j = 0; j < n; j++) {
-            flops += 1;
-            for (int i = j + 1; i < n; i++) {
-                flops += 2L * (i - j) + 1;
-            }
+        for (long i = 0; i < n; i++) {
+            flops += (i + 1) * (i + 1);
         }
         return flops;
     }
 
-    /** {@link Kernels#quadraticFormWithInverseFactor}: per row i a dot of i + 1 terms, a square and a sum. */
+    /** {@link Kernels#quadraticFormWithInverseFactor}: per row i, i + 1 products and sums, its square and the sum. */
     static long quadraticFormWithInverseFactor(final int n) {
         long flops = 0;
         for (int i = 0; i < n; i++) {
-            flops += dot(i + 1) + 2;
+            flops += 2L * (i + 1) + 2;
         }
         return flops;
     }

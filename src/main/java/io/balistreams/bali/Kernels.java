@@ -30,8 +30,9 @@ final class Kernels {
         /** EJML's blocked decomposition and its private copy of A, for n ≥ {@link #BLOCK_MIN_SIZE} only. */
         private final CholeskyDecomposition_F64<DMatrixRMaj> blocked;
         private final DMatrixRMaj work;
-        /** 1/L[j][j] of the factor being computed (small path). */
+        /** 1/L[j][j] of the factor being computed, and the two sums of a row pair (small path). */
         private final double[] inverseDiagonal;
+        private final double[] pair = new double[2];
 
         Cholesky(final int n) {
             final boolean large = n >= BLOCK_MIN_SIZE;
@@ -64,7 +65,7 @@ final class Kernels {
                     jitter = meanDiag * FIRST_JITTER * Math.pow(100, attempt - 1);
                 }
                 if (blocked == null) {
-                    if (choleskyLower(matrix.data, lower.data, n, jitter, inverseDiagonal)) {
+                    if (choleskyLower(matrix.data, lower.data, n, jitter, inverseDiagonal, pair)) {
                         return jitter;
                     }
                     continue;
@@ -89,29 +90,91 @@ final class Kernels {
      * L with L Lᵀ = A + jitter·I for a symmetric n × n matrix A (row-major; only its lower triangle is read),
      * row by row (Cholesky–Banachiewicz): for j &lt; i, L[i][j] = (A[i][j] − Σ_{k&lt;j} L[i][k] L[j][k]) / L[j][j],
      * and L[i][i] = √(A[i][i] + jitter − Σ_{k&lt;i} L[i][k]²). Each sum is a {@link #dot} of two contiguous row
-     * prefixes of L. The strict upper triangle of L is set to zero. A non-finite entry of row i of L enters
-     * the pivot of row i (as a NaN or an infinite square), so checking the pivots checks the whole factor.
+     * prefixes of L; rows are computed in pairs, so that row j is loaded once for entry j of both. The strict
+     * upper triangle of L is set to zero. A non-finite entry of row i of L enters the pivot of row i (as a NaN
+     * or an infinite square), so checking the pivots checks the whole factor.
      *
      * @param inverseDiagonal n entries of scratch (1/L[j][j])
+     * @param pair            2 entries of scratch
      * @return false if a pivot is not positive and finite ({@code l} is then garbage)
      */
     static boolean choleskyLower(final double[] a, final double[] l, final int n, final double jitter,
-                                 final double[] inverseDiagonal) {
-        for (int i = 0; i < n; i++) {
+                                 final double[] inverseDiagonal, final double[] pair) {
+        int i = 0;
+        // Rows in pairs: entry j of both rows needs row j, loaded once for the two dot products.
+        for (; i + 1 < n; i += 2) {
+            final int rowI = i * n;
+            final int rowNext = rowI + n;
+            for (int j = 0; j < i; j++) {
+                final int rowJ = j * n;
+                dotPair(l, rowI, rowNext, rowJ, j, pair);
+                l[rowI + j] = (a[rowI + j] - pair[0]) * inverseDiagonal[j];
+                l[rowNext + j] = (a[rowNext + j] - pair[1]) * inverseDiagonal[j];
+            }
+            if (!pivot(a, l, n, i, jitter, inverseDiagonal)) {
+                return false;
+            }
+            l[rowNext + i] = (a[rowNext + i] - dot(l, rowNext, l, rowI, i)) * inverseDiagonal[i];
+            if (!pivot(a, l, n, i + 1, jitter, inverseDiagonal)) {
+                return false;
+            }
+        }
+        for (; i < n; i++) {
             final int rowI = i * n;
             for (int j = 0; j < i; j++) {
                 l[rowI + j] = (a[rowI + j] - dot(l, rowI, l, j * n, j)) * inverseDiagonal[j];
             }
-            final double pivot = a[rowI + i] + jitter - dot(l, rowI, l, rowI, i);
-            if (!(pivot > 0) || pivot == Double.POSITIVE_INFINITY) {
+            if (!pivot(a, l, n, i, jitter, inverseDiagonal)) {
                 return false;
             }
-            final double diagonal = Math.sqrt(pivot);
-            l[rowI + i] = diagonal;
-            inverseDiagonal[i] = 1.0 / diagonal;
-            java.util.Arrays.fill(l, rowI + i + 1, rowI + n, 0.0);
         }
         return true;
+    }
+
+    /** L[i][i] = √(A[i][i] + jitter − Σ_{k&lt;i} L[i][k]²) and its reciprocal; zeroes the rest of row i; false if not positive and finite. */
+    private static boolean pivot(final double[] a, final double[] l, final int n, final int i, final double jitter,
+                                 final double[] inverseDiagonal) {
+        final int rowI = i * n;
+        final double pivot = a[rowI + i] + jitter - dot(l, rowI, l, rowI, i);
+        if (!(pivot > 0) || pivot == Double.POSITIVE_INFINITY) {
+            return false;
+        }
+        final double diagonal = Math.sqrt(pivot);
+        l[rowI + i] = diagonal;
+        inverseDiagonal[i] = 1.0 / diagonal;
+        java.util.Arrays.fill(l, rowI + i + 1, rowI + n, 0.0);
+        return true;
+    }
+
+    /**
+     * out[0] = {@link #dot}(x, first, x, shared, len) and out[1] = {@link #dot}(x, second, x, shared, len), bit for
+     * bit (the same four accumulators each, summed in the same order), with the shared row loaded once.
+     */
+    private static void dotPair(final double[] x, final int first, final int second, final int shared, final int len,
+                                final double[] out) {
+        double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+        double b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+        int k = 0;
+        for (; k + 3 < len; k += 4) {
+            final double s0 = x[shared + k];
+            final double s1 = x[shared + k + 1];
+            final double s2 = x[shared + k + 2];
+            final double s3 = x[shared + k + 3];
+            a0 += x[first + k] * s0;
+            a1 += x[first + k + 1] * s1;
+            a2 += x[first + k + 2] * s2;
+            a3 += x[first + k + 3] * s3;
+            b0 += x[second + k] * s0;
+            b1 += x[second + k + 1] * s1;
+            b2 += x[second + k + 2] * s2;
+            b3 += x[second + k + 3] * s3;
+        }
+        for (; k < len; k++) {
+            a0 += x[first + k] * x[shared + k];
+            b0 += x[second + k] * x[shared + k];
+        }
+        out[0] = (a0 + a1) + (a2 + a3);
+        out[1] = (b0 + b1) + (b2 + b3);
     }
 
     private static void zeroStrictUpper(final DMatrixRMaj m) {
@@ -437,8 +500,9 @@ final class Kernels {
 
     /**
      * W = L⁻¹ (n × n, lower triangular, strict upper triangle zero) for a lower-triangular L with a positive
-     * diagonal, column by column by forward substitution: W[j][j] = 1/L[j][j] and, for i &gt; j,
-     * W[i][j] = −(Σ_{j≤k&lt;i} L[i][k] W[k][j]) / L[i][i]. About n³/3 flops.
+     * diagonal, row by row from L W = I: W[i][·] = (e_i − Σ_{k&lt;i} L[i][k] W[k][·]) / L[i][i], where row k of W
+     * is zero beyond column k. Each term is an axpy over a contiguous row prefix, which the JIT vectorises.
+     * Flops: see {@link FlopModel#invertLower}.
      */
     static void invertLower(final DMatrixRMaj lower, final DMatrixRMaj inverse) {
         final int n = lower.numRows;
@@ -446,29 +510,60 @@ final class Kernels {
         final double[] l = lower.data;
         final double[] w = inverse.data;
         java.util.Arrays.fill(w, 0, n * n, 0.0);
-        for (int j = 0; j < n; j++) {
-            w[j * n + j] = 1.0 / l[j * n + j];
-            for (int i = j + 1; i < n; i++) {
-                double s = 0;
-                for (int k = j; k < i; k++) {
-                    s += l[i * n + k] * w[k * n + j];
+        for (int i = 0; i < n; i++) {
+            final int rowI = i * n;
+            for (int k = 0; k < i; k++) {
+                final double c = l[rowI + k];
+                final int rowK = k * n;
+                for (int j = 0; j <= k; j++) {
+                    w[rowI + j] -= c * w[rowK + j];
                 }
-                w[i * n + j] = -s / l[i * n + i];
             }
+            final double inv = 1.0 / l[rowI + i];
+            for (int j = 0; j < i; j++) {
+                w[rowI + j] *= inv;
+            }
+            w[rowI + i] = inv;
         }
     }
 
     /**
-     * xᵀ (L Lᵀ)⁻¹ x = ‖W x‖² with W = L⁻¹ from {@link #invertLower}: the rows of W are independent dot
-     * products of prefixes of x (no chain of divisions as in a forward substitution), 2 flops per stored
-     * entry of W plus 2 per row.
+     * xᵀ (L Lᵀ)⁻¹ x = ‖W x‖² with W = L⁻¹ from {@link #invertLower}. Rows of W are taken four at a time: the
+     * common prefix x[0..i] is loaded once for the four dot products (four independent accumulators), then each
+     * row's remaining one to three entries are added. Flops: see {@link FlopModel#quadraticFormWithInverseFactor}.
      */
     static double quadraticFormWithInverseFactor(final DMatrixRMaj inverseFactor, final double[] x) {
         final int n = inverseFactor.numRows;
         final double[] w = inverseFactor.data;
         double s = 0;
-        for (int i = 0; i < n; i++) {
-            final double y = dot(w, i * n, x, 0, i + 1);
+        int i = 0;
+        for (; i + 3 < n; i += 4) {
+            final int r0 = i * n;
+            final int r1 = r0 + n;
+            final int r2 = r1 + n;
+            final int r3 = r2 + n;
+            double y0 = 0;
+            double y1 = 0;
+            double y2 = 0;
+            double y3 = 0;
+            for (int j = 0; j <= i; j++) {
+                final double xj = x[j];
+                y0 += w[r0 + j] * xj;
+                y1 += w[r1 + j] * xj;
+                y2 += w[r2 + j] * xj;
+                y3 += w[r3 + j] * xj;
+            }
+            y1 += w[r1 + i + 1] * x[i + 1];
+            y2 += w[r2 + i + 1] * x[i + 1] + w[r2 + i + 2] * x[i + 2];
+            y3 += w[r3 + i + 1] * x[i + 1] + w[r3 + i + 2] * x[i + 2] + w[r3 + i + 3] * x[i + 3];
+            s += y0 * y0 + y1 * y1 + y2 * y2 + y3 * y3;
+        }
+        for (; i < n; i++) {
+            final int r = i * n;
+            double y = 0;
+            for (int j = 0; j <= i; j++) {
+                y += w[r + j] * x[j];
+            }
             s += y * y;
         }
         return s;

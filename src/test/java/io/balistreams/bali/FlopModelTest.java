@@ -27,8 +27,8 @@ class FlopModelTest {
         assertThat(update.get(FlopModel.FORWARD)).isEqualTo(36 + 30 + 16);
         // per record: r, r² and its sum, r²/(1+h) and its sum, r/σ²
         assertThat(update.get(FlopModel.OUTPUT)).isEqualTo(2 * 8);
-        // per record the leverage ‖W ā‖², ā of length 4: rows of 1..4 terms, dot(n) = 2n + 3, square and sum
-        assertThat(update.get(FlopModel.CALIBRATION)).isEqualTo(2 * (7 + 9 + 11 + 13));
+        // per record the leverage ‖W ā‖², ā of length 4: rows of 1..4 products and sums, each squared and summed
+        assertThat(update.get(FlopModel.CALIBRATION)).isEqualTo(2 * (4 + 6 + 8 + 10));
         // 2·b·3·1 products and tanh' (1 − a², then ×) on 2 × 3 entries
         assertThat(update.get(FlopModel.BACKWARD)).isEqualTo(12 + 18);
         // layer 0: Σāāᵀ 7 tiled entries × 2b = 28, its EMA 3·6 = 18, Σz̃āᵀ 2·3·3·2 = 36, its EMA 27,
@@ -43,19 +43,20 @@ class FlopModelTest {
         assertThat(update.get(FlopModel.MEAN_SOLVES)).isEqualTo((9 + 2 * 3 * 9 + 6) + (4 + 2 * 16 + 8));
         // layer 0: b right-hand sides with Σ⁻¹'s factor, 2·b·q² + 2q, then z − ηΣg: 2bq; layer 1: z − ησ²g: 2bq
         assertThat(update.get(FlopModel.PSEUDO_TARGETS)).isEqualTo((2 * 2 * 9 + 6) + 12 + 4);
-        // W = L⁻¹ for p = 4: columns j = 0..3 cost 1 + (3 + 5 + 7), 1 + (3 + 5), 1 + 3, 1
-        assertThat(update.get(FlopModel.PER_VERSION)).isEqualTo(16 + 9 + 4 + 1);
-        assertThat(model.updateTotal(2)).isEqualTo(983);
+        // W = L⁻¹ for p = 4: row i has axpys of lengths 1..i (2 per entry), 1/L[i][i] and i products:
+        // rows 0..3 cost 1, 2 + 2, 6 + 3, 12 + 4
+        assertThat(update.get(FlopModel.PER_VERSION)).isEqualTo(1 + 4 + 9 + 16);
+        assertThat(model.updateTotal(2)).isEqualTo(959);
 
         final Map<String, Long> score = model.score();
         // standardise 2·2, the hidden layer 2·2·3 and tanh 3·5; output 2·3·1; leverage as above;
         // √var, σ²s², μ + s z with its √, h σ² s²
         assertThat(score.get(FlopModel.HIDDEN)).isEqualTo(4 + 12 + 15);
         assertThat(score.get(FlopModel.OUTPUT_LAYER)).isEqualTo(6);
-        assertThat(score.get(FlopModel.LEVERAGE)).isEqualTo(40);
+        assertThat(score.get(FlopModel.LEVERAGE)).isEqualTo(28);
         assertThat(score.get(FlopModel.PREDICTIVE)).isEqualTo(7);
-        assertThat(model.scoreTotal()).isEqualTo(84);
-        assertThat(model.perRecord(2)).isEqualTo(84 + 983 / 2.0);
+        assertThat(model.scoreTotal()).isEqualTo(72);
+        assertThat(model.perRecord(2)).isEqualTo(72 + 959 / 2.0);
     }
 
     /** 2→3→2 tanh classification, S = 2, b = 2; the layer-0 terms are those of the regression above. */
@@ -69,8 +70,8 @@ class FlopModelTest {
         // softmax of 2 (4k + 2 = 10), log Z − z_y, g_y − 1
         assertThat(update.get(FlopModel.OUTPUT)).isEqualTo(2 * 13);
         // per draw: u and θu 6, softmax 10, E[u] and E[u²] 10, the three sums 1 + 3 + 4 → 34;
-        // per record: leverage 40, √h, 2 draws, two ratios 4
-        assertThat(update.get(FlopModel.CALIBRATION)).isEqualTo(2 * (40 + 1 + 2 * 34 + 4));
+        // per record: leverage 28, √h, 2 draws, two ratios 4
+        assertThat(update.get(FlopModel.CALIBRATION)).isEqualTo(2 * (28 + 1 + 2 * 34 + 4));
         assertThat(update.get(FlopModel.BACKWARD)).isEqualTo(2 * 2 * 3 * 2 + 18);
         // layer 1 (p = 4, q = 2): Σāāᵀ 48, EMA 30, Σz̃āᵀ 2·2·4·2 = 32, EMA 24, Σggᵀ one pair of rows, 4 entries × 4 = 16, EMA 9
         assertThat(update.get(FlopModel.SUMS)).isEqualTo(155 + 48 + 30 + 32 + 24 + 16 + 9);
@@ -80,12 +81,12 @@ class FlopModelTest {
         assertThat(update.get(FlopModel.PSEUDO_TARGETS)).isEqualTo(54 + (2 * 2 * 4 + 4) + 8);
         // W as above, and S back substitutions with the 2 × 2 factor of Σ: S·K²
         assertThat(update.get(FlopModel.PER_VERSION)).isEqualTo(30 + 8);
-        assertThat(model.updateTotal(2)).isEqualTo(1287);
+        assertThat(model.updateTotal(2)).isEqualTo(1263);
 
         final Map<String, Long> score = model.score();
         // √h; per draw θ(z + √h δ) 6, softmax with entropy 7k + 2 = 16, Σ H 1, Σ p 2; average 2, H[p̄] 6, MI 2
         assertThat(score.get(FlopModel.PREDICTIVE)).isEqualTo(1 + 2 * (6 + 16 + 1 + 2) + 2 + 6 + 2);
-        assertThat(model.scoreTotal()).isEqualTo(31 + 12 + 40 + 61);
+        assertThat(model.scoreTotal()).isEqualTo(31 + 12 + 28 + 61);
     }
 
     /** Every term is linear in b or independent of it, so the update's count is exactly affine in b. */
