@@ -259,9 +259,7 @@ public final class BaliModel {
         if (b == 0) {
             throw new IllegalArgumentException("empty batch");
         }
-        for (int n = 0; n < b; n++) {
-            checkFeatures(x[n], n);
-        }
+        checkBatch(x);
         final double decay = config.decayForBatch(beta, b);
         final double decayG = config.decayForBatch(beta == config.beta() ? config.betaG() : Math.min(config.betaG(), beta), b);
         final double c = decay * biasWeight + (1.0 - decay);
@@ -281,39 +279,18 @@ public final class BaliModel {
         double nextLogitScale = logitScale;
         final double meanLoss;
         if (config.task() == Task.REGRESSION) {
-            double sumSq = 0;
-            double sumNoise = 0;
-            final boolean perLeverage = config.streaming() && step > 0;
-            for (int n = 0; n < b; n++) {
-                final double r = outPre.data[n] - batchTargets[n];
-                outGrad.data[n] = r;
-                sumSq += r * r;
-                sumNoise += perLeverage ? r * r / (1.0 + batchLeverage(n)) : r * r;
-            }
+            final double sumNoise = residuals(outPre, outGrad, b, config.streaming() && step > 0);
+            final double sumSq = Kernels.sumOfSquares(outGrad.data, b);
             nextNoiseSum = decay * noiseSum + (1.0 - decay) * sumNoise / b;
             noiseVariance = config.fixedNoiseVariance() != null ? config.fixedNoiseVariance()
                     : Math.max(config.noiseVarianceFloor(), nextNoiseSum / c);
-            for (int n = 0; n < b; n++) {
-                outGrad.data[n] /= noiseVariance;
-            }
+            Kernels.divideInPlace(outGrad.data, b, noiseVariance);
             final double s = config.standardizeTargets() ? nextTargetStandardizer.scale(0) : 1.0;
             meanLoss = sumSq / b * s * s;
         } else {
             nextNoiseSum = 0;
             noiseVariance = Double.NaN;
-            final int k = config.numClasses();
-            double loss = 0;
-            for (int n = 0; n < b; n++) {
-                final int off = n * k;
-                System.arraycopy(outPre.data, off, work, 0, k);
-                final double logZ = Kernels.softmaxInPlace(work, k);
-                loss += logZ - outPre.data[off + labels[n]];
-                for (int i = 0; i < k; i++) {
-                    outGrad.data[off + i] = work[i];
-                }
-                outGrad.data[off + labels[n]] -= 1.0;
-            }
-            meanLoss = loss / b;
+            meanLoss = softmaxGradients(outPre, outGrad, labels, b) / b;
             if (config.streaming() && step > 0) {
                 nextLogitScale = nextLogitScale(labels, b, (1.0 - decay) / c);
             }
@@ -346,6 +323,49 @@ public final class BaliModel {
         logitScale = nextLogitScale;
         step++;
         return UpdateResult.accepted(step, meanLoss);
+    }
+
+    /*
+     * The per-record loops of an update live in their own small methods (here and in Kernels), so that learnBatch
+     * itself has no hot loop: otherwise the JIT compiles it on-stack with every kernel inlined, which took half a
+     * second of compiler time in a fresh JVM and delayed the compilation of everything else.
+     */
+
+    private void checkBatch(final double[][] x) {
+        for (int n = 0; n < x.length; n++) {
+            checkFeatures(x[n], n);
+        }
+    }
+
+    /**
+     * g_n = r_n = z_n − y_n (standardised) for the b records of the batch; returns Σ r_n²/(1 + h_n) with h_n the
+     * leverage each prediction carried (§3, streaming models after their first update), else Σ r_n².
+     */
+    private double residuals(final DMatrixRMaj outPre, final DMatrixRMaj outGrad, final int b, final boolean perLeverage) {
+        double sumNoise = 0;
+        for (int n = 0; n < b; n++) {
+            final double r = outPre.data[n] - batchTargets[n];
+            outGrad.data[n] = r;
+            sumNoise += perLeverage ? r * r / (1.0 + batchLeverage(n)) : r * r;
+        }
+        return sumNoise;
+    }
+
+    /** g_n = softmax(z_n) − e_{y_n} for the b records of the batch; returns the summed loss Σ (log Z_n − z_{n,y_n}). */
+    private double softmaxGradients(final DMatrixRMaj outPre, final DMatrixRMaj outGrad, final int[] labels, final int b) {
+        final int k = config.numClasses();
+        double loss = 0;
+        for (int n = 0; n < b; n++) {
+            final int off = n * k;
+            System.arraycopy(outPre.data, off, work, 0, k);
+            final double logZ = Kernels.softmaxInPlace(work, k);
+            loss += logZ - outPre.data[off + labels[n]];
+            for (int i = 0; i < k; i++) {
+                outGrad.data[off + i] = work[i];
+            }
+            outGrad.data[off + labels[n]] -= 1.0;
+        }
+        return loss;
     }
 
     /** Bounds of the logit scale θ (§5): a safeguard against a run of batches that are all right or all wrong. */

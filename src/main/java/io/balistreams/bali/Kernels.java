@@ -647,6 +647,22 @@ final class Kernels {
         }
     }
 
+    /** Σ_{i&lt;n} x_i². */
+    static double sumOfSquares(final double[] x, final int n) {
+        double s = 0;
+        for (int i = 0; i < n; i++) {
+            s += x[i] * x[i];
+        }
+        return s;
+    }
+
+    /** x_i ← x_i / d for i &lt; n. */
+    static void divideInPlace(final double[] x, final int n, final double d) {
+        for (int i = 0; i < n; i++) {
+            x[i] /= d;
+        }
+    }
+
     /** In-place numerically stable softmax of {@code z[0..k)}; returns log Σ exp z. */
     static double softmaxInPlace(final double[] z, final int k) {
         double max = Double.NEGATIVE_INFINITY;
