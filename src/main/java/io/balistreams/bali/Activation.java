@@ -49,6 +49,17 @@ public enum Activation {
     }
 
     /**
+     * g[off + j] ·= φ'(z_j) for j &lt; length, with z_j = {@code pre[off + j]} and a_j = {@code act[actOff + j]}: one
+     * record of the backward pass (a method invoked per record, so that the JIT optimises it early in a process).
+     */
+    void multiplyByDerivative(final double[] g, final int off, final double[] pre, final double[] act, final int actOff,
+                              final int length) {
+        for (int j = 0; j < length; j++) {
+            g[off + j] *= derivative(pre[off + j], act[actOff + j]);
+        }
+    }
+
+    /**
      * φ'(z) expressed through the pre-activation z and the activation a = φ(z) (whichever is cheaper).
      */
     double derivative(final double preActivation, final double activation) {

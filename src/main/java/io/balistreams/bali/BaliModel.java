@@ -382,45 +382,56 @@ public final class BaliModel {
      */
     private double nextLogitScale(final int[] labels, final int b, final double rate) {
         ensureLogitOffsets();
-        final int k = config.numClasses();
-        final int samples = config.monteCarloSamples();
-        final double[] logits = batchPre[numLayers - 1].data;
-        final double[] u = featuresA; // free during an update; batchLeverage uses work
-        final double[] prob = featuresB;
         double gradient = 0;
         double curvature = 0;
         for (int n = 0; n < b; n++) {
-            final double spread = Math.sqrt(batchLeverage(n));
-            final int y = labels[n];
-            double sumPy = 0;
-            double sumPyA = 0;
-            double sumPyV = 0;
-            for (int s = 0; s < samples; s++) {
-                for (int i = 0; i < k; i++) {
-                    u[i] = logits[n * k + i] + spread * logitOffsets[s * k + i];
-                    prob[i] = logitScale * u[i];
-                }
-                Kernels.softmaxInPlace(prob, k);
-                double mean = 0;
-                double square = 0;
-                for (int i = 0; i < k; i++) {
-                    mean += prob[i] * u[i];
-                    square += prob[i] * u[i] * u[i];
-                }
-                sumPy += prob[y];
-                sumPyA += prob[y] * (u[y] - mean);
-                sumPyV += prob[y] * Math.max(0.0, square - mean * mean);
-            }
-            if (sumPy > 0) {
-                gradient += sumPyA / sumPy;
-                curvature += sumPyV / sumPy;
-            }
+            logitScaleTerms(n, labels[n]);
+            gradient += logitScaleTerms[0];
+            curvature += logitScaleTerms[1];
         }
         if (!(curvature > 1e-12) || !Double.isFinite(gradient)) {
             return logitScale;
         }
         final double next = logitScale + rate * gradient / curvature;
         return Math.max(LOGIT_SCALE_MIN, Math.min(LOGIT_SCALE_MAX, next));
+    }
+
+    /** Record n's terms of {@link #nextLogitScale}, written to {@link #logitScaleTerms}: gradient, curvature. */
+    private final double[] logitScaleTerms = new double[2];
+
+    /**
+     * The gradient Σ_s w_s a_s and curvature Σ_s w_s v_s of record n with label y (see {@link #nextLogitScale}),
+     * into {@link #logitScaleTerms} (zeros if no draw gives the label any probability). One invocation per record,
+     * so that the JIT's optimising compile reaches it within a few updates of a new process.
+     */
+    private void logitScaleTerms(final int n, final int y) {
+        final int k = config.numClasses();
+        final int samples = config.monteCarloSamples();
+        final double[] logits = batchPre[numLayers - 1].data;
+        final double[] u = featuresA; // free during an update; batchLeverage uses work
+        final double[] prob = featuresB;
+        final double spread = Math.sqrt(batchLeverage(n));
+        double sumPy = 0;
+        double sumPyA = 0;
+        double sumPyV = 0;
+        for (int s = 0; s < samples; s++) {
+            for (int i = 0; i < k; i++) {
+                u[i] = logits[n * k + i] + spread * logitOffsets[s * k + i];
+                prob[i] = logitScale * u[i];
+            }
+            Kernels.softmaxInPlace(prob, k);
+            double mean = 0;
+            double square = 0;
+            for (int i = 0; i < k; i++) {
+                mean += prob[i] * u[i];
+                square += prob[i] * u[i] * u[i];
+            }
+            sumPy += prob[y];
+            sumPyA += prob[y] * (u[y] - mean);
+            sumPyV += prob[y] * Math.max(0.0, square - mean * mean);
+        }
+        logitScaleTerms[0] = sumPy > 0 ? sumPyA / sumPy : 0.0;
+        logitScaleTerms[1] = sumPy > 0 ? sumPyV / sumPy : 0.0;
     }
 
     /**
@@ -530,10 +541,7 @@ public final class BaliModel {
             Kernels.rowInnerProducts(gUp.data, b, upper.meanTransposed().data, q, qUp, g.data, false);
             final Activation phi = activations[l - 1];
             for (int n = 0; n < b; n++) {
-                final int gOff = n * q;
-                for (int j = 0; j < q; j++) {
-                    g.data[gOff + j] *= phi.derivative(pre.data[gOff + j], act.data[n * pUp + j]);
-                }
+                phi.multiplyByDerivative(g.data, n * q, pre.data, act.data, n * pUp, q);
             }
         }
     }

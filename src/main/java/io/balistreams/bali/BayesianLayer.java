@@ -261,18 +261,16 @@ final class BayesianLayer {
         pseudo.reshape(b, q);
         if (sigmaKind == SigmaKind.GAUSSIAN_NOISE) {
             final double step = eta * noiseVariance;
-            final int len = b * q;
-            for (int i = 0; i < len; i++) {
-                pseudo.data[i] = pre.data[i] - step * grads.data[i];
+            for (int n = 0; n < b; n++) {
+                Kernels.subtractScaled(pre.data, step, grads.data, pseudo.data, n * q, q);
             }
             return;
         }
         // Σ g_n for all rows at once: Σ = (R Rᵀ)⁻¹ with R the Cholesky factor of Σ⁻¹
         pseudo.setTo(grads);
         Kernels.solveCholeskyRows(next.sigmaInvChol, pseudo, solveWork);
-        final int len = b * q;
-        for (int i = 0; i < len; i++) {
-            pseudo.data[i] = pre.data[i] - eta * pseudo.data[i];
+        for (int n = 0; n < b; n++) {
+            Kernels.subtractScaled(pre.data, eta, pseudo.data, pseudo.data, n * q, q);
         }
     }
 

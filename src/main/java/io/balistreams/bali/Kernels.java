@@ -103,19 +103,7 @@ final class Kernels {
         int i = 0;
         // Rows in pairs: entry j of both rows needs row j, loaded once for the two dot products.
         for (; i + 1 < n; i += 2) {
-            final int rowI = i * n;
-            final int rowNext = rowI + n;
-            for (int j = 0; j < i; j++) {
-                final int rowJ = j * n;
-                dotPair(l, rowI, rowNext, rowJ, j, pair);
-                l[rowI + j] = (a[rowI + j] - pair[0]) * inverseDiagonal[j];
-                l[rowNext + j] = (a[rowNext + j] - pair[1]) * inverseDiagonal[j];
-            }
-            if (!pivot(a, l, n, i, jitter, inverseDiagonal)) {
-                return false;
-            }
-            l[rowNext + i] = (a[rowNext + i] - dot(l, rowNext, l, rowI, i)) * inverseDiagonal[i];
-            if (!pivot(a, l, n, i + 1, jitter, inverseDiagonal)) {
+            if (!choleskyRowPair(a, l, n, i, jitter, inverseDiagonal, pair)) {
                 return false;
             }
         }
@@ -129,6 +117,24 @@ final class Kernels {
             }
         }
         return true;
+    }
+
+    /** Rows i and i + 1 of L (one invocation per pair: see {@link #innerProductsOfRowPair} on why). */
+    private static boolean choleskyRowPair(final double[] a, final double[] l, final int n, final int i,
+                                           final double jitter, final double[] inverseDiagonal, final double[] pair) {
+        final int rowI = i * n;
+        final int rowNext = rowI + n;
+        for (int j = 0; j < i; j++) {
+            final int rowJ = j * n;
+            dotPair(l, rowI, rowNext, rowJ, j, pair);
+            l[rowI + j] = (a[rowI + j] - pair[0]) * inverseDiagonal[j];
+            l[rowNext + j] = (a[rowNext + j] - pair[1]) * inverseDiagonal[j];
+        }
+        if (!pivot(a, l, n, i, jitter, inverseDiagonal)) {
+            return false;
+        }
+        l[rowNext + i] = (a[rowNext + i] - dot(l, rowNext, l, rowI, i)) * inverseDiagonal[i];
+        return pivot(a, l, n, i + 1, jitter, inverseDiagonal);
     }
 
     /** L[i][i] = √(A[i][i] + jitter − Σ_{k&lt;i} L[i][k]²) and its reciprocal; zeroes the rest of row i; false if not positive and finite. */
@@ -224,53 +230,7 @@ final class Kernels {
                                  final double[] out, final boolean upper) {
         int i = 0;
         for (; i + 1 < n; i += 2) {
-            final int u0 = i * len;
-            final int u1 = u0 + len;
-            final int o0 = i * m;
-            final int o1 = o0 + m;
-            int j = upper ? i : 0;
-            for (; j + 3 < m; j += 4) {
-                final int v0 = j * len;
-                final int v1 = v0 + len;
-                final int v2 = v1 + len;
-                final int v3 = v2 + len;
-                double s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
-                for (int r = 0; r < len; r++) {
-                    final double x0 = u[u0 + r];
-                    final double x1 = u[u1 + r];
-                    final double y0 = v[v0 + r];
-                    final double y1 = v[v1 + r];
-                    final double y2 = v[v2 + r];
-                    final double y3 = v[v3 + r];
-                    s00 += x0 * y0;
-                    s01 += x0 * y1;
-                    s02 += x0 * y2;
-                    s03 += x0 * y3;
-                    s10 += x1 * y0;
-                    s11 += x1 * y1;
-                    s12 += x1 * y2;
-                    s13 += x1 * y3;
-                }
-                out[o0 + j] = s00;
-                out[o0 + j + 1] = s01;
-                out[o0 + j + 2] = s02;
-                out[o0 + j + 3] = s03;
-                out[o1 + j] = s10;
-                out[o1 + j + 1] = s11;
-                out[o1 + j + 2] = s12;
-                out[o1 + j + 3] = s13;
-            }
-            for (; j < m; j++) {
-                final int v0 = j * len;
-                double s0 = 0;
-                double s1 = 0;
-                for (int r = 0; r < len; r++) {
-                    s0 += u[u0 + r] * v[v0 + r];
-                    s1 += u[u1 + r] * v[v0 + r];
-                }
-                out[o0 + j] = s0;
-                out[o1 + j] = s1;
-            }
+            innerProductsOfRowPair(u, i * len, v, m, len, out, i * m, upper ? i : 0);
         }
         for (; i < n; i++) {
             final int u0 = i * len;
@@ -282,6 +242,61 @@ final class Kernels {
                 }
                 out[i * m + j] = s;
             }
+        }
+    }
+
+    /**
+     * Entries j ≥ {@code firstColumn} of two consecutive output rows of {@link #rowInnerProducts} (the rows of U at
+     * {@code u0} and {@code u0 + len}), in 2 × 4 tiles. A method of its own, invoked once per row pair, so that
+     * the JIT's tiered policy (which waits for hundreds of invocations before its optimising compile) reaches it
+     * within a few updates of a new process, not after hundreds.
+     */
+    private static void innerProductsOfRowPair(final double[] u, final int u0, final double[] v, final int m,
+                                               final int len, final double[] out, final int o0, final int firstColumn) {
+        final int u1 = u0 + len;
+        final int o1 = o0 + m;
+        int j = firstColumn;
+        for (; j + 3 < m; j += 4) {
+            final int v0 = j * len;
+            final int v1 = v0 + len;
+            final int v2 = v1 + len;
+            final int v3 = v2 + len;
+            double s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
+            for (int r = 0; r < len; r++) {
+                final double x0 = u[u0 + r];
+                final double x1 = u[u1 + r];
+                final double y0 = v[v0 + r];
+                final double y1 = v[v1 + r];
+                final double y2 = v[v2 + r];
+                final double y3 = v[v3 + r];
+                s00 += x0 * y0;
+                s01 += x0 * y1;
+                s02 += x0 * y2;
+                s03 += x0 * y3;
+                s10 += x1 * y0;
+                s11 += x1 * y1;
+                s12 += x1 * y2;
+                s13 += x1 * y3;
+            }
+            out[o0 + j] = s00;
+            out[o0 + j + 1] = s01;
+            out[o0 + j + 2] = s02;
+            out[o0 + j + 3] = s03;
+            out[o1 + j] = s10;
+            out[o1 + j + 1] = s11;
+            out[o1 + j + 2] = s12;
+            out[o1 + j + 3] = s13;
+        }
+        for (; j < m; j++) {
+            final int v0 = j * len;
+            double s0 = 0;
+            double s1 = 0;
+            for (int r = 0; r < len; r++) {
+                s0 += u[u0 + r] * v[v0 + r];
+                s1 += u[u1 + r] * v[v0 + r];
+            }
+            out[o0 + j] = s0;
+            out[o1 + j] = s1;
         }
     }
 
@@ -418,78 +433,11 @@ final class Kernels {
         }
         // forward: W[i,:] = (B[i,:] − Σ_{k<i} L[i,k] W[k,:]) / L[i,i]
         for (int i = 0; i < n; i++) {
-            final int li = i * n;
-            final double inv = 1.0 / l[li + i];
-            final int wi = i * m;
-            int j = 0;
-            for (; j + 7 < m; j += 8) {
-                double s0 = w[wi + j], s1 = w[wi + j + 1], s2 = w[wi + j + 2], s3 = w[wi + j + 3];
-                double s4 = w[wi + j + 4], s5 = w[wi + j + 5], s6 = w[wi + j + 6], s7 = w[wi + j + 7];
-                for (int k = 0; k < i; k++) {
-                    final double c = l[li + k];
-                    final int wk = k * m + j;
-                    s0 -= c * w[wk];
-                    s1 -= c * w[wk + 1];
-                    s2 -= c * w[wk + 2];
-                    s3 -= c * w[wk + 3];
-                    s4 -= c * w[wk + 4];
-                    s5 -= c * w[wk + 5];
-                    s6 -= c * w[wk + 6];
-                    s7 -= c * w[wk + 7];
-                }
-                w[wi + j] = s0 * inv;
-                w[wi + j + 1] = s1 * inv;
-                w[wi + j + 2] = s2 * inv;
-                w[wi + j + 3] = s3 * inv;
-                w[wi + j + 4] = s4 * inv;
-                w[wi + j + 5] = s5 * inv;
-                w[wi + j + 6] = s6 * inv;
-                w[wi + j + 7] = s7 * inv;
-            }
-            for (; j < m; j++) {
-                double s = w[wi + j];
-                for (int k = 0; k < i; k++) {
-                    s -= l[li + k] * w[k * m + j];
-                }
-                w[wi + j] = s * inv;
-            }
+            forwardSubstitutionRow(l, w, n, m, i);
         }
         // backward with Lᵀ: X[i,:] = (W[i,:] − Σ_{k>i} L[k,i] X[k,:]) / L[i,i]
         for (int i = n - 1; i >= 0; i--) {
-            final double inv = 1.0 / l[i * n + i];
-            final int wi = i * m;
-            int j = 0;
-            for (; j + 7 < m; j += 8) {
-                double s0 = w[wi + j], s1 = w[wi + j + 1], s2 = w[wi + j + 2], s3 = w[wi + j + 3];
-                double s4 = w[wi + j + 4], s5 = w[wi + j + 5], s6 = w[wi + j + 6], s7 = w[wi + j + 7];
-                for (int k = i + 1; k < n; k++) {
-                    final double c = l[k * n + i];
-                    final int wk = k * m + j;
-                    s0 -= c * w[wk];
-                    s1 -= c * w[wk + 1];
-                    s2 -= c * w[wk + 2];
-                    s3 -= c * w[wk + 3];
-                    s4 -= c * w[wk + 4];
-                    s5 -= c * w[wk + 5];
-                    s6 -= c * w[wk + 6];
-                    s7 -= c * w[wk + 7];
-                }
-                w[wi + j] = s0 * inv;
-                w[wi + j + 1] = s1 * inv;
-                w[wi + j + 2] = s2 * inv;
-                w[wi + j + 3] = s3 * inv;
-                w[wi + j + 4] = s4 * inv;
-                w[wi + j + 5] = s5 * inv;
-                w[wi + j + 6] = s6 * inv;
-                w[wi + j + 7] = s7 * inv;
-            }
-            for (; j < m; j++) {
-                double s = w[wi + j];
-                for (int k = i + 1; k < n; k++) {
-                    s -= l[k * n + i] * w[k * m + j];
-                }
-                w[wi + j] = s * inv;
-            }
+            backSubstitutionRow(l, w, n, m, i);
         }
         for (int j = 0; j < m; j++) {
             for (int i = 0; i < n; i++) {
@@ -507,24 +455,27 @@ final class Kernels {
     static void invertLower(final DMatrixRMaj lower, final DMatrixRMaj inverse) {
         final int n = lower.numRows;
         inverse.reshape(n, n);
-        final double[] l = lower.data;
-        final double[] w = inverse.data;
-        java.util.Arrays.fill(w, 0, n * n, 0.0);
+        java.util.Arrays.fill(inverse.data, 0, n * n, 0.0);
         for (int i = 0; i < n; i++) {
-            final int rowI = i * n;
-            for (int k = 0; k < i; k++) {
-                final double c = l[rowI + k];
-                final int rowK = k * n;
-                for (int j = 0; j <= k; j++) {
-                    w[rowI + j] -= c * w[rowK + j];
-                }
-            }
-            final double inv = 1.0 / l[rowI + i];
-            for (int j = 0; j < i; j++) {
-                w[rowI + j] *= inv;
-            }
-            w[rowI + i] = inv;
+            invertLowerRow(lower.data, inverse.data, n, i);
         }
+    }
+
+    /** Row i of W = L⁻¹ from rows 0..i−1 (one invocation per row: see {@link #innerProductsOfRowPair} on why). */
+    private static void invertLowerRow(final double[] l, final double[] w, final int n, final int i) {
+        final int rowI = i * n;
+        for (int k = 0; k < i; k++) {
+            final double c = l[rowI + k];
+            final int rowK = k * n;
+            for (int j = 0; j <= k; j++) {
+                w[rowI + j] -= c * w[rowK + j];
+            }
+        }
+        final double inv = 1.0 / l[rowI + i];
+        for (int j = 0; j < i; j++) {
+            w[rowI + j] *= inv;
+        }
+        w[rowI + i] = inv;
     }
 
     /**
@@ -567,6 +518,87 @@ final class Kernels {
             s += y * y;
         }
         return s;
+    }
+
+    /**
+     * Row i of the forward substitution of {@link #solveCholeskyRows} for all m right-hand sides (the columns of the
+     * transposed work array), eight at a time in registers. One invocation per row: see
+     * {@link #innerProductsOfRowPair} on why.
+     */
+    private static void forwardSubstitutionRow(final double[] l, final double[] w, final int n, final int m, final int i) {
+        final int li = i * n;
+        final double inv = 1.0 / l[li + i];
+        final int wi = i * m;
+        int j = 0;
+        for (; j + 7 < m; j += 8) {
+            double s0 = w[wi + j], s1 = w[wi + j + 1], s2 = w[wi + j + 2], s3 = w[wi + j + 3];
+            double s4 = w[wi + j + 4], s5 = w[wi + j + 5], s6 = w[wi + j + 6], s7 = w[wi + j + 7];
+            for (int k = 0; k < i; k++) {
+                final double c = l[li + k];
+                final int wk = k * m + j;
+                s0 -= c * w[wk];
+                s1 -= c * w[wk + 1];
+                s2 -= c * w[wk + 2];
+                s3 -= c * w[wk + 3];
+                s4 -= c * w[wk + 4];
+                s5 -= c * w[wk + 5];
+                s6 -= c * w[wk + 6];
+                s7 -= c * w[wk + 7];
+            }
+            w[wi + j] = s0 * inv;
+            w[wi + j + 1] = s1 * inv;
+            w[wi + j + 2] = s2 * inv;
+            w[wi + j + 3] = s3 * inv;
+            w[wi + j + 4] = s4 * inv;
+            w[wi + j + 5] = s5 * inv;
+            w[wi + j + 6] = s6 * inv;
+            w[wi + j + 7] = s7 * inv;
+        }
+        for (; j < m; j++) {
+            double s = w[wi + j];
+            for (int k = 0; k < i; k++) {
+                s -= l[li + k] * w[k * m + j];
+            }
+            w[wi + j] = s * inv;
+        }
+    }
+
+    /** Row i of the back substitution with Lᵀ of {@link #solveCholeskyRows}, as {@link #forwardSubstitutionRow}. */
+    private static void backSubstitutionRow(final double[] l, final double[] w, final int n, final int m, final int i) {
+        final double inv = 1.0 / l[i * n + i];
+        final int wi = i * m;
+        int j = 0;
+        for (; j + 7 < m; j += 8) {
+            double s0 = w[wi + j], s1 = w[wi + j + 1], s2 = w[wi + j + 2], s3 = w[wi + j + 3];
+            double s4 = w[wi + j + 4], s5 = w[wi + j + 5], s6 = w[wi + j + 6], s7 = w[wi + j + 7];
+            for (int k = i + 1; k < n; k++) {
+                final double c = l[k * n + i];
+                final int wk = k * m + j;
+                s0 -= c * w[wk];
+                s1 -= c * w[wk + 1];
+                s2 -= c * w[wk + 2];
+                s3 -= c * w[wk + 3];
+                s4 -= c * w[wk + 4];
+                s5 -= c * w[wk + 5];
+                s6 -= c * w[wk + 6];
+                s7 -= c * w[wk + 7];
+            }
+            w[wi + j] = s0 * inv;
+            w[wi + j + 1] = s1 * inv;
+            w[wi + j + 2] = s2 * inv;
+            w[wi + j + 3] = s3 * inv;
+            w[wi + j + 4] = s4 * inv;
+            w[wi + j + 5] = s5 * inv;
+            w[wi + j + 6] = s6 * inv;
+            w[wi + j + 7] = s7 * inv;
+        }
+        for (; j < m; j++) {
+            double s = w[wi + j];
+            for (int k = i + 1; k < n; k++) {
+                s -= l[k * n + i] * w[k * m + j];
+            }
+            w[wi + j] = s * inv;
+        }
     }
 
     /** Σ_i x_i², i &lt; n, after solving L y = x in place: the quadratic form xᵀ (L Lᵀ)⁻¹ x. */
@@ -644,6 +676,17 @@ final class Kernels {
                 s += in[j] * w[j * q + i];
             }
             out[i] = s;
+        }
+    }
+
+    /**
+     * out[off + i] = a[off + i] − c·x[off + i] for i &lt; len ({@code out} may be {@code x}): one record's row, so
+     * that the per-update callers invoke it b times and the JIT optimises it early in a process.
+     */
+    static void subtractScaled(final double[] a, final double c, final double[] x, final double[] out, final int off,
+                               final int len) {
+        for (int i = off; i < off + len; i++) {
+            out[i] = a[i] - c * x[i];
         }
     }
 

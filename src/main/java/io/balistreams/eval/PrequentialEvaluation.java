@@ -110,22 +110,7 @@ public final class PrequentialEvaluation {
         final List<ModelMonitor.Alarm> alarms = new ArrayList<>();
         final long start = System.nanoTime();
         for (int i = 0; i < features.length; i++) {
-            final ScoredEvent scored = learner.score(features[i], 0);
-            if (observer != null) {
-                observer.scored(i, scored);
-            }
-            if (scored.alarm() != null) {
-                alarms.add(scored.alarm());
-            }
-            learner.label(scored, targets[i], 0);
-            if (learner.batchDue()) {
-                final LearnerUpdate update = learner.learn();
-                alarms.addAll(update.alarms());
-            }
-            if (learner.metricsDue()) {
-                windows.add(withEnd(learner.windowMetrics(), i + 1));
-                learner.startMetricsWindow();
-            }
+            testThenTrain(learner, i, features[i], targets[i], observer, alarms, windows);
             if (progress != null && (i + 1) % 1000 == 0) {
                 progress.accept(i + 1);
             }
@@ -133,6 +118,33 @@ public final class PrequentialEvaluation {
         final double seconds = (System.nanoTime() - start) / 1e9;
         return new Result(features.length, seconds, learner.updatesRejected(), learner.cumulativeMetrics(),
                 Collections.unmodifiableList(windows), Collections.unmodifiableList(alarms), learner);
+    }
+
+    /**
+     * Record i of {@link #run}: score, label, learn when a batch is due, close a metrics window when one is full.
+     * A method of its own because the loop of {@code run} is entered once: the JIT would run it interpreted for
+     * tens of thousands of records before compiling it on-stack, while a method invoked per record is compiled
+     * after a few hundred.
+     */
+    private static void testThenTrain(final OnlineLearner learner, final int i, final double[] features,
+                                      final double target, final Observer observer,
+                                      final List<ModelMonitor.Alarm> alarms, final List<Map<String, Double>> windows) {
+        final ScoredEvent scored = learner.score(features, 0);
+        if (observer != null) {
+            observer.scored(i, scored);
+        }
+        if (scored.alarm() != null) {
+            alarms.add(scored.alarm());
+        }
+        learner.label(scored, target, 0);
+        if (learner.batchDue()) {
+            final LearnerUpdate update = learner.learn();
+            alarms.addAll(update.alarms());
+        }
+        if (learner.metricsDue()) {
+            windows.add(withEnd(learner.windowMetrics(), i + 1));
+            learner.startMetricsWindow();
+        }
     }
 
     private static Map<String, Double> withEnd(final Map<String, Double> metrics, final long end) {
