@@ -238,11 +238,23 @@ public final class FlopModel {
         return 2 * m * n * n + 2 * n;
     }
 
-    /** {@link Kernels#invertLower}: row i subtracts i axpys of lengths 1..i (2 flops per entry), then a reciprocal and i products: (i + 1)². */
+    /**
+     * {@link Kernels#invertLower}: for each block of eight columns starting at c0, row i ≥ c0 does i − c0 products and
+     * subtractions per column, eight products by 1/L[i][i] and that reciprocal; each remaining column c, row i ≥ c,
+     * does i − c of each, a reciprocal and a product.
+     */
     static long invertLower(final int n) {
         long flops = 0;
-        for (long i = 0; i < n; i++) {
-            flops += (i + 1) * (i + 1);
+        int c = 0;
+        for (; c + 7 < n; c += 8) {
+            for (long i = c; i < n; i++) {
+                flops += 16 * (i - c) + 8 + 1;
+            }
+        }
+        for (; c < n; c++) {
+            for (long i = c; i < n; i++) {
+                flops += 2 * (i - c) + 2;
+            }
         }
         return flops;
     }

@@ -448,34 +448,68 @@ final class Kernels {
 
     /**
      * W = L⁻¹ (n × n, lower triangular, strict upper triangle zero) for a lower-triangular L with a positive
-     * diagonal, row by row from L W = I: W[i][·] = (e_i − Σ_{k&lt;i} L[i][k] W[k][·]) / L[i][i], where row k of W
-     * is zero beyond column k. Each term is an axpy over a contiguous row prefix, which the JIT vectorises.
-     * Flops: see {@link FlopModel#invertLower}.
+     * diagonal, by forward substitution on the columns of the identity, eight columns at a time:
+     * W[i][c] = (δ_ic − Σ_{c0≤k&lt;i} L[i][k] W[k][c]) / L[i][i] for the block c0 ≤ c &lt; c0 + 8 and rows i ≥ c0 (rows
+     * above a block are zero, and so are the terms k &lt; c). The eight sums stay in registers while row i of L is
+     * walked once. Flops: see {@link FlopModel#invertLower}.
      */
     static void invertLower(final DMatrixRMaj lower, final DMatrixRMaj inverse) {
         final int n = lower.numRows;
         inverse.reshape(n, n);
-        java.util.Arrays.fill(inverse.data, 0, n * n, 0.0);
-        for (int i = 0; i < n; i++) {
-            invertLowerRow(lower.data, inverse.data, n, i);
+        final double[] l = lower.data;
+        final double[] w = inverse.data;
+        java.util.Arrays.fill(w, 0, n * n, 0.0);
+        int c = 0;
+        for (; c + 7 < n; c += 8) {
+            for (int i = c; i < n; i++) {
+                invertLowerBlockRow(l, w, n, c, i);
+            }
+        }
+        for (; c < n; c++) {
+            for (int i = c; i < n; i++) {
+                invertLowerEntry(l, w, n, c, i);
+            }
         }
     }
 
-    /** Row i of W = L⁻¹ from rows 0..i−1 (one invocation per row: see {@link #innerProductsOfRowPair} on why). */
-    private static void invertLowerRow(final double[] l, final double[] w, final int n, final int i) {
-        final int rowI = i * n;
-        for (int k = 0; k < i; k++) {
-            final double c = l[rowI + k];
-            final int rowK = k * n;
-            for (int j = 0; j <= k; j++) {
-                w[rowI + j] -= c * w[rowK + j];
-            }
+    /** Row i of the eight columns c0..c0+7 of W (one invocation per row: see {@link #innerProductsOfRowPair} on why). */
+    private static void invertLowerBlockRow(final double[] l, final double[] w, final int n, final int c0, final int i) {
+        final int li = i * n;
+        final double inv = 1.0 / l[li + i];
+        final int d = i - c0;
+        double s0 = d == 0 ? 1 : 0, s1 = d == 1 ? 1 : 0, s2 = d == 2 ? 1 : 0, s3 = d == 3 ? 1 : 0;
+        double s4 = d == 4 ? 1 : 0, s5 = d == 5 ? 1 : 0, s6 = d == 6 ? 1 : 0, s7 = d == 7 ? 1 : 0;
+        for (int k = c0; k < i; k++) {
+            final double c = l[li + k];
+            final int wk = k * n + c0;
+            s0 -= c * w[wk];
+            s1 -= c * w[wk + 1];
+            s2 -= c * w[wk + 2];
+            s3 -= c * w[wk + 3];
+            s4 -= c * w[wk + 4];
+            s5 -= c * w[wk + 5];
+            s6 -= c * w[wk + 6];
+            s7 -= c * w[wk + 7];
         }
-        final double inv = 1.0 / l[rowI + i];
-        for (int j = 0; j < i; j++) {
-            w[rowI + j] *= inv;
+        final int o = li + c0;
+        w[o] = s0 * inv;
+        w[o + 1] = s1 * inv;
+        w[o + 2] = s2 * inv;
+        w[o + 3] = s3 * inv;
+        w[o + 4] = s4 * inv;
+        w[o + 5] = s5 * inv;
+        w[o + 6] = s6 * inv;
+        w[o + 7] = s7 * inv;
+    }
+
+    /** W[i][c] for a column c after the last block of eight. */
+    private static void invertLowerEntry(final double[] l, final double[] w, final int n, final int c, final int i) {
+        final int li = i * n;
+        double s = i == c ? 1 : 0;
+        for (int k = c; k < i; k++) {
+            s -= l[li + k] * w[k * n + c];
         }
-        w[rowI + i] = inv;
+        w[li + c] = s * (1.0 / l[li + i]);
     }
 
     /**
