@@ -339,10 +339,8 @@ final class Kernels {
     }
 
     static boolean allFinite(final DMatrixRMaj m) {
-        return allFinite(m.data, m.getNumElements());
-    }
-
-    static boolean allFinite(final double[] d, final int len) {
+        final double[] d = m.data;
+        final int len = m.getNumElements();
         for (int i = 0; i < len; i++) {
             if (!Double.isFinite(d[i])) {
                 return false;
@@ -433,11 +431,11 @@ final class Kernels {
         }
         // forward: W[i,:] = (B[i,:] − Σ_{k<i} L[i,k] W[k,:]) / L[i,i]
         for (int i = 0; i < n; i++) {
-            forwardSubstitutionRow(l, w, n, m, i);
+            substitutionRow(l, w, m, i, l[i * n + i], i * n, 1, 0, i);
         }
         // backward with Lᵀ: X[i,:] = (W[i,:] − Σ_{k>i} L[k,i] X[k,:]) / L[i,i]
         for (int i = n - 1; i >= 0; i--) {
-            backSubstitutionRow(l, w, n, m, i);
+            substitutionRow(l, w, m, i, l[i * n + i], i, n, i + 1, n);
         }
         for (int j = 0; j < m; j++) {
             for (int i = 0; i < n; i++) {
@@ -555,20 +553,23 @@ final class Kernels {
     }
 
     /**
-     * Row i of the forward substitution of {@link #solveCholeskyRows} for all m right-hand sides (the columns of the
-     * transposed work array), eight at a time in registers. One invocation per row: see
+     * Row i of a substitution of {@link #solveCholeskyRows} for all m right-hand sides (the columns of the transposed
+     * work array), eight at a time in registers: W[i,:] ← (W[i,:] − Σ_{kFrom≤k&lt;kTo} c_k W[k,:]) / L[i,i] with
+     * c_k = l[base + k·stride], k increasing. The forward substitution takes row i of L (base i·n, stride 1,
+     * k &lt; i), the back substitution with Lᵀ column i (base i, stride n, k &gt; i). One invocation per row: see
      * {@link #innerProductsOfRowPair} on why.
      */
-    private static void forwardSubstitutionRow(final double[] l, final double[] w, final int n, final int m, final int i) {
-        final int li = i * n;
-        final double inv = 1.0 / l[li + i];
+    private static void substitutionRow(final double[] l, final double[] w, final int m, final int i,
+                                        final double diagonal, final int base, final int stride, final int kFrom,
+                                        final int kTo) {
+        final double inv = 1.0 / diagonal;
         final int wi = i * m;
         int j = 0;
         for (; j + 7 < m; j += 8) {
             double s0 = w[wi + j], s1 = w[wi + j + 1], s2 = w[wi + j + 2], s3 = w[wi + j + 3];
             double s4 = w[wi + j + 4], s5 = w[wi + j + 5], s6 = w[wi + j + 6], s7 = w[wi + j + 7];
-            for (int k = 0; k < i; k++) {
-                final double c = l[li + k];
+            for (int k = kFrom; k < kTo; k++) {
+                final double c = l[base + k * stride];
                 final int wk = k * m + j;
                 s0 -= c * w[wk];
                 s1 -= c * w[wk + 1];
@@ -590,46 +591,8 @@ final class Kernels {
         }
         for (; j < m; j++) {
             double s = w[wi + j];
-            for (int k = 0; k < i; k++) {
-                s -= l[li + k] * w[k * m + j];
-            }
-            w[wi + j] = s * inv;
-        }
-    }
-
-    /** Row i of the back substitution with Lᵀ of {@link #solveCholeskyRows}, as {@link #forwardSubstitutionRow}. */
-    private static void backSubstitutionRow(final double[] l, final double[] w, final int n, final int m, final int i) {
-        final double inv = 1.0 / l[i * n + i];
-        final int wi = i * m;
-        int j = 0;
-        for (; j + 7 < m; j += 8) {
-            double s0 = w[wi + j], s1 = w[wi + j + 1], s2 = w[wi + j + 2], s3 = w[wi + j + 3];
-            double s4 = w[wi + j + 4], s5 = w[wi + j + 5], s6 = w[wi + j + 6], s7 = w[wi + j + 7];
-            for (int k = i + 1; k < n; k++) {
-                final double c = l[k * n + i];
-                final int wk = k * m + j;
-                s0 -= c * w[wk];
-                s1 -= c * w[wk + 1];
-                s2 -= c * w[wk + 2];
-                s3 -= c * w[wk + 3];
-                s4 -= c * w[wk + 4];
-                s5 -= c * w[wk + 5];
-                s6 -= c * w[wk + 6];
-                s7 -= c * w[wk + 7];
-            }
-            w[wi + j] = s0 * inv;
-            w[wi + j + 1] = s1 * inv;
-            w[wi + j + 2] = s2 * inv;
-            w[wi + j + 3] = s3 * inv;
-            w[wi + j + 4] = s4 * inv;
-            w[wi + j + 5] = s5 * inv;
-            w[wi + j + 6] = s6 * inv;
-            w[wi + j + 7] = s7 * inv;
-        }
-        for (; j < m; j++) {
-            double s = w[wi + j];
-            for (int k = i + 1; k < n; k++) {
-                s -= l[k * n + i] * w[k * m + j];
+            for (int k = kFrom; k < kTo; k++) {
+                s -= l[base + k * stride] * w[k * m + j];
             }
             w[wi + j] = s * inv;
         }

@@ -47,20 +47,25 @@ class ColdStartTest {
         assertThat(served.totalVariance()).isEqualTo(p.totalVariance());
     }
 
-    /** y = Σ x + N(0, 0.1²), 8 standard-normal features. */
-    @Test
-    void aNewRegressionModelIsNoWorseThanTheRunningMeanFromItsFirstThousandRecords() {
-        final int n = 1000;
+    /** Fills x (n × 8) and y with the linear stream y = Σ x + N(0, 0.1²), standard-normal features, seed 101. */
+    private static void linearStream(final double[][] x, final double[] y) {
         final Rng rng = new Rng(101);
-        final double[][] x = new double[n][8];
-        final double[] y = new double[n];
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < y.length; i++) {
             for (int j = 0; j < 8; j++) {
                 x[i][j] = rng.nextGaussian();
                 y[i] += x[i][j];
             }
             y[i] += 0.1 * rng.nextGaussian();
         }
+    }
+
+    /** y = Σ x + N(0, 0.1²), 8 standard-normal features. */
+    @Test
+    void aNewRegressionModelIsNoWorseThanTheRunningMeanFromItsFirstThousandRecords() {
+        final int n = 1000;
+        final double[][] x = new double[n][8];
+        final double[] y = new double[n];
+        linearStream(x, y);
         final RegressionScorer model = new RegressionScorer();
         final RegressionScorer runningGaussian = new RegressionScorer();
         final double[] moments = new double[3]; // count, mean, sum of squared deviations
@@ -90,16 +95,9 @@ class ColdStartTest {
     void aYoungRegressionModelsIntervalsAreCalibratedOnNewRecords() {
         final int n = 2000;
         final int b = 32;
-        final Rng rng = new Rng(101);
         final double[][] x = new double[n][8];
         final double[] y = new double[n];
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < 8; j++) {
-                x[i][j] = rng.nextGaussian();
-                y[i] += x[i][j];
-            }
-            y[i] += 0.1 * rng.nextGaussian();
-        }
+        linearStream(x, y);
         final BaliModel model =
                 new BaliModel(serviceDefaults(BaliConfig.regression(8, 64, 64, 1)).build());
         double standardisedSquares = 0;
