@@ -25,8 +25,15 @@ public final class RooflineReport {
     private RooflineReport() {
     }
 
-    public static void main(final String[] args) throws RunnerException, CommandLineOptionException {
-        final CommandLineOptions commandLine = new CommandLineOptions(args);
+    public static void main(final String[] args) throws RunnerException {
+        final CommandLineOptions commandLine;
+        try {
+            commandLine = new CommandLineOptions(args);
+        } catch (final CommandLineOptionException e) {
+            System.err.println("error: " + e.getMessage() + " (the options are JMH's: java -jar target/bali-benchmarks.jar -h)");
+            System.exit(2);
+            return;
+        }
         final OptionsBuilder builder = new OptionsBuilder();
         builder.parent(commandLine);
         if (commandLine.getIncludes().isEmpty()) {
