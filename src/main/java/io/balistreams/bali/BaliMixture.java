@@ -1,0 +1,406 @@
+package io.balistreams.bali;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A Bayesian mixture of BALI experts that differ only in their memory: expert k is a {@link BaliModel} with
+ * the architecture of a base configuration, its own mini-batch size B_k and effective memory N_k (its β_k =
+ * 1 − B_k/N_k), and seed + k (docs/method.md §11).
+ *
+ * <p><b>Weights.</b> Online Bayesian model averaging with a fixed share (Herbster and Warmuth 1998): every
+ * labelled record (x, y), before any expert learns from it, updates the weights with each expert's current
+ * predictive likelihood, then mixes a share α of the mass uniformly back in:
+ * <pre>
+ *   w_k ← w_k p_k(y | x) / Σ_j w_j p_j(y | x),        w_k ← (1 − α) w_k + α / K.
+ * </pre>
+ * The first step is Bayes' rule over "which memory generated the data"; the second is the exact posterior
+ * update of a prior under which the best expert switches with probability α at every record. It bounds
+ * every weight below by α/K, so the mixture can return to an expert within about log(K/α)/Δℓ records,
+ * where Δℓ is the per-record log-likelihood advantage of that expert; the weights themselves have no other
+ * decay. Start: uniform.
+ *
+ * <p><b>Predictive</b> (§11): the mixture of the experts' closed-form predictives.
+ * <ul>
+ *   <li>Classification: p̄ = Σ_k w_k p̄_k; entropy H[p̄]; mutual information H[p̄] − Σ_k w_k (H[p̄_k] −
+ *       MI_k), the total minus the expected entropy of a single sample of a single expert, so the experts'
+ *       disagreement counts as epistemic uncertainty.</li>
+ *   <li>Regression: mean μ̄ = Σ_k w_k μ_k, total variance Σ_k w_k (v_k + μ_k²) − μ̄² (the mixture's own,
+ *       served as a moment-matched Gaussian), aleatoric Σ_k w_k σ²_k and epistemic the rest.</li>
+ *   <li>Leverage (the OOD score): the posterior-expected leverage Σ_k w_k h_k.</li>
+ * </ul>
+ *
+ * <p><b>Learning.</b> {@link #learn} takes labelled records in order. Each is first scored by every expert for
+ * the weight update, then appended to every expert's buffer; an expert makes one BALI update whenever its
+ * buffer holds B_k records (so a short memory with a small B updates often, a long one rarely). A
+ * {@code flush} makes every expert with a non-empty buffer update at once from what it holds (a partial
+ * batch, as {@link BaliModel} allows). The monitor's adaptive forgetting reaches the experts as a factor on
+ * their memories: a β for the update below the mixture's configured β shrinks every N_k by the same factor
+ * (1 − β_config)/(1 − β).
+ *
+ * <p>Deterministic; not thread-safe.
+ */
+public final class BaliMixture {
+
+    /**
+     * One expert's memory.
+     *
+     * @param memory    effective memory N_eff in records (&gt; batchSize)
+     * @param batchSize its mini-batch size B (&gt;= 1)
+     */
+    public record Expert(double memory, int batchSize) {
+        public Expert {
+            if (batchSize < 1) {
+                throw new IllegalArgumentException("an expert's batch size must be >= 1, got " + batchSize);
+            }
+            if (!(memory > batchSize) || Double.isInfinite(memory)) {
+                throw new IllegalArgumentException("an expert's memory must be finite and exceed its batch size "
+                        + batchSize + ", got " + memory);
+            }
+        }
+
+        /**
+         * Parses "N×B" or "NxB" (memory, batch size), e.g. {@code 50x4}.
+         *
+         * @throws IllegalArgumentException with the offending text
+         */
+        public static Expert parse(final String text) {
+            final String[] parts = text.trim().toLowerCase(java.util.Locale.ROOT).split("[x×]");
+            if (parts.length != 2) {
+                throw new IllegalArgumentException("an expert is MEMORYxBATCH (e.g. 50x4), got '" + text + "'");
+            }
+            try {
+                return new Expert(Double.parseDouble(parts[0].trim()), Integer.parseInt(parts[1].trim()));
+            } catch (final NumberFormatException e) {
+                throw new IllegalArgumentException("an expert is MEMORYxBATCH (e.g. 50x4), got '" + text + "'");
+            }
+        }
+
+        @Override
+        public String toString() {
+            final long whole = (long) memory;
+            return (whole == memory ? Long.toString(whole) : Double.toString(memory)) + "x" + batchSize;
+        }
+    }
+
+    /** The default grid: a short, a middle and a long memory, each with the batch size its cost allows. */
+    public static final List<Expert> DEFAULT_EXPERTS = List.of(new Expert(50, 4), new Expert(500, 8),
+            new Expert(4000, 32));
+
+    /** The default share α. */
+    public static final double DEFAULT_SHARE = 0.01;
+
+    private final BaliConfig base;
+    private final BaliConfig config;
+    private final List<Expert> experts;
+    private final double share;
+    private final BaliModel[] models;
+    private final double[] weights;
+    private final double[] scratchLikelihoods;
+
+    private final double[][][] bufferFeatures;
+    private final int[][] bufferLabels;
+    private final double[][] bufferTargets;
+    private final int[] bufferCounts;
+    private final boolean classifier;
+
+    /**
+     * A mixture with the prior only.
+     *
+     * @param base    architecture, task and every other setting of the experts; its β is the mixture's configured
+     *                β, against which an update's β is read as a memory factor
+     * @param experts at least one memory; at most one expert per (memory, batch size)
+     * @param share   α in [0, 1): the fixed share (0 for plain Bayesian model averaging)
+     */
+    public BaliMixture(final BaliConfig base, final List<Expert> experts, final double share) {
+        this.base = Objects.requireNonNull(base, "base");
+        if (experts == null || experts.isEmpty()) {
+            throw new IllegalArgumentException("a mixture needs at least one expert");
+        }
+        if (experts.stream().distinct().count() != experts.size()) {
+            throw new IllegalArgumentException("the experts must differ, got " + experts);
+        }
+        if (!(share >= 0 && share < 1)) {
+            throw new IllegalArgumentException("the share must be in [0, 1), got " + share);
+        }
+        if (!base.streaming()) {
+            throw new IllegalArgumentException("a mixture over memories needs a streaming configuration");
+        }
+        this.experts = List.copyOf(experts);
+        this.share = share;
+        final int k = experts.size();
+        this.models = new BaliModel[k];
+        this.classifier = base.task() == Task.CLASSIFICATION;
+        this.bufferFeatures = new double[k][][];
+        this.bufferLabels = new int[k][];
+        this.bufferTargets = new double[k][];
+        this.bufferCounts = new int[k];
+        int smallestBatch = Integer.MAX_VALUE;
+        for (int i = 0; i < k; i++) {
+            final Expert e = experts.get(i);
+            models[i] = new BaliModel(expertConfig(base, e, i));
+            bufferFeatures[i] = new double[e.batchSize()][base.inputSize()];
+            if (classifier) {
+                bufferLabels[i] = new int[e.batchSize()];
+            } else {
+                bufferTargets[i] = new double[e.batchSize()];
+            }
+            smallestBatch = Math.min(smallestBatch, e.batchSize());
+        }
+        this.config = base.toBuilder().batchSize(smallestBatch)
+                .effectiveMemory(Math.max(base.effectiveMemory(), smallestBatch + 1.0)).build();
+        this.weights = new double[k];
+        Arrays.fill(weights, 1.0 / k);
+        this.scratchLikelihoods = new double[k];
+    }
+
+    /** Expert {@code index}'s configuration: the base with its batch size, its memory and seed + index. */
+    static BaliConfig expertConfig(final BaliConfig base, final Expert e, final int index) {
+        return base.toBuilder().batchSize(e.batchSize()).effectiveMemory(e.memory()).seed(base.seed() + index)
+                .build();
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Read access
+
+    /**
+     * The mixture's own configuration: the base's, with the smallest expert batch size as B (labels are handed
+     * over at least that often) and the base's memory as the reference memory of a monitor.
+     */
+    public BaliConfig config() {
+        return config;
+    }
+
+    /** The base configuration the experts were made from. */
+    public BaliConfig baseConfig() {
+        return base;
+    }
+
+    public List<Expert> experts() {
+        return experts;
+    }
+
+    public double share() {
+        return share;
+    }
+
+    /** Expert {@code k}'s model (read-only by contract). */
+    public BaliModel expert(final int k) {
+        return models[k];
+    }
+
+    /** A copy of the current weights, in the order of {@link #experts()}. */
+    public double[] weights() {
+        return weights.clone();
+    }
+
+    /** The version: accepted updates summed over the experts. */
+    public long step() {
+        long s = 0;
+        for (final BaliModel m : models) {
+            s += m.step();
+        }
+        return s;
+    }
+
+    /** Records waiting in expert {@code k}'s buffer for its next update. */
+    public int buffered(final int k) {
+        return bufferCounts[k];
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Prediction (§11)
+
+    /** The mixture's predictive distribution of a classifier for one input. */
+    public ClassificationPrediction classify(final double[] features) {
+        requireTask(Task.CLASSIFICATION);
+        final int classes = base.numClasses();
+        final double[] p = new double[classes];
+        double expectedEntropy = 0;
+        double leverage = 0;
+        for (int k = 0; k < models.length; k++) {
+            final ClassificationPrediction q = models[k].classify(features);
+            final double w = weights[k];
+            final double[] pk = q.probabilities();
+            for (int c = 0; c < classes; c++) {
+                p[c] += w * pk[c];
+            }
+            expectedEntropy += w * (q.entropy() - q.mutualInformation());
+            leverage += w * q.leverage();
+        }
+        int best = 0;
+        double entropy = 0;
+        for (int c = 0; c < classes; c++) {
+            if (p[c] > p[best]) {
+                best = c;
+            }
+            if (p[c] > 0) {
+                entropy -= p[c] * Math.log(p[c]);
+            }
+        }
+        return new ClassificationPrediction(p, best, entropy, Math.max(0.0, entropy - expectedEntropy), leverage);
+    }
+
+    /** The mixture's predictive distribution of a regression for one input (moment-matched, original units). */
+    public RegressionPrediction predict(final double[] features) {
+        requireTask(Task.REGRESSION);
+        double mean = 0;
+        double secondMoment = 0;
+        double aleatoric = 0;
+        double leverage = 0;
+        for (int k = 0; k < models.length; k++) {
+            final RegressionPrediction q = models[k].predict(features);
+            final double w = weights[k];
+            mean += w * q.mean();
+            secondMoment += w * (q.totalVariance() + q.mean() * q.mean());
+            aleatoric += w * q.aleatoricVariance();
+            leverage += w * q.leverage();
+        }
+        final double total = Math.max(secondMoment - mean * mean, aleatoric);
+        return new RegressionPrediction(mean, aleatoric, total - aleatoric, leverage, null);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Learning
+
+    /**
+     * Learns labelled classification records in order: for each, the weight update with every expert's current
+     * predictive, then into every expert's buffer (an expert updates when its buffer is full).
+     *
+     * @param beta  β for these updates: the mixture's configured β, or lower to shrink every memory for a while
+     * @param flush whether every expert with a non-empty buffer updates now from what it holds
+     * @return the outcome: accepted unless an expert refused its update (it is then left as it was)
+     */
+    public UpdateResult learn(final double[][] features, final int[] labels, final double beta, final boolean flush) {
+        requireTask(Task.CLASSIFICATION);
+        if (features == null || labels == null || features.length != labels.length) {
+            throw new IllegalArgumentException("need as many labels as feature rows");
+        }
+        for (int n = 0; n < features.length; n++) {
+            final int y = labels[n];
+            if (y < 0 || y >= base.numClasses()) {
+                throw new IllegalArgumentException("record " + n + ": class index " + y + " is not in 0.."
+                        + (base.numClasses() - 1));
+            }
+            for (int k = 0; k < models.length; k++) {
+                scratchLikelihoods[k] = models[k].classify(features[n]).logLikelihood(y);
+            }
+            reweigh(scratchLikelihoods);
+        }
+        return distribute(features, labels, null, beta, flush);
+    }
+
+    /** Learns labelled regression records in order; see {@link #learn(double[][], int[], double, boolean)}. */
+    public UpdateResult learn(final double[][] features, final double[] targets, final double beta,
+                              final boolean flush) {
+        requireTask(Task.REGRESSION);
+        if (features == null || targets == null || features.length != targets.length) {
+            throw new IllegalArgumentException("need as many targets as feature rows");
+        }
+        for (int n = 0; n < features.length; n++) {
+            if (!Double.isFinite(targets[n])) {
+                throw new IllegalArgumentException("record " + n + ": target is " + targets[n]);
+            }
+            for (int k = 0; k < models.length; k++) {
+                scratchLikelihoods[k] = models[k].predict(features[n]).logLikelihood(targets[n]);
+            }
+            reweigh(scratchLikelihoods);
+        }
+        return distribute(features, null, targets, beta, flush);
+    }
+
+    /**
+     * One Bayes step and one fixed-share step of the weights from the experts' log predictive likelihoods ℓ_k
+     * of one labelled record: w_k ∝ w_k e^{ℓ_k}, then w_k ← (1 − α) w_k + α/K. A likelihood that is not a
+     * number (a broken expert) counts as −∞; if every expert's is −∞ the Bayes step is skipped.
+     */
+    void reweigh(final double[] logLikelihoods) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (final double l : logLikelihoods) {
+            if (l > max) {
+                max = l;
+            }
+        }
+        final int k = weights.length;
+        if (max > Double.NEGATIVE_INFINITY) {
+            double sum = 0;
+            for (int i = 0; i < k; i++) {
+                final double l = logLikelihoods[i];
+                weights[i] *= l > Double.NEGATIVE_INFINITY ? Math.exp(l - max) : 0.0;
+                sum += weights[i];
+            }
+            for (int i = 0; i < k; i++) {
+                weights[i] /= sum;
+            }
+        }
+        final double floor = share / k;
+        for (int i = 0; i < k; i++) {
+            weights[i] = (1 - share) * weights[i] + floor;
+        }
+    }
+
+    private UpdateResult distribute(final double[][] features, final int[] labels, final double[] targets,
+                                    final double beta, final boolean flush) {
+        if (!(beta > 0 && beta < 1)) {
+            throw new IllegalArgumentException("beta must be in (0, 1), got " + beta);
+        }
+        final double memoryFactor = (1.0 - config.beta()) / (1.0 - beta);
+        String rejection = null;
+        double lossSum = 0;
+        int lossCount = 0;
+        for (int k = 0; k < models.length; k++) {
+            final int b = experts.get(k).batchSize();
+            for (int n = 0; n < features.length; n++) {
+                final int at = bufferCounts[k];
+                System.arraycopy(features[n], 0, bufferFeatures[k][at], 0, base.inputSize());
+                if (labels != null) {
+                    bufferLabels[k][at] = labels[n];
+                } else {
+                    bufferTargets[k][at] = targets[n];
+                }
+                bufferCounts[k] = at + 1;
+                if (at + 1 == b) {
+                    final UpdateResult r = update(k, memoryFactor);
+                    if (!r.accepted() && rejection == null) {
+                        rejection = "expert " + experts.get(k) + ": " + r.reason();
+                    } else if (r.accepted()) {
+                        lossSum += r.meanLoss();
+                        lossCount++;
+                    }
+                }
+            }
+            if (flush && bufferCounts[k] > 0) {
+                final UpdateResult r = update(k, memoryFactor);
+                if (!r.accepted() && rejection == null) {
+                    rejection = "expert " + experts.get(k) + ": " + r.reason();
+                }
+            }
+        }
+        final double meanLoss = lossCount == 0 ? Double.NaN : lossSum / lossCount;
+        return rejection == null ? UpdateResult.accepted(step(), meanLoss)
+                : UpdateResult.rejected(step(), meanLoss, rejection);
+    }
+
+    /** Expert k learns its buffer (full or partial) and empties it. */
+    private UpdateResult update(final int k, final double memoryFactor) {
+        final int n = bufferCounts[k];
+        final BaliModel m = models[k];
+        final double beta = memoryFactor == 1.0 ? m.config().beta()
+                : Math.max(0.05, 1.0 - (1.0 - m.config().beta()) / memoryFactor);
+        bufferCounts[k] = 0;
+        final boolean full = n == bufferFeatures[k].length;
+        final double[][] x = full ? bufferFeatures[k] : Arrays.copyOf(bufferFeatures[k], n);
+        if (classifier) {
+            return m.learn(x, full ? bufferLabels[k] : Arrays.copyOf(bufferLabels[k], n), beta);
+        }
+        return m.learn(x, full ? bufferTargets[k] : Arrays.copyOf(bufferTargets[k], n), beta);
+    }
+
+    private void requireTask(final Task task) {
+        if (base.task() != task) {
+            throw new IllegalStateException("this mixture is a " + base.task().name().toLowerCase(java.util.Locale.ROOT)
+                    + " model");
+        }
+    }
+}
