@@ -32,7 +32,9 @@ import java.util.Objects;
  * </ul>
  *
  * <p><b>Learning.</b> {@link #learn} takes labelled records in order. Each is first scored by every expert for
- * the weight update, then appended to every expert's buffer; an expert makes one BALI update whenever its
+ * the weight update (the experts' predictives of the last 2B inputs {@link #classify}'d or {@link #predict}'d
+ * are kept: an input learned as the same array before any expert has updated is not scored again, so the
+ * caller must not change a scored array before it is learned), then appended to every expert's buffer; an expert makes one BALI update whenever its
  * buffer holds B_k records (so a short memory with a small B updates often, a long one rarely). A
  * {@code flush} makes every expert with a non-empty buffer update at once from what it holds (a partial
  * batch, as {@link BaliModel} allows). The monitor's adaptive forgetting reaches the experts as a factor on
@@ -99,6 +101,13 @@ public final class BaliMixture {
     private final double[] weights;
     private final double[] scratchLikelihoods;
 
+    // the experts' predictives of the last few scored inputs, so that learning them does not score them again
+    private final double[][] cachedInputs;
+    private final long[] cachedSteps;
+    private final double[][][] cachedProbabilities;
+    private final RegressionPrediction[][] cachedRegressions;
+    private int cacheNext;
+
     private final double[][][] bufferFeatures;
     private final int[][] bufferLabels;
     private final double[][] bufferTargets;
@@ -153,6 +162,11 @@ public final class BaliMixture {
         this.weights = new double[k];
         Arrays.fill(weights, 1.0 / k);
         this.scratchLikelihoods = new double[k];
+        final int cacheSize = 2 * smallestBatch;
+        this.cachedInputs = new double[cacheSize][];
+        this.cachedSteps = new long[cacheSize];
+        this.cachedProbabilities = classifier ? new double[cacheSize][k][] : null;
+        this.cachedRegressions = classifier ? null : new RegressionPrediction[cacheSize][k];
     }
 
     /** Expert {@code index}'s configuration: the base with its batch size, its memory and seed + index. */
@@ -219,8 +233,10 @@ public final class BaliMixture {
         final double[] p = new double[classes];
         double expectedEntropy = 0;
         double leverage = 0;
+        final int slot = cacheSlot(features);
         for (int k = 0; k < models.length; k++) {
             final ClassificationPrediction q = models[k].classify(features);
+            cachedProbabilities[slot][k] = q.probabilities();
             final double w = weights[k];
             final double[] pk = q.probabilities();
             for (int c = 0; c < classes; c++) {
@@ -249,8 +265,10 @@ public final class BaliMixture {
         double secondMoment = 0;
         double aleatoric = 0;
         double leverage = 0;
+        final int slot = cacheSlot(features);
         for (int k = 0; k < models.length; k++) {
             final RegressionPrediction q = models[k].predict(features);
+            cachedRegressions[slot][k] = q;
             final double w = weights[k];
             mean += w * q.mean();
             secondMoment += w * (q.totalVariance() + q.mean() * q.mean());
@@ -283,8 +301,10 @@ public final class BaliMixture {
                 throw new IllegalArgumentException("record " + n + ": class index " + y + " is not in 0.."
                         + (base.numClasses() - 1));
             }
+            final int slot = cached(features[n]);
             for (int k = 0; k < models.length; k++) {
-                scratchLikelihoods[k] = models[k].classify(features[n]).logLikelihood(y);
+                final double[] p = slot >= 0 ? cachedProbabilities[slot][k] : models[k].classify(features[n]).probabilities();
+                scratchLikelihoods[k] = Math.log(Math.max(p[y], ClassificationPrediction.PROBABILITY_FLOOR));
             }
             reweigh(scratchLikelihoods);
         }
@@ -302,12 +322,37 @@ public final class BaliMixture {
             if (!Double.isFinite(targets[n])) {
                 throw new IllegalArgumentException("record " + n + ": target is " + targets[n]);
             }
+            final int slot = cached(features[n]);
             for (int k = 0; k < models.length; k++) {
-                scratchLikelihoods[k] = models[k].predict(features[n]).logLikelihood(targets[n]);
+                final RegressionPrediction q = slot >= 0 ? cachedRegressions[slot][k] : models[k].predict(features[n]);
+                scratchLikelihoods[k] = q.logLikelihood(targets[n]);
             }
             reweigh(scratchLikelihoods);
         }
         return distribute(features, null, targets, beta, flush);
+    }
+
+    /** Takes the next cache slot for the experts' predictives of {@code features} at the current step. */
+    private int cacheSlot(final double[] features) {
+        final int slot = cacheNext;
+        cacheNext = (cacheNext + 1) % cachedInputs.length;
+        cachedInputs[slot] = features;
+        cachedSteps[slot] = step();
+        return slot;
+    }
+
+    /**
+     * The cache slot holding the experts' predictives of this very array (by identity) scored at the current
+     * step, that is by the same posteriors, or −1: then the caller scores the input again.
+     */
+    private int cached(final double[] features) {
+        final long step = step();
+        for (int i = 0; i < cachedInputs.length; i++) {
+            if (cachedInputs[i] == features && cachedSteps[i] == step) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /**

@@ -2,14 +2,18 @@ package io.balistreams.cli;
 
 import io.balistreams.bali.Activation;
 import io.balistreams.bali.BaliConfig;
+import io.balistreams.bali.BaliMixture;
 import io.balistreams.eval.CsvTable;
 import io.balistreams.eval.FeatureEncoding;
 import io.balistreams.eval.PrequentialEvaluation;
 import io.balistreams.monitor.PrequentialLoss;
 import io.balistreams.online.LearnerSettings;
+import io.balistreams.online.OnlineLearner;
+import io.balistreams.online.ScoredEvent;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -76,6 +80,16 @@ public final class EvalPrequentialCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Seed (default ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--experts", split = ",", paramLabel = "MEMORYxBATCH",
+            description = "Learn a Bayesian mixture of experts over these memories instead of one model, e.g. "
+                    + "50x4,500x8,4000x32 (effective memory x batch size each; docs/method.md section 11). "
+                    + "--memory and --batch then only set the monitor's reference memory.")
+    List<String> experts = new ArrayList<>();
+
+    @Option(names = "--share", defaultValue = "0.01",
+            description = "Fixed share alpha of the mixture's weights, in [0, 1) (default ${DEFAULT-VALUE}).")
+    double share;
+
     /** Whether the service's monitor runs. */
     enum Monitor { ON, OFF }
 
@@ -138,18 +152,34 @@ public final class EvalPrequentialCommand implements Callable<Integer> {
                 .seed(seed).build();
         final LearnerSettings withMonitor = LearnerSettings.defaults().withDriftLoss(loss);
         final LearnerSettings settings = monitor == Monitor.ON ? withMonitor : withMonitor.withoutMonitor();
+        final BaliMixture mixture = experts.isEmpty() ? null
+                : new BaliMixture(config, experts.stream().map(BaliMixture.Expert::parse).toList(), share);
+        final MixtureWeights weights = mixture == null ? null : new MixtureWeights(mixture);
         final PrequentialEvaluation.Result r = ProgressBar.around(spec.commandLine().getErr(), "eval prequential",
-                table.rows(), bar -> classification
-                        ? PrequentialEvaluation.classification(config, table.features(), table.labels(), window,
-                                settings, bar)
-                        : PrequentialEvaluation.regression(config, table.features(), table.targets(), window,
-                                settings, bar));
+                table.rows(), bar -> {
+                    if (mixture != null) {
+                        return PrequentialEvaluation.run(OnlineLearner.create("prequential", mixture, List.of(),
+                                        settings.withMetricsWindow(window)), table.features(),
+                                classification ? Arrays.stream(table.labels()).asDoubleStream().toArray() : table.targets(), bar, weights);
+                    }
+                    return classification
+                            ? PrequentialEvaluation.classification(config, table.features(), table.labels(), window,
+                                    settings, bar)
+                            : PrequentialEvaluation.regression(config, table.features(), table.targets(), window,
+                                    settings, bar);
+                });
         if (output.json) {
             final Map<String, Object> out = new LinkedHashMap<>();
             out.put("n", r.records());
             out.put("records_per_second", r.recordsPerSecond());
             out.put("monitor", monitor == Monitor.ON);
             out.put("drift_alarms", r.driftAlarms());
+            if (mixture != null) {
+                out.put("experts", mixture.experts().stream().map(Object::toString).toList());
+                out.put("share", share);
+                out.put("final_weights", toList(mixture.weights()));
+                out.put("mean_weights", toList(weights.mean()));
+            }
             out.put("metrics", r.cumulative());
             out.put("windows", r.windows());
             spec.commandLine().getOut().println(Json.write(out));
@@ -158,6 +188,10 @@ public final class EvalPrequentialCommand implements Callable<Integer> {
             o.printf(Locale.ROOT, "%s: %,d records, %d features, target %s (%s)%n", csv.getFileName(), r.records(), d,
                     target, classification ? table.classNames().size() + " classes" : "regression");
             o.printf(Locale.ROOT, "model %s%n", config.describe());
+            if (mixture != null) {
+                o.printf(Locale.ROOT, "mixture over memories (share %s): %s%n", share,
+                        describeWeights(mixture, weights.mean()));
+            }
             o.printf(Locale.ROOT, "monitor %s%n", monitor == Monitor.ON
                     ? "on (" + loss.name().toLowerCase(Locale.ROOT) + " loss): " + r.driftAlarms()
                     + " DRIFT alarms, each followed by faster forgetting" : "off");
@@ -169,5 +203,47 @@ public final class EvalPrequentialCommand implements Callable<Integer> {
         }
         spec.commandLine().getOut().flush();
         return 0;
+    }
+
+    private static List<Double> toList(final double[] values) {
+        return Arrays.stream(values).boxed().toList();
+    }
+
+    private static String describeWeights(final BaliMixture mixture, final double[] mean) {
+        final StringBuilder b = new StringBuilder();
+        for (int k = 0; k < mean.length; k++) {
+            b.append(k == 0 ? "" : ", ").append(mixture.experts().get(k)).append(String.format(Locale.ROOT,
+                    " mean weight %.2f (final %.2f)", mean[k], mixture.weights()[k]));
+        }
+        return b.toString();
+    }
+
+    /** Averages the mixture's weights over the records, as each record is scored (the weights that served it). */
+    private static final class MixtureWeights implements PrequentialEvaluation.Observer {
+        private final BaliMixture mixture;
+        private final double[] sum;
+        private long count;
+
+        MixtureWeights(final BaliMixture mixture) {
+            this.mixture = mixture;
+            this.sum = new double[mixture.experts().size()];
+        }
+
+        @Override
+        public void scored(final int index, final ScoredEvent event) {
+            final double[] w = mixture.weights();
+            for (int k = 0; k < w.length; k++) {
+                sum[k] += w[k];
+            }
+            count++;
+        }
+
+        double[] mean() {
+            final double[] m = sum.clone();
+            for (int k = 0; k < m.length; k++) {
+                m[k] /= Math.max(1, count);
+            }
+            return m;
+        }
     }
 }

@@ -6,6 +6,7 @@ import io.balistreams.avro.internal.LearnerProgress;
 import io.balistreams.avro.internal.OnlineLearnerState;
 import io.balistreams.avro.internal.PendingLabel;
 import io.balistreams.bali.BaliConfig;
+import io.balistreams.bali.BaliMixture;
 import io.balistreams.bali.BaliModel;
 import io.balistreams.bali.ClassificationPrediction;
 import io.balistreams.bali.ModelStateCodec;
@@ -54,7 +55,10 @@ public final class OnlineLearner {
     private static final int LABEL_SUMS = 6;
 
     private final String modelId;
+    /** The engine: one model, or (with {@link #mixture} null only then) a mixture over memories. */
     private final BaliModel model;
+    private final BaliMixture mixture;
+    private final BaliConfig config;
     private final List<String> classNames;
     private final LearnerSettings settings;
     private final ModelMonitor monitor;
@@ -91,17 +95,19 @@ public final class OnlineLearner {
     private long nextPendingSequence;
     private long oldestPendingAt;
 
-    private OnlineLearner(final String modelId, final BaliModel model, final List<String> classNames,
-                          final LearnerSettings settings, final ModelMonitor monitor) {
+    private OnlineLearner(final String modelId, final BaliModel model, final BaliMixture mixture,
+                          final List<String> classNames, final LearnerSettings settings, final ModelMonitor monitor) {
         this.modelId = Objects.requireNonNull(modelId, "modelId");
         this.model = model;
+        this.mixture = mixture;
+        this.config = mixture != null ? mixture.config() : model.config();
         this.classNames = List.copyOf(classNames);
         this.settings = settings;
         this.monitor = monitor;
-        this.classifier = model.config().task() == Task.CLASSIFICATION;
-        this.batchSize = model.config().batchSize();
-        if (classifier && !this.classNames.isEmpty() && this.classNames.size() != model.config().numClasses()) {
-            throw new IllegalArgumentException("model " + modelId + " has " + model.config().numClasses()
+        this.classifier = config.task() == Task.CLASSIFICATION;
+        this.batchSize = config.batchSize();
+        if (classifier && !this.classNames.isEmpty() && this.classNames.size() != config.numClasses()) {
+            throw new IllegalArgumentException("model " + modelId + " has " + config.numClasses()
                     + " classes but " + this.classNames.size() + " class names");
         }
         pendingFeatures = new double[batchSize][];
@@ -124,7 +130,23 @@ public final class OnlineLearner {
                                        final LearnerSettings settings) {
         Objects.requireNonNull(settings, "settings");
         final BaliModel model = new BaliModel(config);
-        final OnlineLearner learner = new OnlineLearner(modelId, model, classNames, settings,
+        final OnlineLearner learner = new OnlineLearner(modelId, model, null, classNames, settings,
+                new ModelMonitor(settings.monitor(), config.beta(), config.effectiveMemory()));
+        learner.startScorers(true);
+        return learner;
+    }
+
+    /**
+     * A new learner over a mixture of experts with different memories (docs/method.md §11): labels are handed to
+     * the mixture every {@code mixture.config().batchSize()} (its smallest expert batch), the monitor watches the
+     * mixture's predictions, and an alarm's β shrinks every expert's memory by the same factor. Such a learner
+     * runs the whole protocol but cannot yet export its state ({@link #exportState()} refuses it).
+     */
+    public static OnlineLearner create(final String modelId, final BaliMixture mixture, final List<String> classNames,
+                                       final LearnerSettings settings) {
+        Objects.requireNonNull(settings, "settings");
+        final BaliConfig config = mixture.config();
+        final OnlineLearner learner = new OnlineLearner(modelId, null, mixture, classNames, settings,
                 new ModelMonitor(settings.monitor(), config.beta(), config.effectiveMemory()));
         learner.startScorers(true);
         return learner;
@@ -147,8 +169,8 @@ public final class OnlineLearner {
         final BaliConfig config = model.config();
         final ModelMonitor monitor = ModelMonitor.restore(settings.monitor(), config.beta(), config.effectiveMemory(),
                 toArray(state.getMonitorState()));
-        final OnlineLearner l = new OnlineLearner(snapshot.getModelId(), model, snapshot.getClassNames(), settings,
-                monitor);
+        final OnlineLearner l = new OnlineLearner(snapshot.getModelId(), model, null, snapshot.getClassNames(),
+                settings, monitor);
         l.updatesRejected = snapshot.getUpdatesRejected();
         l.lastRejection = snapshot.getLastRejection();
         final LearnerProgress p = state.getProgress();
@@ -215,15 +237,15 @@ public final class OnlineLearner {
      */
     public ScoredEvent score(final double[] features, final long eventTime) {
         final long position = eventsScored;
-        final long version = model.step();
+        final long version = version();
         RegressionPrediction regression = null;
         ClassificationPrediction classification = null;
         final double oodScore;
         if (classifier) {
-            classification = model.classify(features);
+            classification = mixture != null ? mixture.classify(features) : model.classify(features);
             oodScore = settings.oodScore().of(classification);
         } else {
-            regression = model.predict(features);
+            regression = mixture != null ? mixture.predict(features) : model.predict(features);
             oodScore = settings.oodScore().of(regression);
         }
         final Double threshold = monitor.oodThreshold();
@@ -259,9 +281,9 @@ public final class OnlineLearner {
             throw new IllegalArgumentException("model " + modelId + ": the served prediction is not one of a "
                     + (classifier ? "classifier" : "regression"));
         }
-        if (features.length != model.config().inputSize()) {
+        if (features.length != config.inputSize()) {
             throw new IllegalArgumentException("model " + modelId + ": " + features.length
-                    + " features, the model takes " + model.config().inputSize());
+                    + " features, the model takes " + config.inputSize());
         }
         final long position = eventsScored;
         final Double threshold = monitor.oodThreshold();
@@ -302,7 +324,7 @@ public final class OnlineLearner {
         labelsJoined++;
         windowDelayMs += labelTime - scored.eventTime();
         windowDelayEvents += eventsScored - scored.position() - 1;
-        windowVersionsBehind += model.step() - scored.modelVersion();
+        windowVersionsBehind += version() - scored.modelVersion();
         return queued;
     }
 
@@ -325,9 +347,9 @@ public final class OnlineLearner {
         if (classifier) {
             final ClassificationPrediction p = requireClassification(scored);
             final int label = (int) target;
-            if (label != target || label < 0 || label >= model.config().numClasses()) {
+            if (label != target || label < 0 || label >= config.numClasses()) {
                 throw new IllegalArgumentException("model " + modelId + ": class index " + target
-                        + " is not a whole number in 0.." + (model.config().numClasses() - 1));
+                        + " is not a whole number in 0.." + (config.numClasses() - 1));
             }
             cumulativeClassification.add(p.probabilities(), p.predictedClass(), label);
             windowClassification.add(p.probabilities(), p.predictedClass(), label);
@@ -399,9 +421,10 @@ public final class OnlineLearner {
             for (int i = 0; i < n; i++) {
                 labels[i] = (int) pendingTargets[i];
             }
-            result = model.learn(x, labels, beta);
+            result = mixture != null ? mixture.learn(x, labels, beta, n < batchSize) : model.learn(x, labels, beta);
         } else {
-            result = model.learn(x, n == batchSize ? pendingTargets : Arrays.copyOf(pendingTargets, n), beta);
+            final double[] y = n == batchSize ? pendingTargets : Arrays.copyOf(pendingTargets, n);
+            result = mixture != null ? mixture.learn(x, y, beta, n < batchSize) : model.learn(x, y, beta);
         }
         monitor.updated();
         if (!result.accepted()) {
@@ -477,7 +500,7 @@ public final class OnlineLearner {
 
     private void startScorers(final boolean all) {
         if (classifier) {
-            final int k = model.config().numClasses();
+            final int k = config.numClasses();
             windowClassification = new ClassificationScorer(k);
             if (all) {
                 cumulativeClassification = new ClassificationScorer(k);
@@ -504,14 +527,26 @@ public final class OnlineLearner {
                 pending);
     }
 
-    /** The part of the state that changes on an update: the model (as {@link ModelSnapshot}) and the settings. */
+    /**
+     * The part of the state that changes on an update: the model (as {@link ModelSnapshot}) and the settings.
+     *
+     * @throws IllegalStateException for a learner over a mixture (its state format is not defined yet)
+     */
     public LearnerModel exportModel() {
         return new LearnerModel(snapshot(), toList(settings.monitor().toArray()), settings.driftLoss().name(),
                 settings.oodScore().name(), settings.metricsWindow());
     }
 
-    /** The model as published on the {@code model-snapshots} topic. */
+    /**
+     * The model as published on the {@code model-snapshots} topic.
+     *
+     * @throws IllegalStateException for a learner over a mixture (its state format is not defined yet)
+     */
     public ModelSnapshot snapshot() {
+        if (mixture != null) {
+            throw new IllegalStateException("model " + modelId + ": the state of a mixture over memories has no "
+                    + "stored format yet; only a single model can be exported");
+        }
         return ModelSnapshot.newBuilder()
                 .setModelId(modelId)
                 .setModelVersion(model.step())
@@ -546,13 +581,26 @@ public final class OnlineLearner {
         return modelId;
     }
 
+    /** The engine's configuration (a mixture's own: {@link BaliMixture#config()}). */
     public BaliConfig config() {
-        return model.config();
+        return config;
     }
 
-    /** The engine; for reading (predictions, state). Learning from it directly bypasses the protocol. */
+    /**
+     * The engine; for reading (predictions, state). Learning from it directly bypasses the protocol.
+     *
+     * @throws IllegalStateException for a learner over a mixture ({@link #mixture()})
+     */
     public BaliModel model() {
+        if (model == null) {
+            throw new IllegalStateException("model " + modelId + " is a mixture over memories; see mixture()");
+        }
         return model;
+    }
+
+    /** The mixture over memories this learner runs, or null for a single model. */
+    public BaliMixture mixture() {
+        return mixture;
     }
 
     public LearnerSettings settings() {
@@ -572,9 +620,9 @@ public final class OnlineLearner {
         return classifier;
     }
 
-    /** The model version: accepted updates so far. */
+    /** The model version: accepted updates so far (summed over a mixture's experts). */
     public long version() {
-        return model.step();
+        return mixture != null ? mixture.step() : model.step();
     }
 
     public long eventsScored() {

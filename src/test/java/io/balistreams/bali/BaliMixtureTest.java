@@ -227,6 +227,36 @@ class BaliMixtureTest {
     }
 
     @Test
+    void learningAScoredArrayUsesTheKeptPredictivesAndGivesTheSameBitsAsScoringAgain() {
+        final List<BaliMixture.Expert> experts = List.of(new BaliMixture.Expert(20, 2), new BaliMixture.Expert(80, 4));
+        final BaliMixture kept = new BaliMixture(classifier(3), experts, 0.02);
+        final BaliMixture rescored = new BaliMixture(classifier(3), experts, 0.02);
+        final Rng rng = new Rng(4);
+        for (int i = 0; i < 400; i++) {
+            final double[][] x = {point(rng), point(rng)};
+            final int[] y = {label(x[0], i > 200), label(x[1], i > 200)};
+            for (final double[] row : x) {
+                assertThat(kept.classify(row).probabilities()).containsExactly(rescored.classify(row).probabilities());
+            }
+            kept.learn(x, y, kept.config().beta(), false);
+            // copies: not the arrays that were scored, so the mixture scores them again
+            rescored.learn(new double[][] {x[0].clone(), x[1].clone()}, y, rescored.config().beta(), false);
+            assertThat(kept.weights()).containsExactly(rescored.weights());
+        }
+        // the kept predictives are those of the posteriors at scoring time: after an update they are not used
+        final BaliMixture stale = new BaliMixture(classifier(3), experts, 0.02);
+        final BaliMixture fresh = new BaliMixture(classifier(3), experts, 0.02);
+        final double[][] first = {point(rng), point(rng)};
+        final double[] probe = point(rng);
+        stale.classify(probe);
+        stale.learn(first, new int[] {1, 0}, stale.config().beta(), false);
+        fresh.learn(first, new int[] {1, 0}, fresh.config().beta(), false);
+        stale.learn(new double[][] {probe}, new int[] {1}, stale.config().beta(), false);
+        fresh.learn(new double[][] {probe}, new int[] {1}, fresh.config().beta(), false);
+        assertThat(stale.weights()).containsExactly(fresh.weights());
+    }
+
+    @Test
     void badArgumentsAreRefusedWithTheReason() {
         assertThat(BaliMixture.Expert.parse(" 50x4 ")).isEqualTo(new BaliMixture.Expert(50, 4));
         assertThat(BaliMixture.Expert.parse("2000×32").toString()).isEqualTo("2000x32");

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.balistreams.avro.internal.OnlineLearnerState;
 import io.balistreams.bali.BaliConfig;
+import io.balistreams.bali.BaliMixture;
 import io.balistreams.bali.BaliModel;
 import io.balistreams.bali.ModelStateCodec;
 import io.balistreams.bali.Rng;
@@ -163,5 +164,42 @@ class OnlineLearnerTest {
         assertThatThrownBy(() -> classifier.label(s, 0.5, 0)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> classifier.label(learner.score(new double[]{1, 1, 1}, 0), 1, 0))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("scored by a regression");
+    }
+
+    @Test
+    void overAMixtureTheLearnerServesTheMixtureAndHandsItTheLabelsAtItsSmallestBatch() {
+        final int n = 600;
+        final double[] y = new double[n];
+        final double[][] x = stream(n, 300, y);
+        final List<BaliMixture.Expert> experts = List.of(new BaliMixture.Expert(40, 4), new BaliMixture.Expert(400, 16));
+        final BaliMixture inLearner = new BaliMixture(regression(), experts, 0.01);
+        final OnlineLearner learner = OnlineLearner.create("m", inLearner, List.of(),
+                LearnerSettings.defaults().withoutMonitor());
+        assertThat(learner.config().batchSize()).isEqualTo(4);
+        final BaliMixture byHand = new BaliMixture(regression(), experts, 0.01);
+        double squaredErrors = 0;
+        for (int i = 0; i < n; i++) {
+            final ScoredEvent s = learner.score(x[i], 0);
+            final double served = byHand.predict(x[i]).mean();
+            assertThat(s.regression().mean()).isEqualTo(served);
+            assertThat(s.modelVersion()).isEqualTo(byHand.step());
+            squaredErrors += (y[i] - served) * (y[i] - served);
+            learner.label(s, y[i], 0);
+            if (learner.batchDue()) {
+                learner.learn();
+            }
+            if (i % 4 == 3) {
+                byHand.learn(java.util.Arrays.copyOfRange(x, i - 3, i + 1), java.util.Arrays.copyOfRange(y, i - 3, i + 1),
+                        byHand.config().beta(), false);
+            }
+        }
+        assertThat(learner.version()).isEqualTo(n / 4 + n / 16).isEqualTo(byHand.step());
+        assertThat(inLearner.weights()).containsExactly(byHand.weights());
+        assertThat(learner.cumulativeMetrics().get("rmse")).isCloseTo(Math.sqrt(squaredErrors / n),
+                org.assertj.core.api.Assertions.within(1e-9));
+        assertThat(learner.mixture()).isSameAs(inLearner);
+        assertThatThrownBy(learner::model).isInstanceOf(IllegalStateException.class).hasMessageContaining("mixture()");
+        assertThatThrownBy(learner::exportState).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("no stored format yet");
     }
 }
