@@ -123,6 +123,12 @@ public final class BaliMixture {
      * @param share   α in [0, 1): the fixed share (0 for plain Bayesian model averaging)
      */
     public BaliMixture(final BaliConfig base, final List<Expert> experts, final double share) {
+        this(base, experts, share, null);
+    }
+
+    /** With the experts' models given (a restore) or, for null, made from the base. */
+    private BaliMixture(final BaliConfig base, final List<Expert> experts, final double share,
+                        final BaliModel[] restoredModels) {
         this.base = Objects.requireNonNull(base, "base");
         if (experts == null || experts.isEmpty()) {
             throw new IllegalArgumentException("a mixture needs at least one expert");
@@ -148,7 +154,15 @@ public final class BaliMixture {
         int smallestBatch = Integer.MAX_VALUE;
         for (int i = 0; i < k; i++) {
             final Expert e = experts.get(i);
-            models[i] = new BaliModel(expertConfig(base, e, i));
+            final BaliConfig expected = expertConfig(base, e, i);
+            if (restoredModels == null) {
+                models[i] = new BaliModel(expected);
+            } else if (!restoredModels[i].config().equals(expected)) {
+                throw new IllegalArgumentException("expert " + e + " has the configuration " + restoredModels[i].config()
+                        + ", the mixture's base gives " + expected);
+            } else {
+                models[i] = restoredModels[i];
+            }
             bufferFeatures[i] = new double[e.batchSize()][base.inputSize()];
             if (classifier) {
                 bufferLabels[i] = new int[e.batchSize()];
@@ -167,6 +181,85 @@ public final class BaliMixture {
         this.cachedSteps = new long[cacheSize];
         this.cachedProbabilities = classifier ? new double[cacheSize][k][] : null;
         this.cachedRegressions = classifier ? null : new RegressionPrediction[cacheSize][k];
+    }
+
+    /**
+     * A mixture continuing exactly from its parts ({@link MixtureStateCodec}).
+     *
+     * @param models          the experts' models, in the order of {@code experts}, each with the configuration
+     *                        {@link #expertConfig} gives
+     * @param weights         the weights (non-negative, finite, summing to 1)
+     * @param bufferedFeatures per expert, the raw features of the records in its buffer (fewer than its B)
+     * @param bufferedTargets per expert, their targets (class indices for a classifier)
+     * @throws IllegalArgumentException if a part does not fit
+     */
+    static BaliMixture restore(final BaliConfig base, final List<Expert> experts, final double share,
+                               final BaliModel[] models, final double[] weights, final double[][][] bufferedFeatures,
+                               final double[][] bufferedTargets) {
+        if (models.length != experts.size() || weights.length != experts.size()
+                || bufferedFeatures.length != experts.size() || bufferedTargets.length != experts.size()) {
+            throw new IllegalArgumentException("a mixture of " + experts.size() + " experts has " + models.length
+                    + " models, " + weights.length + " weights and " + bufferedFeatures.length + " buffers");
+        }
+        final BaliMixture m = new BaliMixture(base, experts, share, models);
+        double sum = 0;
+        for (final double w : weights) {
+            if (!(w >= 0) || Double.isInfinite(w)) {
+                throw new IllegalArgumentException("a mixture weight is " + w);
+            }
+            sum += w;
+        }
+        if (Math.abs(sum - 1) > 1e-9) {
+            throw new IllegalArgumentException("the mixture weights sum to " + sum + ", not 1");
+        }
+        System.arraycopy(weights, 0, m.weights, 0, weights.length);
+        for (int k = 0; k < experts.size(); k++) {
+            final double[][] x = bufferedFeatures[k];
+            final double[] y = bufferedTargets[k];
+            if (x.length != y.length || x.length >= experts.get(k).batchSize()) {
+                throw new IllegalArgumentException("expert " + experts.get(k) + " holds " + x.length + " records and "
+                        + y.length + " targets in its buffer (batch size " + experts.get(k).batchSize() + ")");
+            }
+            for (int n = 0; n < x.length; n++) {
+                if (x[n].length != base.inputSize()) {
+                    throw new IllegalArgumentException("expert " + experts.get(k) + ": a buffered record has "
+                            + x[n].length + " features, the model takes " + base.inputSize());
+                }
+                System.arraycopy(x[n], 0, m.bufferFeatures[k][n], 0, x[n].length);
+                if (m.classifier) {
+                    final int label = (int) y[n];
+                    if (label != y[n] || label < 0 || label >= base.numClasses()) {
+                        throw new IllegalArgumentException("expert " + experts.get(k) + ": buffered class index " + y[n]);
+                    }
+                    m.bufferLabels[k][n] = label;
+                } else {
+                    if (!Double.isFinite(y[n])) {
+                        throw new IllegalArgumentException("expert " + experts.get(k) + ": buffered target " + y[n]);
+                    }
+                    m.bufferTargets[k][n] = y[n];
+                }
+            }
+            m.bufferCounts[k] = x.length;
+        }
+        return m;
+    }
+
+    /** The raw features in expert k's buffer, oldest first (copies). */
+    double[][] bufferedFeatures(final int k) {
+        final double[][] x = new double[bufferCounts[k]][];
+        for (int n = 0; n < x.length; n++) {
+            x[n] = bufferFeatures[k][n].clone();
+        }
+        return x;
+    }
+
+    /** The targets in expert k's buffer (class indices as doubles for a classifier), oldest first. */
+    double[] bufferedTargets(final int k) {
+        final double[] y = new double[bufferCounts[k]];
+        for (int n = 0; n < y.length; n++) {
+            y[n] = classifier ? bufferLabels[k][n] : bufferTargets[k][n];
+        }
+        return y;
     }
 
     /** Expert {@code index}'s configuration: the base with its batch size, its memory and seed + index. */

@@ -1,5 +1,7 @@
 package io.balistreams.online;
 
+import io.balistreams.avro.BaliMixtureState;
+import io.balistreams.avro.BaliModelState;
 import io.balistreams.avro.ModelSnapshot;
 import io.balistreams.avro.internal.LearnerModel;
 import io.balistreams.avro.internal.LearnerProgress;
@@ -9,6 +11,7 @@ import io.balistreams.bali.BaliConfig;
 import io.balistreams.bali.BaliMixture;
 import io.balistreams.bali.BaliModel;
 import io.balistreams.bali.ClassificationPrediction;
+import io.balistreams.bali.MixtureStateCodec;
 import io.balistreams.bali.ModelStateCodec;
 import io.balistreams.bali.RegressionPrediction;
 import io.balistreams.bali.Task;
@@ -164,12 +167,14 @@ public final class OnlineLearner {
         }
         final LearnerModel stored = state.getModel();
         final ModelSnapshot snapshot = stored.getSnapshot();
-        final BaliModel model = ModelStateCodec.fromRecord(snapshot.getState());
+        final Object engine = snapshot.getState();
+        final BaliMixture mixture = engine instanceof BaliMixtureState m ? MixtureStateCodec.fromRecord(m) : null;
+        final BaliModel model = mixture == null ? ModelStateCodec.fromRecord((BaliModelState) engine) : null;
         final LearnerSettings settings = settingsOf(stored);
-        final BaliConfig config = model.config();
+        final BaliConfig config = mixture != null ? mixture.config() : model.config();
         final ModelMonitor monitor = ModelMonitor.restore(settings.monitor(), config.beta(), config.effectiveMemory(),
                 toArray(state.getMonitorState()));
-        final OnlineLearner l = new OnlineLearner(snapshot.getModelId(), model, null, snapshot.getClassNames(),
+        final OnlineLearner l = new OnlineLearner(snapshot.getModelId(), model, mixture, snapshot.getClassNames(),
                 settings, monitor);
         l.updatesRejected = snapshot.getUpdatesRejected();
         l.lastRejection = snapshot.getLastRejection();
@@ -216,6 +221,17 @@ public final class OnlineLearner {
         }
         l.nextPendingSequence = p.getNextPendingSeq();
         return l;
+    }
+
+    /**
+     * The number of labels a learner stored as {@code snapshot} hands to its engine at once: a model's batch
+     * size, or a mixture's smallest expert batch.
+     */
+    public static int batchSizeOf(final ModelSnapshot snapshot) {
+        if (snapshot.getState() instanceof BaliMixtureState m) {
+            return m.getExperts().stream().mapToInt(e -> e.getBatchSize()).min().orElseThrow();
+        }
+        return ((BaliModelState) snapshot.getState()).getConfig().getBatchSize();
     }
 
     /** The settings stored with a model. */
@@ -527,33 +543,21 @@ public final class OnlineLearner {
                 pending);
     }
 
-    /**
-     * The part of the state that changes on an update: the model (as {@link ModelSnapshot}) and the settings.
-     *
-     * @throws IllegalStateException for a learner over a mixture (its state format is not defined yet)
-     */
+    /** The part of the state that changes on an update: the model (as {@link ModelSnapshot}) and the settings. */
     public LearnerModel exportModel() {
         return new LearnerModel(snapshot(), toList(settings.monitor().toArray()), settings.driftLoss().name(),
                 settings.oodScore().name(), settings.metricsWindow());
     }
 
-    /**
-     * The model as published on the {@code model-snapshots} topic.
-     *
-     * @throws IllegalStateException for a learner over a mixture (its state format is not defined yet)
-     */
+    /** The model as published on the {@code model-snapshots} topic. */
     public ModelSnapshot snapshot() {
-        if (mixture != null) {
-            throw new IllegalStateException("model " + modelId + ": the state of a mixture over memories has no "
-                    + "stored format yet; only a single model can be exported");
-        }
         return ModelSnapshot.newBuilder()
                 .setModelId(modelId)
-                .setModelVersion(model.step())
+                .setModelVersion(version())
                 .setClassNames(new ArrayList<>(classNames))
                 .setUpdatesRejected(updatesRejected)
                 .setLastRejection(lastRejection)
-                .setState(ModelStateCodec.toRecord(model))
+                .setState(mixture != null ? MixtureStateCodec.toRecord(mixture) : ModelStateCodec.toRecord(model))
                 .build();
     }
 

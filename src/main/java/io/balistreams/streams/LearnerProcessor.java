@@ -595,7 +595,7 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
                 throw new IllegalStateException("model " + modelId + " has a state but no monitor record");
             }
             final LearnerModel stored = modelSerde.decode(bytes);
-            final int batchSize = stored.getSnapshot().getState().getConfig().getBatchSize();
+            final int batchSize = OnlineLearner.batchSizeOf(stored.getSnapshot());
             final List<PendingLabel> labels = new ArrayList<>(p.getPendingCount());
             for (long seq = p.getNextPendingSeq() - p.getPendingCount(); seq < p.getNextPendingSeq(); seq++) {
                 final String key = pendingKey(modelId, seq % batchSize);

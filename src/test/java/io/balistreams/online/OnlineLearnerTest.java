@@ -199,7 +199,37 @@ class OnlineLearnerTest {
                 org.assertj.core.api.Assertions.within(1e-9));
         assertThat(learner.mixture()).isSameAs(inLearner);
         assertThatThrownBy(learner::model).isInstanceOf(IllegalStateException.class).hasMessageContaining("mixture()");
-        assertThatThrownBy(learner::exportState).isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("no stored format yet");
+    }
+
+    @Test
+    void aLearnerOverAMixtureRestoredMidBatchContinuesBitExactly() throws IOException {
+        final int n = 2400;
+        final double[] y = new double[n];
+        final double[][] x = stream(n, 1200, y);
+        final BaliMixture mixture = new BaliMixture(regression(), List.of(new BaliMixture.Expert(40, 4),
+                new BaliMixture.Expert(400, 16)), 0.01);
+        final OnlineLearner original = OnlineLearner.create("m", mixture, List.of(), LearnerSettings.defaults());
+        final List<ModelMonitor.Alarm> alarms = new ArrayList<>();
+        final int cut = 427; // 3 labels pending in the learner, 8 records in the long expert's buffer
+        feed(original, x, y, 0, cut, alarms);
+        assertThat(original.pendingCount()).isEqualTo(3);
+        assertThat(mixture.buffered(1)).isEqualTo(8);
+        assertThat(OnlineLearner.batchSizeOf(original.snapshot())).isEqualTo(4);
+
+        final OnlineLearnerState exported = original.exportState();
+        final OnlineLearner restored = OnlineLearner.restore(read(bytes(exported)));
+        assertThat(bytes(restored.exportState())).isEqualTo(bytes(exported));
+        assertThat(restored.mixture().weights()).containsExactly(mixture.weights());
+
+        final List<ModelMonitor.Alarm> alarmsAfterCut = new ArrayList<>();
+        final List<ModelMonitor.Alarm> restoredAlarms = new ArrayList<>();
+        feed(original, x, y, cut, n, alarmsAfterCut);
+        feed(restored, x, y, cut, n, restoredAlarms);
+        assertThat(restoredAlarms).isEqualTo(alarmsAfterCut);
+        assertThat(alarmsAfterCut).as("adaptive forgetting takes part after the cut")
+                .anyMatch(a -> a.level() == io.balistreams.monitor.DriftLevel.DRIFT);
+        assertThat(bytes(restored.exportState())).isEqualTo(bytes(original.exportState()));
+        assertThat(restored.cumulativeMetrics()).isEqualTo(original.cumulativeMetrics());
+        assertThat(restored.mixture().weights()).containsExactly(mixture.weights());
     }
 }

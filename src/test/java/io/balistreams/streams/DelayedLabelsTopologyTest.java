@@ -86,7 +86,7 @@ class DelayedLabelsTopologyTest {
             }
         }
         assertThat(stored.getSnapshot().getModelVersion()).isEqualTo(reference.version()).isEqualTo(n / 8);
-        assertThat(ModelStateCodec.encode(ModelStateCodec.fromRecord(stored.getSnapshot().getState())))
+        assertThat(ModelStateCodec.encode(ModelStateCodec.fromRecord(((io.balistreams.avro.BaliModelState) stored.getSnapshot().getState()))))
                 .isEqualTo(ModelStateCodec.encode(reference.model()));
 
         // every event was served once, unlabelled; the metrics count the served means, not a re-score

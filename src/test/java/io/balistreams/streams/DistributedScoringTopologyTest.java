@@ -103,7 +103,7 @@ class DistributedScoringTopologyTest {
                     h.driver.<String, byte[]>getKeyValueStore(LearnerProcessor.MODEL_STORE).get("m"));
             return new Run(h.predictions.readValuesToList(), h.metrics.readValuesToList(),
                     h.driftAlerts.readValuesToList(), h.deadLetters.readValuesToList(),
-                    ModelStateCodec.encode(ModelStateCodec.fromRecord(stored.getSnapshot().getState())));
+                    ModelStateCodec.encode(ModelStateCodec.fromRecord(((io.balistreams.avro.BaliModelState) stored.getSnapshot().getState()))));
         }
     }
 
@@ -182,7 +182,7 @@ class DistributedScoringTopologyTest {
             }
         }
         assertThat(stored.getSnapshot().getModelVersion()).isEqualTo(reference.version()).isEqualTo(n / 8);
-        assertThat(ModelStateCodec.encode(ModelStateCodec.fromRecord(stored.getSnapshot().getState())))
+        assertThat(ModelStateCodec.encode(ModelStateCodec.fromRecord(((io.balistreams.avro.BaliModelState) stored.getSnapshot().getState()))))
                 .isEqualTo(ModelStateCodec.encode(reference.model()));
 
         // the metrics count the served means

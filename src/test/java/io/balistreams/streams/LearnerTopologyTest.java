@@ -103,7 +103,7 @@ class LearnerTopologyTest {
     private static io.balistreams.avro.BaliModelState stateOf(final TopologyHarness h) {
         final org.apache.kafka.streams.state.KeyValueStore<String, byte[]> store =
                 h.driver.getKeyValueStore(LearnerProcessor.MODEL_STORE);
-        return io.balistreams.streams.serde.AvroSerde.of(LearnerModel.class).decode(store.get("default")).getSnapshot().getState();
+        return (io.balistreams.avro.BaliModelState) io.balistreams.streams.serde.AvroSerde.of(LearnerModel.class).decode(store.get("default")).getSnapshot().getState();
     }
 
     @Test
@@ -171,8 +171,8 @@ class LearnerTopologyTest {
             assertThat(cls.get(7).getModelVersion()).isEqualTo(1);
             final var store = h.driver.<String, byte[]>getKeyValueStore(LearnerProcessor.MODEL_STORE);
             final var serde = io.balistreams.streams.serde.AvroSerde.of(LearnerModel.class);
-            assertThat(serde.decode(store.get("reg")).getSnapshot().getState().getConfig().getLayerSizes()).containsExactly(3, 5, 1);
-            assertThat(serde.decode(store.get("cls")).getSnapshot().getState().getConfig().getLayerSizes()).containsExactly(2, 64, 64, 2);
+            assertThat((((io.balistreams.avro.BaliModelState) serde.decode(store.get("reg")).getSnapshot().getState())).getConfig().getLayerSizes()).containsExactly(3, 5, 1);
+            assertThat((((io.balistreams.avro.BaliModelState) serde.decode(store.get("cls")).getSnapshot().getState())).getConfig().getLayerSizes()).containsExactly(2, 64, 64, 2);
         }
     }
 

@@ -366,7 +366,7 @@ class MultiInstanceTest {
     }
 
     private static byte[] engineBytes(final LearnerModel m) {
-        return ModelStateCodec.encode(ModelStateCodec.fromRecord(m.getSnapshot().getState()));
+        return ModelStateCodec.encode(ModelStateCodec.fromRecord(((io.balistreams.avro.BaliModelState) m.getSnapshot().getState())));
     }
 
     private static Prediction withoutWallClock(final Prediction p) {

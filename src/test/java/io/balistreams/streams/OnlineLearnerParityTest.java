@@ -77,7 +77,7 @@ class OnlineLearnerParityTest {
 
         // the model: bit-identical state, same version
         assertThat(stored.getSnapshot().getModelVersion()).isEqualTo(eval.learner().version()).isEqualTo(n / 16);
-        assertThat(ModelStateCodec.encode(ModelStateCodec.fromRecord(stored.getSnapshot().getState())))
+        assertThat(ModelStateCodec.encode(ModelStateCodec.fromRecord(((io.balistreams.avro.BaliModelState) stored.getSnapshot().getState()))))
                 .isEqualTo(ModelStateCodec.encode(eval.learner().model()));
         // every served prediction is the evaluation's, to the bit
         assertThat(served).hasSize(n);

@@ -123,9 +123,9 @@ class ServiceIntegrationTest {
                         .extracting(ModelSnapshot::getModelVersion).containsExactly(5L, 10L, 15L, 20L, 25L, 30L, 35L, 40L,
                                 45L, 50L, 55L, 60L, 65L, 70L, 75L);
                 assertThat(snapshots).filteredOn(s -> s.getModelId().equals("reg")).first()
-                        .satisfies(s -> assertThat(s.getState().getConfig().getLayerSizes()).containsExactly(3, 8, 1));
+                        .satisfies(s -> assertThat((((io.balistreams.avro.BaliModelState) s.getState())).getConfig().getLayerSizes()).containsExactly(3, 8, 1));
                 assertThat(snapshots).filteredOn(s -> s.getModelId().equals("cls")).hasSize(7)
-                        .first().satisfies(s -> assertThat(s.getState().getConfig().getLayerSizes()).containsExactly(2, 16, 2));
+                        .first().satisfies(s -> assertThat((((io.balistreams.avro.BaliModelState) s.getState())).getConfig().getLayerSizes()).containsExactly(2, 16, 2));
             }
         }
     }
@@ -344,7 +344,7 @@ class ServiceIntegrationTest {
                         StoreQueryParameters.fromNameAndType(LearnerProcessor.MODEL_STORE, QueryableStoreTypes.keyValueStore()));
                 final ModelSnapshot finalState = AvroSerde.of(LearnerModel.class).decode(store.get("m")).getSnapshot();
                 assertThat(finalState.getModelVersion()).isEqualTo(total / 8);
-                assertThat(ModelStateCodec.encode(ModelStateCodec.fromRecord(finalState.getState())))
+                assertThat(ModelStateCodec.encode(ModelStateCodec.fromRecord(((io.balistreams.avro.BaliModelState) finalState.getState()))))
                         .isEqualTo(ModelStateCodec.encode(reference));
             }
         } finally {
@@ -439,7 +439,7 @@ class ServiceIntegrationTest {
                         StoreQueryParameters.fromNameAndType(LearnerProcessor.MODEL_STORE, QueryableStoreTypes.keyValueStore()));
                 final ModelSnapshot finalState = AvroSerde.of(LearnerModel.class).decode(store.get("m")).getSnapshot();
                 assertThat(finalState.getModelVersion()).isEqualTo(total / 8);
-                assertThat(ModelStateCodec.encode(ModelStateCodec.fromRecord(finalState.getState())))
+                assertThat(ModelStateCodec.encode(ModelStateCodec.fromRecord(((io.balistreams.avro.BaliModelState) finalState.getState()))))
                         .isEqualTo(ModelStateCodec.encode(reference.model()));
             }
         } finally {

@@ -1,5 +1,6 @@
 package io.balistreams.streams.serde;
 
+import io.balistreams.avro.BaliMixtureState;
 import io.balistreams.avro.BaliModelState;
 import io.balistreams.avro.DeadLetter;
 import io.balistreams.avro.DriftAlert;
@@ -41,13 +42,15 @@ public final class SchemaHistory {
     /** Retired schema versions, relative to {@code /schemas/history/}. */
     static final List<String> HISTORY = List.of("Event.v1.avsc", "ModelConfig.v1.avsc", "DeadLetter.v1.avsc",
             "DeadLetter.v2.avsc", "ModelMetrics.v1.avsc", "BaliModelState.v1.avsc", "ModelSnapshot.v1.avsc",
-            "ModelPosterior.v1.avsc", "LearnerModel.v1.avsc", "OnlineLearnerState.v1.avsc");
+            "ModelPosterior.v1.avsc", "LearnerModel.v1.avsc", "OnlineLearnerState.v1.avsc", "ModelSnapshot.v2.avsc",
+            "LearnerModel.v2.avsc", "OnlineLearnerState.v2.avsc");
 
     /** The current schema of every record the service reads or writes. */
     public static final List<Schema> CURRENT = List.of(
             Event.getClassSchema(), Prediction.getClassSchema(), DriftAlert.getClassSchema(),
             ModelMetrics.getClassSchema(), ModelSnapshot.getClassSchema(), ModelConfig.getClassSchema(),
-            DeadLetter.getClassSchema(), BaliModelState.getClassSchema(), ModelPosterior.getClassSchema(),
+            DeadLetter.getClassSchema(), BaliModelState.getClassSchema(), BaliMixtureState.getClassSchema(),
+            ModelPosterior.getClassSchema(),
             RoutedEvent.getClassSchema(),
             LearnerProgress.getClassSchema(), PendingLabel.getClassSchema(), LearnerModel.getClassSchema(),
             OnlineLearnerState.getClassSchema(), Label.getClassSchema(), RoutedLabel.getClassSchema(),

@@ -270,6 +270,52 @@ class AvroSerdeTest {
         }
     }
 
+    /**
+     * A learner's model written before mixtures over memories existed (v2: the snapshot's state is always one
+     * model's) decodes under the current schema (the state a union of a model's and a mixture's) unchanged, and so
+     * does a mixture's state in the current schema.
+     */
+    @Test
+    void aLearnerModelWrittenBeforeMixturesDecodesWithItsModelStateAndAMixtureRoundTrips() throws Exception {
+        final io.balistreams.bali.BaliConfig config = io.balistreams.bali.BaliConfig.classification(2, 4, 2)
+                .batchSize(4).effectiveMemory(40).seed(5).build();
+        final List<io.balistreams.online.OnlineLearner> learners = List.of(
+                io.balistreams.online.OnlineLearner.create("one", config, List.of(),
+                        io.balistreams.online.LearnerSettings.defaults()),
+                io.balistreams.online.OnlineLearner.create("mix", new io.balistreams.bali.BaliMixture(config,
+                        List.of(new io.balistreams.bali.BaliMixture.Expert(20, 2),
+                                new io.balistreams.bali.BaliMixture.Expert(200, 8)), 0.01), List.of(),
+                        io.balistreams.online.LearnerSettings.defaults()));
+        final Rng rng = new Rng(2);
+        for (final io.balistreams.online.OnlineLearner l : learners) {
+            for (int i = 0; i < 37; i++) {
+                final double[] x = {rng.nextGaussian(), rng.nextGaussian()};
+                l.label(l.score(x, 0), x[0] > 0 ? 1 : 0, 0);
+                if (l.batchDue()) {
+                    l.learn();
+                }
+            }
+        }
+        final io.balistreams.avro.internal.LearnerModel single = learners.get(0).exportModel();
+        final Schema v2 = SchemaHistory.load("/schemas/history/LearnerModel.v2.avsc");
+        assertThat(v2.getField("snapshot").schema().getField("state").schema().getType()).isEqualTo(Schema.Type.RECORD);
+        final ByteBuffer buffer = new BinaryMessageEncoder<io.balistreams.avro.internal.LearnerModel>(SpecificData.get(), v2)
+                .encode(single);
+        final byte[] bytes = new byte[buffer.remaining()];
+        buffer.get(bytes);
+        final AvroSerde<io.balistreams.avro.internal.LearnerModel> serde = AvroSerde.of(
+                io.balistreams.avro.internal.LearnerModel.class);
+        assertThat(serde.decode(bytes)).isEqualTo(single);
+
+        final io.balistreams.avro.internal.LearnerModel mixture = learners.get(1).exportModel();
+        assertThat(mixture.getSnapshot().getState()).isInstanceOf(io.balistreams.avro.BaliMixtureState.class);
+        assertThat(serde.decode(serde.encode(mixture))).isEqualTo(mixture);
+        for (final String name : List.of("ModelSnapshot", "LearnerModel", "OnlineLearnerState")) {
+            final Schema old = SchemaHistory.load("/schemas/history/" + name + ".v2.avsc");
+            assertThat(SchemaHistory.find(SchemaHistory.fingerprint(old))).as(name + " v2 is in the history").isNotNull();
+        }
+    }
+
     /** The record's bytes as the v1 writer of {@code name} would have written them (the same fields but logitScale). */
     private static byte[] asVersion1(final SpecificRecord record, final String name) throws Exception {
         final Schema v1 = SchemaHistory.load("/schemas/history/" + name + ".v1.avsc");
