@@ -279,6 +279,15 @@ public final class BaliMixture {
         return config;
     }
 
+    /** For people: "6→8→8→2 tanh over memories 50x4, 500x8, 4000x32 (share 0.01)". */
+    public String describe() {
+        final String model = base.describe();
+        final int cut = model.indexOf(", batch ");
+        return (cut < 0 ? model : model.substring(0, cut)) + " over memories "
+                + String.join(", ", experts.stream().map(Expert::toString).toList()) + " (share "
+                + java.math.BigDecimal.valueOf(share).stripTrailingZeros().toPlainString() + ")";
+    }
+
     /** The base configuration the experts were made from. */
     public BaliConfig baseConfig() {
         return base;

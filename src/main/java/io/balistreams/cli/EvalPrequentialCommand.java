@@ -62,29 +62,33 @@ public final class EvalPrequentialCommand implements Callable<Integer> {
     @Option(names = "--save-encoding", paramLabel = "FILE", description = "Write the feature encoding used to this file.")
     Path saveEncoding;
 
-    @Option(names = "--hidden", split = ",", defaultValue = "32,32",
-            description = "Hidden layer widths, comma-separated (default ${DEFAULT-VALUE}).")
+    @Option(names = "--hidden", split = ",", defaultValue = "8,8",
+            description = "Hidden layer widths, comma-separated (default ${DEFAULT-VALUE}: on the development streams "
+                    + "wider layers were slower and no more accurate, docs/results.md).")
     List<Integer> hidden;
 
     @Option(names = "--activation", defaultValue = "TANH", description = "RELU, TANH or IDENTITY (default ${DEFAULT-VALUE}).")
     Activation activation;
 
-    @Option(names = "--batch", defaultValue = "32", description = "Mini-batch size B (default ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", defaultValue = "32",
+            description = "Mini-batch size B of a single model (--experts none); with a mixture, the monitor's "
+                    + "reference batch (default ${DEFAULT-VALUE}).")
     int batch;
 
     @Option(names = "--memory", defaultValue = "320",
-            description = "Effective memory N_eff = B/(1-beta) in records (default ${DEFAULT-VALUE}: the "
-                    + "service's default, B = 32 with beta = 0.9).")
+            description = "Effective memory N_eff = B/(1-beta) in records of a single model (--experts none); with a "
+                    + "mixture, the monitor's reference memory (default ${DEFAULT-VALUE}: the service's default, "
+                    + "B = 32 with beta = 0.9).")
     double memory;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed (default ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--experts", split = ",", paramLabel = "MEMORYxBATCH",
-            description = "Learn a Bayesian mixture of experts over these memories instead of one model, e.g. "
-                    + "50x4,500x8,4000x32 (effective memory x batch size each; docs/method.md section 11). "
-                    + "--memory and --batch then only set the monitor's reference memory.")
-    List<String> experts = new ArrayList<>();
+    @Option(names = "--experts", split = ",", paramLabel = "MEMORYxBATCH", defaultValue = "50x4,500x8,4000x32",
+            description = "The memories of a Bayesian mixture of experts, each effective memory x batch size "
+                    + "(docs/method.md section 11), or none for a single model at --memory and --batch "
+                    + "(default ${DEFAULT-VALUE}).")
+    List<String> experts;
 
     @Option(names = "--share", defaultValue = "0.01",
             description = "Fixed share alpha of the mixture's weights, in [0, 1) (default ${DEFAULT-VALUE}).")
@@ -152,7 +156,8 @@ public final class EvalPrequentialCommand implements Callable<Integer> {
                 .seed(seed).build();
         final LearnerSettings withMonitor = LearnerSettings.defaults().withDriftLoss(loss);
         final LearnerSettings settings = monitor == Monitor.ON ? withMonitor : withMonitor.withoutMonitor();
-        final BaliMixture mixture = experts.isEmpty() ? null
+        final boolean single = experts.size() == 1 && "none".equalsIgnoreCase(experts.get(0).trim());
+        final BaliMixture mixture = single ? null
                 : new BaliMixture(config, experts.stream().map(BaliMixture.Expert::parse).toList(), share);
         final MixtureWeights weights = mixture == null ? null : new MixtureWeights(mixture);
         final PrequentialEvaluation.Result r = ProgressBar.around(spec.commandLine().getErr(), "eval prequential",
@@ -187,10 +192,11 @@ public final class EvalPrequentialCommand implements Callable<Integer> {
             final PrintWriter o = spec.commandLine().getOut();
             o.printf(Locale.ROOT, "%s: %,d records, %d features, target %s (%s)%n", csv.getFileName(), r.records(), d,
                     target, classification ? table.classNames().size() + " classes" : "regression");
-            o.printf(Locale.ROOT, "model %s%n", config.describe());
             if (mixture != null) {
-                o.printf(Locale.ROOT, "mixture over memories (share %s): %s%n", share,
-                        describeWeights(mixture, weights.mean()));
+                o.printf(Locale.ROOT, "mixture %s%n", mixture.describe());
+                o.printf(Locale.ROOT, "  %s%n", describeWeights(mixture, weights.mean()));
+            } else {
+                o.printf(Locale.ROOT, "model %s%n", config.describe());
             }
             o.printf(Locale.ROOT, "monitor %s%n", monitor == Monitor.ON
                     ? "on (" + loss.name().toLowerCase(Locale.ROOT) + " loss): " + r.driftAlarms()

@@ -2,11 +2,13 @@ package io.balistreams.cli;
 
 import io.balistreams.testing.Slow;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import io.balistreams.testing.SharedDatasets;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -44,6 +46,19 @@ class EvalCommandTest {
         assertThat(CliRun.number(r.out(), "accuracy")).as("cumulative accuracy").isBetween(0.65, 1.0);
         assertThat(Pattern.compile("\"end\":").matcher(r.out()).results().count()).isEqualTo(4);
         assertThat(CliRun.number(r.out(), "ece")).isBetween(0.0, 0.3);
+        // the default is the mixture over memories: its experts and their weights (each summing to 1)
+        assertThat(r.out()).contains("\"experts\":[\"50x4\",\"500x8\",\"4000x32\"]");
+        for (final String weights : List.of("final_weights", "mean_weights")) {
+            final Matcher m = Pattern.compile("\"" + weights + "\":\\[([^\\]]*)\\]").matcher(r.out());
+            assertThat(m.find()).as(weights).isTrue();
+            assertThat(Arrays.stream(m.group(1).split(",")).mapToDouble(Double::parseDouble).sum())
+                    .isCloseTo(1.0, within(1e-9));
+        }
+
+        final CliRun badExpert = CliRun.of("eval", "prequential", "--csv", cut.toString(), "--target", "class",
+                "--experts", "50x4,4x4");
+        assertThat(badExpert.code()).isEqualTo(1);
+        assertThat(badExpert.err()).startsWith("error: ").contains("exceed its batch size 4, got 4.0");
     }
 
     @Test

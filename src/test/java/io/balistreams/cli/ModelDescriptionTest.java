@@ -35,7 +35,12 @@ class ModelDescriptionTest {
         final Path file = Files.writeString(dir.resolve("small.csv"), csv);
         final CliRun prequential = CliRun.of("eval", "prequential", "--csv", file.toString(), "--target", "class");
         assertThat(prequential.code()).as(prequential.err()).isZero();
-        assertThat(prequential.out().lines()).contains("model 2→32→32→2 tanh, batch 32, memory 320");
+        assertThat(prequential.out().lines())
+                .contains("mixture 2→8→8→2 tanh over memories 50x4, 500x8, 4000x32 (share 0.01)");
+        final CliRun single = CliRun.of("eval", "prequential", "--csv", file.toString(), "--target", "class",
+                "--experts", "none", "--hidden", "32,32");
+        assertThat(single.code()).as(single.err()).isZero();
+        assertThat(single.out().lines()).contains("model 2→32→32→2 tanh, batch 32, memory 320");
 
         final CliRun drift = CliRun.of("eval", "drift", "--stream", "hyperplane", "--events", "500", "--segment", "200");
         assertThat(drift.code()).as(drift.err()).isZero();
