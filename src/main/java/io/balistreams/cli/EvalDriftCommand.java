@@ -1,6 +1,7 @@
 package io.balistreams.cli;
 
 import io.balistreams.bali.BaliConfig;
+import io.balistreams.bali.BaliMixture;
 import io.balistreams.eval.ClassificationStream;
 import io.balistreams.eval.DriftEvaluation;
 import io.balistreams.eval.DriftMetrics;
@@ -71,6 +72,22 @@ public final class EvalDriftCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the stream and the model (default ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--hidden", split = ",", defaultValue = "32,32",
+            description = "Hidden layer widths of the tabular streams' model (sea, hyperplane, elec2), "
+                    + "comma-separated (default ${DEFAULT-VALUE}).")
+    List<Integer> hidden;
+
+    @Option(names = "--experts", split = ",", paramLabel = "MEMORYxBATCH", defaultValue = "none",
+            description = "A Bayesian mixture of experts over these memories (effective memory x batch size each, "
+                    + "e.g. 50x4,500x8,4000x32; docs/method.md section 11) instead of one model at --memory and "
+                    + "--batch, which then set only the monitor's reference memory; none for one model "
+                    + "(default ${DEFAULT-VALUE}).")
+    List<String> experts;
+
+    @Option(names = "--share", defaultValue = "0.01",
+            description = "Fixed share alpha of a mixture's weights, in [0, 1) (default ${DEFAULT-VALUE}).")
+    double share;
+
     @Option(names = "--tolerance", defaultValue = "2000",
             description = "A drift counts as detected by a DRIFT alarm within this many events after it "
                     + "(or before the next drift point) (default ${DEFAULT-VALUE}).")
@@ -123,12 +140,12 @@ public final class EvalDriftCommand implements Callable<Integer> {
         switch (stream) {
             case "sea" -> {
                 s = DriftStreams.sea(seed, events == null ? 40_000 : events, segment == null ? 10_000 : segment);
-                config = DriftStreams.tabularModel(s.dimension(), s.classes(), batch, memory, seed);
+                config = DriftStreams.tabularModel(s.dimension(), widths(), s.classes(), batch, memory, seed);
             }
             case "hyperplane" -> {
                 s = DriftStreams.hyperplane(seed, events == null ? 40_000 : events,
                         segment == null ? 10_000 : segment);
-                config = DriftStreams.tabularModel(s.dimension(), s.classes(), batch, memory, seed);
+                config = DriftStreams.tabularModel(s.dimension(), widths(), s.classes(), batch, memory, seed);
             }
             case "fmnist-classes" -> {
                 final Path dir = data.resolve("fashion-mnist");
@@ -153,14 +170,14 @@ public final class EvalDriftCommand implements Callable<Integer> {
                             + " rows of " + csv);
                 }
                 s = events == null ? all : all.head(events);
-                config = DriftStreams.tabularModel(s.dimension(), s.classes(), batch, memory, seed);
+                config = DriftStreams.tabularModel(s.dimension(), widths(), s.classes(), batch, memory, seed);
             }
             default -> throw new IllegalArgumentException(
                     "--stream must be sea, hyperplane, fmnist-classes or elec2, got " + stream);
         }
         final DriftEvaluation.Settings settings = new DriftEvaluation.Settings(
                 ModelMonitor.Settings.defaults().with(kind, null, null, alarmMemory, null), tolerance, recoveryWindow,
-                window, lossKind);
+                window, lossKind).withExperts(mixtureExperts(), share);
         final DriftEvaluation.Comparison c = ProgressBar.around(spec.commandLine().getErr(), "eval drift " + stream,
                 2L * s.events(), bar -> DriftEvaluation.compare(config, s, settings, bar));
         if (output.json) {
@@ -173,6 +190,7 @@ public final class EvalDriftCommand implements Callable<Integer> {
             out.put("alarm_memory", alarmMemory);
             out.put("memory", memory);
             out.put("batch", batch);
+            out.put("experts", settings.experts().stream().map(Object::toString).toList());
             out.put("tolerance", tolerance);
             out.put("recovery_window", recoveryWindow);
             out.put("adaptive", runJson(c.adaptive()));
@@ -183,6 +201,17 @@ public final class EvalDriftCommand implements Callable<Integer> {
         }
         spec.commandLine().getOut().flush();
         return 0;
+    }
+
+    private int[] widths() {
+        return hidden.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    private List<BaliMixture.Expert> mixtureExperts() {
+        if (experts.size() == 1 && "none".equalsIgnoreCase(experts.get(0).trim())) {
+            return List.of();
+        }
+        return experts.stream().map(BaliMixture.Expert::parse).toList();
     }
 
     private static Map<String, Object> runJson(final DriftEvaluation.Run r) {
@@ -224,8 +253,11 @@ public final class EvalDriftCommand implements Callable<Integer> {
         o.printf(Locale.ROOT, "%s: %,d events, %d features, %d classes; drift points %s%n", stream, s.events(),
                 s.dimension(), s.classes(), known ? (s.driftPoints().length == 0 ? "none" : joinLongs(s.driftPoints()))
                         : "unknown");
-        o.printf(Locale.ROOT, "model %s (beta %.4f), seed %d; loss detector %s, feature drift ADWIN on OOD flags; "
-                        + "tolerance %,d, recovery window %,d%n", c.config().describe(), c.config().beta(), seed,
+        final String model = c.settings().experts().isEmpty()
+                ? String.format(Locale.ROOT, "model %s (beta %.4f)", c.config().describe(), c.config().beta())
+                : "mixture " + new BaliMixture(c.config(), c.settings().experts(), c.settings().share()).describe();
+        o.printf(Locale.ROOT, "%s, seed %d; loss detector %s, feature drift ADWIN on OOD flags; "
+                        + "tolerance %,d, recovery window %,d%n", model, seed,
                 c.settings().monitor().detector(), tolerance, recoveryWindow);
         o.printf(Locale.ROOT, "%-28s %22s %22s%n", "", "adaptive forgetting", "fixed beta");
         o.printf(Locale.ROOT, "%-28s %22.4f %22.4f%n", "accuracy", on.overall(), off.overall());

@@ -6,6 +6,7 @@ import static io.balistreams.eval.DriftMetrics.falseAlarmsPer10k;
 import static io.balistreams.eval.DriftMetrics.missed;
 
 import io.balistreams.bali.BaliConfig;
+import io.balistreams.bali.BaliMixture;
 import io.balistreams.bali.Task;
 import io.balistreams.eval.DriftMetrics.Alarm;
 import io.balistreams.monitor.DriftLevel;
@@ -71,10 +72,11 @@ public final class DriftEvaluation {
      * @param loss           the loss the detector watches (the service's {@code bali.drift.loss})
      */
     public record Settings(ModelMonitor.Settings monitor, int tolerance, int recoveryWindow, int window,
-                           PrequentialLoss loss) {
+                           PrequentialLoss loss, List<BaliMixture.Expert> experts, double share) {
         public Settings {
             Objects.requireNonNull(monitor, "monitor");
             Objects.requireNonNull(loss, "loss");
+            experts = List.copyOf(experts);
             if (tolerance < 1) {
                 throw new IllegalArgumentException("tolerance must be >= 1, got " + tolerance);
             }
@@ -86,6 +88,20 @@ public final class DriftEvaluation {
             }
         }
 
+        /** A single model (no mixture over memories). */
+        public Settings(final ModelMonitor.Settings monitor, final int tolerance, final int recoveryWindow,
+                        final int window, final PrequentialLoss loss) {
+            this(monitor, tolerance, recoveryWindow, window, loss, List.of(), BaliMixture.DEFAULT_SHARE);
+        }
+
+        /**
+         * The same settings with a mixture over these memories and share (docs/method.md §11) instead of a single
+         * model; the configuration of a run is then the experts' base. An empty list means a single model.
+         */
+        public Settings withExperts(final List<BaliMixture.Expert> mixtureExperts, final double mixtureShare) {
+            return new Settings(monitor, tolerance, recoveryWindow, window, loss, mixtureExperts, mixtureShare);
+        }
+
         /** The service's monitor defaults and loss (0/1 error), tolerance 2,000, recovery window 1,000, windows of 1,000. */
         public static Settings defaults() {
             return new Settings(ModelMonitor.Settings.defaults(), DEFAULT_TOLERANCE, DEFAULT_RECOVERY_WINDOW,
@@ -93,7 +109,7 @@ public final class DriftEvaluation {
         }
 
         public Settings withMonitor(final ModelMonitor.Settings m) {
-            return new Settings(m, tolerance, recoveryWindow, window, loss);
+            return new Settings(m, tolerance, recoveryWindow, window, loss, experts, share);
         }
     }
 
@@ -207,8 +223,12 @@ public final class DriftEvaluation {
                            final String metric, final PerEventMetric perEventMetric) {
         final int n = features.length;
         final double[] perEvent = new double[n];
-        final OnlineLearner learner = OnlineLearner.create("drift", config, List.of(),
-                new LearnerSettings(settings.monitor(), settings.loss(), OodScore.LEVERAGE, settings.window()));
+        final LearnerSettings learnerSettings = new LearnerSettings(settings.monitor(), settings.loss(),
+                OodScore.LEVERAGE, settings.window());
+        final OnlineLearner learner = settings.experts().isEmpty()
+                ? OnlineLearner.create("drift", config, List.of(), learnerSettings)
+                : OnlineLearner.create("drift", new BaliMixture(config, settings.experts(), settings.share()), List.of(),
+                        learnerSettings);
         final PrequentialEvaluation.Result result = PrequentialEvaluation.run(learner, features, targets, progress,
                 (i, scored) -> perEvent[i] = perEventMetric.of(i, scored));
         final List<Alarm> alarms = new ArrayList<>(result.alarms().size());

@@ -28,8 +28,18 @@ public final class DriftStreams {
     /** The tabular model of {@code bali demo} and {@code eval prequential}: d→32→32→K tanh, streaming. */
     public static BaliConfig tabularModel(final int inputs, final int classes, final int batch, final double memory,
                                           final long seed) {
-        return BaliConfig.classification(inputs, 32, 32, classes).activation(Activation.TANH).batchSize(batch)
-                .effectiveMemory(memory).seed(seed).build();
+        return tabularModel(inputs, new int[] {32, 32}, classes, batch, memory, seed);
+    }
+
+    /** The tabular model with other hidden widths: d→h₁→…→K tanh, streaming. */
+    public static BaliConfig tabularModel(final int inputs, final int[] hidden, final int classes, final int batch,
+                                          final double memory, final long seed) {
+        final int[] sizes = new int[hidden.length + 2];
+        sizes[0] = inputs;
+        System.arraycopy(hidden, 0, sizes, 1, hidden.length);
+        sizes[sizes.length - 1] = classes;
+        return BaliConfig.classification(sizes).activation(Activation.TANH).batchSize(batch).effectiveMemory(memory)
+                .seed(seed).build();
     }
 
     /**

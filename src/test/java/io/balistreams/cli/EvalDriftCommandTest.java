@@ -54,6 +54,22 @@ class EvalDriftCommandTest {
     }
 
     @Test
+    void driftRunsAMixtureOverMemoriesAndNamesIt() {
+        final CliRun r = CliRun.of("eval", "drift", "--stream", "sea", "--events", "4000", "--segment", "2000",
+                "--hidden", "4", "--experts", "20x2,400x16", "--share", "0.05");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("mixture 3→4→2 tanh over memories 20x2, 400x16 (share 0.05), seed 1;");
+        final CliRun json = CliRun.of("eval", "drift", "--stream", "sea", "--events", "4000", "--segment", "2000",
+                "--hidden", "4", "--experts", "20x2,400x16", "--json");
+        assertThat(json.code()).as(json.err()).isZero();
+        assertThat(json.out()).contains("\"experts\":[\"20x2\",\"400x16\"]");
+        assertThat(CliRun.number(object(json.out(), "adaptive"), "accuracy")).isBetween(0.75, 0.95);
+        final CliRun bad = CliRun.of("eval", "drift", "--stream", "sea", "--experts", "20x2,big");
+        assertThat(bad.code()).isEqualTo(1);
+        assertThat(bad.err()).startsWith("error: ").contains("'big'");
+    }
+
+    @Test
     void driftPrintsAReadableReport() {
         final CliRun r = CliRun.of("eval", "drift", "--stream", "hyperplane", "--events", "3000", "--segment", "1000");
         assertThat(r.code()).as(r.err()).isZero();
