@@ -331,21 +331,55 @@ public final class BaliMixture {
     /** The mixture's predictive distribution of a classifier for one input. */
     public ClassificationPrediction classify(final double[] features) {
         requireTask(Task.CLASSIFICATION);
-        final int classes = base.numClasses();
+        final int slot = cacheSlot(features);
+        final ClassificationPrediction[] q = new ClassificationPrediction[models.length];
+        for (int k = 0; k < models.length; k++) {
+            q[k] = models[k].classify(features);
+            cachedProbabilities[slot][k] = q[k].probabilities();
+        }
+        return combine(q, weights);
+    }
+
+    /** The mixture's predictive distribution of a regression for one input (moment-matched, original units). */
+    public RegressionPrediction predict(final double[] features) {
+        requireTask(Task.REGRESSION);
+        final int slot = cacheSlot(features);
+        final RegressionPrediction[] q = new RegressionPrediction[models.length];
+        for (int k = 0; k < models.length; k++) {
+            q[k] = models[k].predict(features);
+            cachedRegressions[slot][k] = q[k];
+        }
+        return combine(q, weights);
+    }
+
+    /**
+     * The serving form of the mixture at this version (§11): every expert's {@link ServingPosterior} and the
+     * weights, which predict bit for bit as {@link #classify} and {@link #predict} do now.
+     */
+    public MixturePosterior servingPosterior() {
+        final ServingPosterior[] posteriors = new ServingPosterior[models.length];
+        for (int k = 0; k < models.length; k++) {
+            posteriors[k] = models[k].servingPosterior();
+        }
+        return new MixturePosterior(config, experts, share, posteriors, weights.clone(), step());
+    }
+
+    /**
+     * The mixture of the experts' classification predictives with weights w (§11): p̄ = Σ_k w_k p̄_k, its argmax
+     * and entropy, the mutual information H[p̄] − Σ_k w_k (H[p̄_k] − MI_k) (≥ 0), the leverage Σ_k w_k h_k.
+     */
+    static ClassificationPrediction combine(final ClassificationPrediction[] q, final double[] w) {
+        final int classes = q[0].probabilities().length;
         final double[] p = new double[classes];
         double expectedEntropy = 0;
         double leverage = 0;
-        final int slot = cacheSlot(features);
-        for (int k = 0; k < models.length; k++) {
-            final ClassificationPrediction q = models[k].classify(features);
-            cachedProbabilities[slot][k] = q.probabilities();
-            final double w = weights[k];
-            final double[] pk = q.probabilities();
+        for (int k = 0; k < q.length; k++) {
+            final double[] pk = q[k].probabilities();
             for (int c = 0; c < classes; c++) {
-                p[c] += w * pk[c];
+                p[c] += w[k] * pk[c];
             }
-            expectedEntropy += w * (q.entropy() - q.mutualInformation());
-            leverage += w * q.leverage();
+            expectedEntropy += w[k] * (q[k].entropy() - q[k].mutualInformation());
+            leverage += w[k] * q[k].leverage();
         }
         int best = 0;
         double entropy = 0;
@@ -360,25 +394,37 @@ public final class BaliMixture {
         return new ClassificationPrediction(p, best, entropy, Math.max(0.0, entropy - expectedEntropy), leverage);
     }
 
-    /** The mixture's predictive distribution of a regression for one input (moment-matched, original units). */
-    public RegressionPrediction predict(final double[] features) {
-        requireTask(Task.REGRESSION);
+    /**
+     * The moment-matched mixture of the experts' regression predictives with weights w (§11): mean Σ_k w_k μ_k,
+     * total variance Σ_k w_k (v_k + μ_k²) − μ̄² (at least the aleatoric part), aleatoric Σ_k w_k σ²_k, leverage
+     * Σ_k w_k h_k.
+     */
+    static RegressionPrediction combine(final RegressionPrediction[] q, final double[] w) {
         double mean = 0;
         double secondMoment = 0;
         double aleatoric = 0;
         double leverage = 0;
-        final int slot = cacheSlot(features);
-        for (int k = 0; k < models.length; k++) {
-            final RegressionPrediction q = models[k].predict(features);
-            cachedRegressions[slot][k] = q;
-            final double w = weights[k];
-            mean += w * q.mean();
-            secondMoment += w * (q.totalVariance() + q.mean() * q.mean());
-            aleatoric += w * q.aleatoricVariance();
-            leverage += w * q.leverage();
+        for (int k = 0; k < q.length; k++) {
+            mean += w[k] * q[k].mean();
+            secondMoment += w[k] * (q[k].totalVariance() + q[k].mean() * q[k].mean());
+            aleatoric += w[k] * q[k].aleatoricVariance();
+            leverage += w[k] * q[k].leverage();
         }
         final double total = Math.max(secondMoment - mean * mean, aleatoric);
         return new RegressionPrediction(mean, aleatoric, total - aleatoric, leverage, null);
+    }
+
+    /** The weights keyed by expert (MEMORYxBATCH), in the experts' order. */
+    public java.util.Map<String, Double> memoryWeights() {
+        return weightsByExpert(experts, weights);
+    }
+
+    static java.util.Map<String, Double> weightsByExpert(final List<Expert> experts, final double[] w) {
+        final java.util.Map<String, Double> m = new java.util.LinkedHashMap<>();
+        for (int k = 0; k < w.length; k++) {
+            m.put(experts.get(k).toString(), w[k]);
+        }
+        return java.util.Collections.unmodifiableMap(m);
     }
 
     // ---------------------------------------------------------------------------------------------

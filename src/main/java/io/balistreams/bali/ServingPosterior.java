@@ -36,7 +36,7 @@ import org.ejml.data.DMatrixRMaj;
  * of threads at once; on a hot path, a thread keeps its own scratch ({@link #newScratch()}) and calls
  * {@link #predict(double[], PredictionScratch)} — never sharing one scratch between threads.
  */
-public final class ServingPosterior {
+public final class ServingPosterior implements ServingModel {
     private final BaliConfig config;
     private final long version;
     /** Mᵀ_l, p_l × q_l. */
@@ -80,16 +80,19 @@ public final class ServingPosterior {
     }
 
     /** The model version t (number of accepted updates) this posterior was taken at. */
+    @Override
     public long version() {
         return version;
     }
 
     /** The configuration of the model it was taken from. */
+    @Override
     public BaliConfig config() {
         return config;
     }
 
     /** A scratch for this posterior's predictions, to be used by one thread at a time. */
+    @Override
     public PredictionScratch newScratch() {
         return new PredictionScratch(maxWidth, config.outputSize());
     }
@@ -106,6 +109,7 @@ public final class ServingPosterior {
     }
 
     /** {@link #predict(double[])} with the caller's scratch (one thread at a time per scratch). */
+    @Override
     public RegressionPrediction predict(final double[] features, final PredictionScratch scratch) {
         requireScratch(scratch);
         return closedForm.predict(features, inverseFactor, noiseVariance, version == 0, scratch);
@@ -124,6 +128,7 @@ public final class ServingPosterior {
     }
 
     /** {@link #classify(double[])} with the caller's scratch (one thread at a time per scratch). */
+    @Override
     public ClassificationPrediction classify(final double[] features, final PredictionScratch scratch) {
         requireScratch(scratch);
         return closedForm.classify(features, inverseFactor, logitOffsets, logitScale, version == 0, scratch);

@@ -1,6 +1,7 @@
 package io.balistreams.bali;
 
 import io.balistreams.avro.DenseMatrix;
+import io.balistreams.avro.MixturePosteriorPart;
 import io.balistreams.avro.ModelPosterior;
 import io.balistreams.avro.StandardizerMoments;
 import io.balistreams.avro.TrustedAvroTypes;
@@ -131,6 +132,93 @@ public final class ServingPosteriorCodec {
                 regression && config.standardizeTargets(), 1, "target");
         return new ServingPosterior(config, record.getModelVersion(), meansTransposed, cholLambda, noiseVariance,
                 offsets, regression ? 1.0 : record.getLogitScale(), inputs, targets);
+    }
+
+    /**
+     * The Avro record of a mixture's serving form (docs/method.md §11): the first expert's posterior in the record's
+     * own fields, the other experts in its {@code mixture} part with the weights, the share and the mixture's own
+     * configuration.
+     */
+    public static ModelPosterior toRecord(final String modelId, final List<String> classNames,
+                                          final MixturePosterior mixture) {
+        final ModelPosterior first = toRecord(modelId, classNames, mixture.expert(0));
+        final List<ModelPosterior> members = new ArrayList<>();
+        for (int k = 1; k < mixture.experts().size(); k++) {
+            members.add(toRecord(modelId, classNames, mixture.expert(k)));
+        }
+        first.setModelVersion(mixture.version());
+        first.setMixture(MixturePosteriorPart.newBuilder()
+                .setExperts(mixture.experts().stream().map(Object::toString).toList())
+                .setShare(mixture.share())
+                .setWeights(java.util.Arrays.stream(mixture.weights()).boxed().toList())
+                .setExpertVersions(java.util.stream.IntStream.range(0, mixture.experts().size())
+                        .mapToObj(i -> mixture.expert(i).version()).toList())
+                .setMixtureConfig(ModelStateCodec.configRecord(mixture.config()))
+                .setMembers(members)
+                .build());
+        return first;
+    }
+
+    /** The record of a model's serving form: a {@link ServingPosterior}'s or a {@link MixturePosterior}'s. */
+    public static ModelPosterior toRecord(final String modelId, final List<String> classNames,
+                                          final ServingModel model) {
+        return model instanceof MixturePosterior m ? toRecord(modelId, classNames, m)
+                : toRecord(modelId, classNames, (ServingPosterior) model);
+    }
+
+    /**
+     * The serving form a record holds: a {@link MixturePosterior} when its {@code mixture} part is set, else a
+     * {@link ServingPosterior}; validated as {@link #fromRecord} validates every expert.
+     *
+     * @throws IllegalArgumentException if the record is inconsistent
+     */
+    public static ServingModel servingModel(final ModelPosterior record) {
+        final MixturePosteriorPart part = record.getMixture();
+        if (part == null) {
+            return fromRecord(record);
+        }
+        final int k = part.getExperts().size();
+        if (k < 1 || part.getMembers().size() != k - 1 || part.getWeights().size() != k
+                || part.getExpertVersions().size() != k) {
+            throw new IllegalArgumentException("a mixture posterior of " + k + " experts has "
+                    + (part.getMembers().size() + 1) + " posteriors and " + part.getWeights().size() + " weights");
+        }
+        final ServingPosterior[] posteriors = new ServingPosterior[k];
+        final ModelPosterior first = ModelPosterior.newBuilder(record).setMixture(null)
+                .setModelVersion(part.getExpertVersions().get(0)).build();
+        posteriors[0] = fromRecord(first);
+        for (int i = 1; i < k; i++) {
+            final ModelPosterior member = part.getMembers().get(i - 1);
+            if (member.getMixture() != null) {
+                throw new IllegalArgumentException("a member of a mixture posterior is itself a mixture");
+            }
+            if (member.getModelVersion() != part.getExpertVersions().get(i)) {
+                throw new IllegalArgumentException("a mixture posterior's expert " + i + " is at version "
+                        + member.getModelVersion() + ", its part says " + part.getExpertVersions().get(i));
+            }
+            posteriors[i] = fromRecord(member);
+        }
+        final long versions = part.getExpertVersions().stream().mapToLong(Long::longValue).sum();
+        if (versions != record.getModelVersion()) {
+            throw new IllegalArgumentException("a mixture posterior at version " + record.getModelVersion()
+                    + " has experts at versions summing to " + versions);
+        }
+        final List<BaliMixture.Expert> experts = part.getExperts().stream()
+                .map(e -> BaliMixture.Expert.parse(e.toString())).toList();
+        final double[] weights = new double[k];
+        double sum = 0;
+        for (int i = 0; i < k; i++) {
+            weights[i] = part.getWeights().get(i);
+            if (!(weights[i] >= 0) || Double.isInfinite(weights[i])) {
+                throw new IllegalArgumentException("a mixture posterior's weight is " + weights[i]);
+            }
+            sum += weights[i];
+        }
+        if (Math.abs(sum - 1) > 1e-9) {
+            throw new IllegalArgumentException("a mixture posterior's weights sum to " + sum + ", not 1");
+        }
+        return new MixturePosterior(ModelStateCodec.config(part.getMixtureConfig()), experts, part.getShare(),
+                posteriors, weights, record.getModelVersion());
     }
 
     /** The record in single-object encoding (marker, schema fingerprint, body). */

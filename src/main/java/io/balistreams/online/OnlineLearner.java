@@ -14,6 +14,7 @@ import io.balistreams.bali.ClassificationPrediction;
 import io.balistreams.bali.MixtureStateCodec;
 import io.balistreams.bali.ModelStateCodec;
 import io.balistreams.bali.RegressionPrediction;
+import io.balistreams.bali.ServingModel;
 import io.balistreams.bali.Task;
 import io.balistreams.bali.UpdateResult;
 import io.balistreams.metrics.ClassificationScorer;
@@ -270,7 +271,7 @@ public final class OnlineLearner {
         final ModelMonitor.Alarm alarm = monitor.scored(oodScore, position, eventTime).orElse(null);
         eventsScored++;
         return new ScoredEvent(position, eventTime, version, features, regression, classification, oodScore,
-                threshold, flag, state, alarm);
+                threshold, flag, state, alarm, mixture == null ? null : mixture.memoryWeights());
     }
 
     /**
@@ -600,6 +601,11 @@ public final class OnlineLearner {
             throw new IllegalStateException("model " + modelId + " is a mixture over memories; see mixture()");
         }
         return model;
+    }
+
+    /** The serving form of the engine at this version (what distributed scorers score with). */
+    public ServingModel servingModel() {
+        return mixture != null ? mixture.servingPosterior() : model.servingPosterior();
     }
 
     /** The mixture over memories this learner runs, or null for a single model. */

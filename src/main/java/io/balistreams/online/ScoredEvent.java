@@ -21,11 +21,22 @@ import io.balistreams.monitor.ModelMonitor;
  * @param oodFlag        whether the score exceeded the threshold
  * @param driftState     the monitor's state before this event, null if nothing watches the stream
  * @param alarm          the alarm this event raised (feature drift), or null
+ * @param memoryWeights  a mixture over memories' weights per expert when it scored the event (docs/method.md §11),
+ *                       or null for one model
  */
 public record ScoredEvent(long position, long eventTime, long modelVersion, double[] features,
                           RegressionPrediction regression, ClassificationPrediction classification,
                           double oodScore, Double oodThreshold, boolean oodFlag, DriftLevel driftState,
-                          ModelMonitor.Alarm alarm) {
+                          ModelMonitor.Alarm alarm, java.util.Map<String, Double> memoryWeights) {
+
+    /** An event scored by one model (no mixture weights). */
+    public ScoredEvent(final long position, final long eventTime, final long modelVersion, final double[] features,
+                       final RegressionPrediction regression, final ClassificationPrediction classification,
+                       final double oodScore, final Double oodThreshold, final boolean oodFlag,
+                       final DriftLevel driftState, final ModelMonitor.Alarm alarm) {
+        this(position, eventTime, modelVersion, features, regression, classification, oodScore, oodThreshold, oodFlag,
+                driftState, alarm, null);
+    }
 
     public boolean isClassification() {
         return classification != null;

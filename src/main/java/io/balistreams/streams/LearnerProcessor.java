@@ -266,8 +266,11 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
                     + modelId + " but this instance already holds " + modelsInInstance.get()
                     + " models (bali.models.max = " + config.maxModels() + ")"));
         }
-        final OnlineLearner learner = OnlineLearner.create(modelId, spec.toBaliConfig(inputs), spec.classNames(),
-                new LearnerSettings(monitoring, config.driftLoss(), config.oodScore(), config.metricsEvery()));
+        final LearnerSettings settings = new LearnerSettings(monitoring, config.driftLoss(), config.oodScore(),
+                config.metricsEvery());
+        final OnlineLearner learner = spec.isMixture()
+                ? OnlineLearner.create(modelId, spec.toMixture(inputs), spec.classNames(), settings)
+                : OnlineLearner.create(modelId, spec.toBaliConfig(inputs), spec.classNames(), settings);
         final Slot slot = new Slot(learner, 0);
         modelsInInstance.incrementAndGet();
         modelsHeld++;
@@ -522,7 +525,7 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
      */
     private void publishPosterior(final OnlineLearner learner, final long timestamp) {
         final ModelPosterior posterior = ServingPosteriorCodec.toRecord(learner.modelId(), learner.classNames(),
-                learner.model().servingPosterior());
+                learner.servingModel());
         posterior.setOodThreshold(learner.monitor().oodThreshold());
         posterior.setDriftState(learner.settings().monitor().watching() ? learner.monitor().state().name() : null);
         context.forward(new Record<>(learner.modelId(), posterior, timestamp));
@@ -571,6 +574,7 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
                 // a learner that sees only training examples cannot count the events scored in between
                 .setWindowLabelDelayEvents(awaiting == null ? null : learner.windowLabelDelayEvents())
                 .setWindowVersionsBehind(learner.windowVersionsBehind())
+                .setMemoryWeights(learner.mixture() == null ? null : learner.mixture().memoryWeights())
                 .setEmittedAt(Instant.ofEpochMilli(System.currentTimeMillis()))
                 .build();
         learner.startMetricsWindow();

@@ -3,6 +3,7 @@ package io.balistreams.streams;
 import io.balistreams.avro.ModelConfig;
 import io.balistreams.bali.Activation;
 import io.balistreams.bali.BaliConfig;
+import io.balistreams.bali.BaliMixture;
 import io.balistreams.bali.Task;
 
 import java.util.Arrays;
@@ -25,16 +26,20 @@ import java.util.Objects;
  * @param betaG          EMA decay per batch of S_G (NaN: the same as beta)
  * @param priorPrecision prior precision λ of every layer
  * @param seed           seed of the model's random numbers
+ * @param experts        the memories of a mixture over memories (docs/method.md §11), or empty for one model; with
+ *                       a mixture, {@code batchSize} and {@code beta} set the monitor's reference memory
+ * @param share          the fixed share α of a mixture's weights
  */
 public record ModelSpec(Task task, Integer inputDimension, int[] hiddenLayers, Activation activation, int numClasses,
                         List<String> classNames, int batchSize, double beta, double betaG, double priorPrecision,
-                        long seed) {
+                        long seed, List<BaliMixture.Expert> experts, double share) {
 
     public ModelSpec {
         Objects.requireNonNull(task, "task");
         Objects.requireNonNull(activation, "activation");
         hiddenLayers = hiddenLayers.clone();
         classNames = List.copyOf(classNames);
+        experts = List.copyOf(experts);
         if (inputDimension != null && inputDimension < 1) {
             throw new IllegalArgumentException("inputDimension must be >= 1, got " + inputDimension);
         }
@@ -58,8 +63,29 @@ public record ModelSpec(Task task, Integer inputDimension, int[] hiddenLayers, A
             throw new IllegalArgumentException("classNames given for a regression model");
         }
         // the engine validates the BALI knobs (batch size, beta, betaG, prior) with messages naming them
-        baliConfig(task, inputDimension == null ? 1 : inputDimension, hiddenLayers, activation, numClasses, batchSize,
-                beta, betaG, priorPrecision, seed);
+        final BaliConfig base = baliConfig(task, inputDimension == null ? 1 : inputDimension, hiddenLayers, activation,
+                numClasses, batchSize, beta, betaG, priorPrecision, seed);
+        if (!experts.isEmpty()) {
+            new BaliMixture(base, experts, share); // validates the experts (distinct) and the share
+        }
+    }
+
+    /** One model (no mixture over memories). */
+    public ModelSpec(final Task task, final Integer inputDimension, final int[] hiddenLayers, final Activation activation,
+                     final int numClasses, final List<String> classNames, final int batchSize, final double beta,
+                     final double betaG, final double priorPrecision, final long seed) {
+        this(task, inputDimension, hiddenLayers, activation, numClasses, classNames, batchSize, beta, betaG,
+                priorPrecision, seed, List.of(), BaliMixture.DEFAULT_SHARE);
+    }
+
+    /** Whether models of this spec are mixtures over memories. */
+    public boolean isMixture() {
+        return !experts.isEmpty();
+    }
+
+    /** The mixture over memories for a model with {@code inputs} features (only if {@link #isMixture()}). */
+    public BaliMixture toMixture(final int inputs) {
+        return new BaliMixture(toBaliConfig(inputs), experts, share);
     }
 
     /** The engine configuration for a model with {@code inputs} features (streaming scaling, docs/method.md §4). */
@@ -106,7 +132,17 @@ public record ModelSpec(Task task, Integer inputDimension, int[] hiddenLayers, A
                 c.getBeta() == null ? beta : c.getBeta(),
                 c.getBetaG() == null ? betaG : c.getBetaG(),
                 c.getPriorPrecision() == null ? priorPrecision : c.getPriorPrecision(),
-                c.getSeed() == null ? seed : c.getSeed());
+                c.getSeed() == null ? seed : c.getSeed(),
+                c.getExperts() == null ? experts : parseExperts(c.getExperts()),
+                c.getShare() == null ? share : c.getShare());
+    }
+
+    /** Memories as MEMORYxBATCH strings; an empty list (or one "none") is one model. */
+    static List<BaliMixture.Expert> parseExperts(final List<? extends CharSequence> texts) {
+        if (texts.isEmpty() || texts.size() == 1 && "none".equalsIgnoreCase(texts.get(0).toString().trim())) {
+            return List.of();
+        }
+        return texts.stream().map(t -> BaliMixture.Expert.parse(t.toString())).toList();
     }
 
     @Override
@@ -120,19 +156,21 @@ public record ModelSpec(Task task, Integer inputDimension, int[] hiddenLayers, A
                 && Arrays.equals(hiddenLayers, s.hiddenLayers) && activation == s.activation
                 && numClasses == s.numClasses && classNames.equals(s.classNames) && batchSize == s.batchSize
                 && Double.compare(beta, s.beta) == 0 && Double.compare(betaG, s.betaG) == 0
-                && Double.compare(priorPrecision, s.priorPrecision) == 0 && seed == s.seed;
+                && Double.compare(priorPrecision, s.priorPrecision) == 0 && seed == s.seed
+                && experts.equals(s.experts) && Double.compare(share, s.share) == 0;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(task, inputDimension, Arrays.hashCode(hiddenLayers), activation, numClasses, classNames,
-                batchSize, beta, betaG, priorPrecision, seed);
+                batchSize, beta, betaG, priorPrecision, seed, experts, share);
     }
 
     @Override
     public String toString() {
         return task + " " + (inputDimension == null ? "?" : inputDimension) + "→" + Arrays.toString(hiddenLayers)
                 + "→" + (task == Task.CLASSIFICATION ? numClasses : 1) + " " + activation + " B=" + batchSize
-                + " β=" + beta + " βG=" + betaG + " λ=" + priorPrecision + " seed=" + seed;
+                + " β=" + beta + " βG=" + betaG + " λ=" + priorPrecision + " seed=" + seed
+                + (experts.isEmpty() ? "" : " experts=" + experts + " share=" + share);
     }
 }

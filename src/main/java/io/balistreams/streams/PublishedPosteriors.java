@@ -8,7 +8,7 @@ import io.balistreams.bali.BaliModel;
 import io.balistreams.bali.ClassificationPrediction;
 import io.balistreams.bali.PredictionScratch;
 import io.balistreams.bali.RegressionPrediction;
-import io.balistreams.bali.ServingPosterior;
+import io.balistreams.bali.ServingModel;
 import io.balistreams.bali.ServingPosteriorCodec;
 import io.balistreams.monitor.DriftLevel;
 import io.balistreams.monitor.OodScore;
@@ -35,7 +35,7 @@ final class PublishedPosteriors {
     static final String STORE = "bali-model-posteriors";
 
     /** What scores a model's events now: the posterior, its class names, and the monitor's view at publication. */
-    record Serving(ServingPosterior posterior, List<String> classNames, Double oodThreshold, DriftLevel driftState,
+    record Serving(ServingModel posterior, List<String> classNames, Double oodThreshold, DriftLevel driftState,
                    PredictionScratch scratch) {
 
         BaliConfig config() {
@@ -59,7 +59,8 @@ final class PublishedPosteriors {
                 oodScore = scoreKind.of(regression);
             }
             return new ScoredEvent(-1, eventTime, posterior.version(), features, regression, classification, oodScore,
-                    oodThreshold, oodThreshold != null && oodScore > oodThreshold, driftState, null);
+                    oodThreshold, oodThreshold != null && oodScore > oodThreshold, driftState, null,
+                    posterior.memoryWeights());
         }
     }
 
@@ -123,7 +124,8 @@ final class PublishedPosteriors {
             return new Lookup(null, DeadLetterReason.WRONG_DIMENSION, "model " + modelId + " cannot take events "
                     + "without features");
         }
-        final ServingPosterior posterior = new BaliModel(spec.toBaliConfig(inputs)).servingPosterior();
+        final ServingModel posterior = spec.isMixture() ? spec.toMixture(inputs).servingPosterior()
+                : new BaliModel(spec.toBaliConfig(inputs)).servingPosterior();
         final Serving serving = new Serving(posterior, spec.classNames(), null, watching ? DriftLevel.STABLE : null,
                 posterior.newScratch());
         priors.put(modelId, serving);
@@ -132,10 +134,10 @@ final class PublishedPosteriors {
 
     private Serving decode(final String modelId, final byte[] raw) {
         final ModelPosterior record;
-        final ServingPosterior posterior;
+        final ServingModel posterior;
         try {
             record = records.deserialize(config.posteriorsTopic(), raw);
-            posterior = ServingPosteriorCodec.fromRecord(record);
+            posterior = ServingPosteriorCodec.servingModel(record);
         } catch (final RuntimeException e) {
             throw new IllegalStateException("the published posterior of model " + modelId + " on "
                     + config.posteriorsTopic() + " cannot be read: " + e.getMessage(), e);

@@ -101,6 +101,7 @@ final class ServedPredictions {
                 .setOodThreshold(scored.oodThreshold())
                 .setOodFlag(scored.oodFlag())
                 .setDriftState(scored.driftState() == null ? null : DriftState.valueOf(scored.driftState().name()))
+                .setMemoryWeights(scored.memoryWeights())
                 .build();
     }
 }

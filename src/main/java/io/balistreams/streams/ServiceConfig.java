@@ -1,6 +1,7 @@
 package io.balistreams.streams;
 
 import io.balistreams.bali.Activation;
+import io.balistreams.bali.BaliMixture;
 import io.balistreams.bali.Task;
 import io.balistreams.monitor.ModelMonitor;
 import io.balistreams.monitor.OodScore;
@@ -91,6 +92,10 @@ public final class ServiceConfig {
         doc("bali.model.beta.g", "", "EMA decay per batch of the output-side factor G; empty: the same as beta");
         doc("bali.model.prior.precision", "1.0", "prior precision lambda of every layer");
         doc("bali.model.seed", "42", "seed of each model's random numbers");
+        doc("bali.model.experts", "", "a Bayesian mixture over these memories instead of one model, each MEMORYxBATCH "
+                + "(e.g. 50x4,500x8,4000x32; docs/method.md section 11); batch.size and beta then set only the "
+                + "monitor's reference memory; empty: one model");
+        doc("bali.model.share", "0.01", "fixed share alpha of a mixture's weights, in [0, 1)");
     }
 
     /** The keys naming the service's public topics (their defaults are the topic names). */
@@ -368,7 +373,20 @@ public final class ServiceConfig {
         return new ModelSpec(task, inputs, widths, parseEnum(Activation.class, "bali.model.activation"),
                 parseInt("bali.model.classes"), classNames, parseInt("bali.model.batch.size"),
                 parseDouble("bali.model.beta"), get("bali.model.beta.g").isBlank() ? Double.NaN : parseDouble("bali.model.beta.g"),
-                parseDouble("bali.model.prior.precision"), parseLong("bali.model.seed"));
+                parseDouble("bali.model.prior.precision"), parseLong("bali.model.seed"), experts(),
+                parseDouble("bali.model.share"));
+    }
+
+    private List<BaliMixture.Expert> experts() {
+        final String v = get("bali.model.experts");
+        if (v.isBlank()) {
+            return List.of();
+        }
+        try {
+            return ModelSpec.parseExperts(Arrays.stream(v.split(",")).map(String::trim).toList());
+        } catch (final IllegalArgumentException e) {
+            throw new IllegalArgumentException("bali.model.experts: " + e.getMessage(), e);
+        }
     }
 
     private <E extends Enum<E>> E parseEnum(final Class<E> type, final String key) {

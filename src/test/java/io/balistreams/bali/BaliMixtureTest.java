@@ -257,6 +257,45 @@ class BaliMixtureTest {
     }
 
     @Test
+    void theServingFormPredictsBitForBitAsTheMixtureAndSurvivesItsRecord() {
+        final List<BaliMixture.Expert> experts = List.of(new BaliMixture.Expert(20, 2), new BaliMixture.Expert(200, 8));
+        final BaliMixture classifier = new BaliMixture(classifier(5), experts, 0.02);
+        final BaliMixture regression = new BaliMixture(regression(), experts, 0.02);
+        final Rng rng = new Rng(12);
+        for (int i = 0; i < 90; i++) {
+            final double[] x = point(rng);
+            classifier.learn(new double[][] {x}, new int[] {label(x, i > 60)}, classifier.config().beta(), false);
+            regression.learn(new double[][] {x}, new double[] {2 * x[0] - x[1]}, regression.config().beta(), false);
+        }
+        final MixturePosterior c = classifier.servingPosterior();
+        final MixturePosterior r = regression.servingPosterior();
+        final ServingModel cDecoded = ServingPosteriorCodec.servingModel(ServingPosteriorCodec.toRecord("c",
+                List.of("no", "yes"), c));
+        final ServingModel rDecoded = ServingPosteriorCodec.servingModel(ServingPosteriorCodec.toRecord("r", List.of(),
+                (ServingModel) r));
+        assertThat(c.version()).isEqualTo(classifier.step()).isEqualTo(cDecoded.version());
+        assertThat(cDecoded.memoryWeights()).isEqualTo(classifier.memoryWeights());
+        assertThat(cDecoded.memoryWeights().keySet()).containsExactly("20x2", "200x8");
+        final PredictionScratch cs = cDecoded.newScratch();
+        final PredictionScratch rs = rDecoded.newScratch();
+        for (int i = 0; i < 20; i++) {
+            final double[] x = point(rng);
+            final ClassificationPrediction expected = classifier.classify(x);
+            for (final ClassificationPrediction p : List.of(c.classify(x, c.newScratch()), cDecoded.classify(x, cs))) {
+                assertThat(p.probabilities()).containsExactly(expected.probabilities());
+                assertThat(p.mutualInformation()).isEqualTo(expected.mutualInformation());
+                assertThat(p.leverage()).isEqualTo(expected.leverage());
+            }
+            final RegressionPrediction mean = regression.predict(x);
+            assertThat(rDecoded.predict(x, rs)).isEqualTo(mean);
+        }
+        // a record whose weights do not sum to one is refused
+        final io.balistreams.avro.ModelPosterior broken = ServingPosteriorCodec.toRecord("c", List.of(), c);
+        broken.getMixture().setWeights(List.of(0.5, 0.6));
+        assertThatThrownBy(() -> ServingPosteriorCodec.servingModel(broken)).hasMessageContaining("sum to 1.1");
+    }
+
+    @Test
     void badArgumentsAreRefusedWithTheReason() {
         assertThat(BaliMixture.Expert.parse(" 50x4 ")).isEqualTo(new BaliMixture.Expert(50, 4));
         assertThat(BaliMixture.Expert.parse("2000×32").toString()).isEqualTo("2000x32");

@@ -90,6 +90,47 @@ class DistributedScoringTopologyTest {
         }
     }
 
+    @Test
+    void aMixtureOverMemoriesIsServedByItsPublishedPosteriorExactlyAsByItsLearnerAndReportsItsWeights() {
+        final int n = 1200;
+        final SeaConcepts sea = new SeaConcepts(3, 600, 0.05);
+        final double[][] x = new double[n][3];
+        final double[] y = new double[n];
+        for (int i = 0; i < n; i++) {
+            y[i] = sea.next(x[i]);
+        }
+        final Map<String, String> common = Map.of("bali.model.hidden", "4,4", "bali.model.activation", "tanh",
+                "bali.model.experts", "40x4,400x16", "bali.metrics.every", "300", "bali.posterior.every", "1");
+        final Map<String, String> distributed = new HashMap<>(common);
+        distributed.put("bali.scoring", "distributed");
+
+        final Run learnerTask = run(stateDir, common, x, y);
+        final Run scorers = run(otherStateDir, distributed, x, y);
+
+        assertThat(learnerTask.deadLetters).isEmpty();
+        assertThat(scorers.deadLetters).isEmpty();
+        assertThat(scorers.model).isEqualTo(learnerTask.model);
+        assertThat(scorers.predictions).hasSize(n);
+        for (int i = 0; i < n; i++) {
+            final Prediction a = learnerTask.predictions.get(i);
+            final Prediction b = scorers.predictions.get(i);
+            b.setScoredAt(a.getScoredAt());
+            assertThat(b).as("prediction %d", i).isEqualTo(a);
+            assertThat(a.getMemoryWeights()).as("prediction %d", i).containsOnlyKeys("40x4", "400x16");
+            assertThat(a.getMemoryWeights().values().stream().mapToDouble(Double::doubleValue).sum())
+                    .isCloseTo(1.0, org.assertj.core.api.Assertions.within(1e-12));
+        }
+        // labels are handed over every 4 (the smallest expert batch): after 1,200 labels 300 + 75 updates
+        assertThat(learnerTask.predictions.get(n - 1).getModelVersion()).isEqualTo(299 + 74);
+        assertThat(learnerTask.metrics).hasSize(4);
+        final ModelMetrics last = learnerTask.metrics.get(3);
+        assertThat(last.getMemoryWeights()).containsOnlyKeys("40x4", "400x16");
+        assertThat(scorers.metrics.get(3).getMemoryWeights()).isEqualTo(last.getMemoryWeights());
+        // at the weights that served the last prediction (before the last label's update) the short memory
+        // leads: the concept changes every 600 events
+        assertThat(learnerTask.predictions.get(n - 1).getMemoryWeights().get("40x4")).isGreaterThan(0.5);
+    }
+
     private record Run(List<Prediction> predictions, List<ModelMetrics> metrics, List<DriftAlert> alerts,
                        List<DeadLetter> deadLetters, byte[] model) {
     }
@@ -103,7 +144,7 @@ class DistributedScoringTopologyTest {
                     h.driver.<String, byte[]>getKeyValueStore(LearnerProcessor.MODEL_STORE).get("m"));
             return new Run(h.predictions.readValuesToList(), h.metrics.readValuesToList(),
                     h.driftAlerts.readValuesToList(), h.deadLetters.readValuesToList(),
-                    ModelStateCodec.encode(ModelStateCodec.fromRecord(((io.balistreams.avro.BaliModelState) stored.getSnapshot().getState()))));
+                    AvroSerde.of(io.balistreams.avro.ModelSnapshot.class).encode(stored.getSnapshot()));
         }
     }
 

@@ -327,6 +327,56 @@ class LearnerTopologyTest {
         }
     }
 
+    @Test
+    void aModelConfigEntryMakesAModelAMixtureOverMemoriesThatReportsAndStoresItsWeights() {
+        try (TopologyHarness h = new TopologyHarness(stateDir, Map.of("bali.model.hidden", "4",
+                "bali.model.activation", "tanh", "bali.metrics.every", "200"))) {
+            final ModelConfig mixConfig = ModelConfig.newBuilder().setModelId("mix").setExperts(List.of("20x2", "200x8"))
+                    .setShare(0.05).setAdaptiveForgetting(false).build();
+            h.sendConfig("mix", mixConfig);
+            final io.balistreams.bali.BaliMixture reference = h.config.modelDefaults().withOverrides(mixConfig).toMixture(2);
+            final double[][] pair = new double[2][];
+            final int[] pairLabels = new int[2];
+            h.sendConfig("bad", ModelConfig.newBuilder().setModelId("bad").setExperts(List.of("20x2", "oops")).build());
+            final Rng rng = Rng.forStream(3, 0);
+            for (int i = 0; i < 400; i++) {
+                final double a = rng.nextGaussian();
+                final double b = rng.nextGaussian();
+                final double label = (i < 200) == (a + b > 0) ? 1.0 : 0.0;
+                h.send(event("m" + i, "mix", new double[]{a, b}, label));
+                h.send(event("o" + i, "one", new double[]{a, b}, label));
+                pair[i % 2] = new double[]{a, b};
+                pairLabels[i % 2] = (int) label;
+                if (i % 2 == 1) {
+                    reference.learn(pair, pairLabels, reference.config().beta(), false);
+                }
+            }
+            final List<Prediction> predictions = h.predictions.readValuesToList();
+            assertThat(predictions).filteredOn(p -> p.getModelId().equals("one"))
+                    .hasSize(400).allSatisfy(p -> assertThat(p.getMemoryWeights()).isNull());
+            assertThat(predictions).filteredOn(p -> p.getModelId().equals("mix")).hasSize(400)
+                    .allSatisfy(p -> assertThat(p.getMemoryWeights()).containsOnlyKeys("20x2", "200x8"));
+            final List<ModelMetrics> mixMetrics = h.metrics.readValuesToList().stream()
+                    .filter(m -> m.getModelId().equals("mix")).toList();
+            assertThat(mixMetrics).hasSize(2);
+            final LearnerModel stored = io.balistreams.streams.serde.AvroSerde.of(LearnerModel.class)
+                    .decode(h.driver.<String, byte[]>getKeyValueStore(LearnerProcessor.MODEL_STORE).get("mix"));
+            assertThat(stored.getSnapshot().getState()).isInstanceOf(io.balistreams.avro.BaliMixtureState.class);
+            final io.balistreams.bali.BaliMixture restored = io.balistreams.bali.MixtureStateCodec.fromRecord(
+                    (io.balistreams.avro.BaliMixtureState) stored.getSnapshot().getState());
+            assertThat(restored.share()).isEqualTo(0.05);
+            // the service's mixture is the engine's fed the same labels in the same pairs (no adaptive forgetting)
+            assertThat(restored.memoryWeights()).isEqualTo(reference.memoryWeights());
+            assertThat(mixMetrics.get(1).getMemoryWeights()).containsOnlyKeys("20x2", "200x8");
+            // 400 labels handed over two at a time: 200 updates of the short expert, 50 of the long one
+            assertThat(stored.getSnapshot().getModelVersion()).isEqualTo(250);
+            final DeadLetter bad = h.deadLetters.readValuesToList().stream()
+                    .filter(d -> "bad".equals(d.getModelId())).findFirst().orElseThrow();
+            assertThat(bad.getReason()).isEqualTo(DeadLetterReason.INVALID_MODEL_CONFIG);
+            assertThat(bad.getDetail()).contains("'oops'");
+        }
+    }
+
     private static byte[] bytes(final ByteBuffer b) {
         final ByteBuffer d = b.duplicate();
         final byte[] out = new byte[d.remaining()];
