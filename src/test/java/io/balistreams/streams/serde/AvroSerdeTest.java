@@ -316,6 +316,33 @@ class AvroSerdeTest {
         }
     }
 
+    /**
+     * Records written before mixtures over memories (Prediction v1, ModelMetrics v2, ModelConfig v2, ModelPosterior
+     * v2) decode under the current schemas with the mixture fields null; every retired version is in the history.
+     */
+    @Test
+    void recordsWrittenBeforeMixturesDecodeWithTheMixtureFieldsNull() throws Exception {
+        final Prediction current = classificationPrediction();
+        final Schema v1 = SchemaHistory.load("/schemas/history/Prediction.v1.avsc");
+        assertThat(v1.getField("memoryWeights")).isNull();
+        final ByteBuffer buffer = new BinaryMessageEncoder<Prediction>(SpecificData.get(), v1).encode(current);
+        final byte[] bytes = new byte[buffer.remaining()];
+        buffer.get(bytes);
+        final Prediction decoded = AvroSerde.of(Prediction.class).decode(bytes);
+        assertThat(decoded).isEqualTo(current);
+        assertThat(decoded.getMemoryWeights()).isNull();
+
+        current.setMemoryWeights(java.util.Map.of("50x4", 0.75, "4000x32", 0.25));
+        assertThat(AvroSerde.of(Prediction.class).decode(AvroSerde.of(Prediction.class).encode(current)))
+                .isEqualTo(current);
+        for (final String name : List.of("Prediction.v1", "ModelMetrics.v2", "ModelConfig.v2", "ModelPosterior.v2")) {
+            final Schema old = SchemaHistory.load("/schemas/history/" + name + ".avsc");
+            assertThat(SchemaHistory.find(SchemaHistory.fingerprint(old))).as(name + " is in the history").isNotNull();
+            assertThat(SchemaHistory.fingerprint(old)).as(name + " is retired")
+                    .isNotIn(SchemaHistory.CURRENT.stream().map(SchemaHistory::fingerprint).toList());
+        }
+    }
+
     /** The record's bytes as the v1 writer of {@code name} would have written them (the same fields but logitScale). */
     private static byte[] asVersion1(final SpecificRecord record, final String name) throws Exception {
         final Schema v1 = SchemaHistory.load("/schemas/history/" + name + ".v1.avsc");
