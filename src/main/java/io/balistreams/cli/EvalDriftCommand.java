@@ -230,6 +230,14 @@ public final class EvalDriftCommand implements Callable<Integer> {
         m.put("drift_alarms", r.driftAlarms());
         m.put("detection_delays", java.util.Arrays.asList(r.delays()));
         m.put("missed", known ? r.missed() : null);
+        if (r.memoryShift() != null) {
+            final Map<String, Object> shift = new LinkedHashMap<>();
+            shift.put("alarms", r.memoryShift().alarms().stream().map(DriftMetrics.Alarm::position).toList());
+            shift.put("detection_delays", java.util.Arrays.asList(r.memoryShift().delays()));
+            shift.put("missed", known ? r.memoryShift().missed() : null);
+            shift.put("false_alarms_per_10k", r.memoryShift().falseAlarmsPer10k());
+            m.put("memory_shift", shift);
+        }
         m.put("false_alarms_per_10k", r.falseAlarmsPer10k());
         m.put("recovery_accuracy", doubles(r.recovery()));
         m.put("records_per_second", r.recordsPerSecond());
@@ -267,6 +275,15 @@ public final class EvalDriftCommand implements Callable<Integer> {
             o.printf(Locale.ROOT, "%-28s %22d %22d%n", "missed drifts", on.missed(), off.missed());
             o.printf(Locale.ROOT, "%-28s %22.2f %22.2f%n", "false alarms / 10k events", on.falseAlarmsPer10k(),
                     off.falseAlarmsPer10k());
+            if (on.memoryShift() != null) {
+                // the mixture's weights read as a drift signal, beside the monitor (an evaluation instrument)
+                o.printf(Locale.ROOT, "%-28s %22s %22s%n", "memory shift: delays", delays(on.memoryShift().delays()),
+                        delays(off.memoryShift().delays()));
+                o.printf(Locale.ROOT, "%-28s %22d %22d%n", "memory shift: missed", on.memoryShift().missed(),
+                        off.memoryShift().missed());
+                o.printf(Locale.ROOT, "%-28s %22.2f %22.2f%n", "memory shift: false / 10k",
+                        on.memoryShift().falseAlarmsPer10k(), off.memoryShift().falseAlarmsPer10k());
+            }
             for (int k = 0; k < s.driftPoints().length; k++) {
                 o.printf(Locale.ROOT, "%-28s %22.4f %22.4f%n", String.format(Locale.ROOT, "accuracy after %,d",
                         s.driftPoints()[k]), on.recovery()[k], off.recovery()[k]);
@@ -292,8 +309,12 @@ public final class EvalDriftCommand implements Callable<Integer> {
     }
 
     private static String delays(final DriftEvaluation.Run r) {
+        return delays(r.delays());
+    }
+
+    private static String delays(final Long[] all) {
         final StringBuilder sb = new StringBuilder();
-        for (final Long d : r.delays()) {
+        for (final Long d : all) {
             sb.append(sb.length() == 0 ? "" : ", ").append(d == null ? "missed" : String.format(Locale.ROOT, "%,d", d));
         }
         return sb.length() == 0 ? "-" : sb.toString();

@@ -136,7 +136,8 @@ public final class DriftEvaluation {
      */
     public record Run(boolean adaptiveForgetting, String metric, long events, double overall, long[] windowEnds,
                       double[] windows, List<Alarm> alarms, long[] driftPoints, Long[] delays, int missed,
-                      Double falseAlarmsPer10k, double[] recovery, long rejectedUpdates, double seconds) {
+                      Double falseAlarmsPer10k, double[] recovery, long rejectedUpdates, double seconds,
+                      Detection memoryShift) {
         public double recordsPerSecond() {
             return events / seconds;
         }
@@ -145,6 +146,13 @@ public final class DriftEvaluation {
         public long driftAlarms() {
             return alarms.stream().filter(a -> a.level() == DriftLevel.DRIFT).count();
         }
+    }
+
+    /**
+     * What a detector found: its DRIFT alarms, the delay per drift point (null: missed), the number missed and the
+     * false alarms per 10,000 events (null where the drift points are unknown).
+     */
+    public record Detection(List<Alarm> alarms, Long[] delays, int missed, Double falseAlarmsPer10k) {
     }
 
     /** The same stream and seed with adaptive forgetting on and off. */
@@ -229,8 +237,16 @@ public final class DriftEvaluation {
                 ? OnlineLearner.create("drift", config, List.of(), learnerSettings)
                 : OnlineLearner.create("drift", new BaliMixture(config, settings.experts(), settings.share()), List.of(),
                         learnerSettings);
+        final MemoryShiftDetector shift = settings.experts().size() < 2 ? null
+                : new MemoryShiftDetector(settings.experts());
+        final List<Alarm> shiftAlarms = new ArrayList<>();
         final PrequentialEvaluation.Result result = PrequentialEvaluation.run(learner, features, targets, progress,
-                (i, scored) -> perEvent[i] = perEventMetric.of(i, scored));
+                (i, scored) -> {
+                    perEvent[i] = perEventMetric.of(i, scored);
+                    if (shift != null && shift.observe(i, scored.memoryWeights())) {
+                        shiftAlarms.add(new Alarm(i, "MEMORY_SHIFT/weights", DriftLevel.DRIFT));
+                    }
+                });
         final List<Alarm> alarms = new ArrayList<>(result.alarms().size());
         for (final ModelMonitor.Alarm a : result.alarms()) {
             alarms.add(of(a));
@@ -257,7 +273,10 @@ public final class DriftEvaluation {
                 known ? driftPoints.clone() : null, detectionDelays(all, drifts, n, settings.tolerance()),
                 missed(all, drifts, n, settings.tolerance()),
                 known ? falseAlarmsPer10k(all, drifts, n, settings.tolerance()) : null, recovery,
-                result.rejectedUpdates(), result.seconds());
+                result.rejectedUpdates(), result.seconds(), shift == null ? null
+                        : new Detection(List.copyOf(shiftAlarms), detectionDelays(shiftAlarms, drifts, n,
+                                settings.tolerance()), missed(shiftAlarms, drifts, n, settings.tolerance()),
+                                known ? falseAlarmsPer10k(shiftAlarms, drifts, n, settings.tolerance()) : null));
     }
 
     private static Alarm of(final ModelMonitor.Alarm a) {

@@ -59,11 +59,17 @@ class EvalDriftCommandTest {
                 "--hidden", "4", "--experts", "20x2,400x16", "--share", "0.05");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("mixture 3→4→2 tanh over memories 20x2, 400x16 (share 0.05), seed 1;");
+        assertThat(r.out().lines()).anyMatch(l -> l.startsWith("memory shift: missed"))
+                .anyMatch(l -> l.startsWith("memory shift: false / 10k"));
         final CliRun json = CliRun.of("eval", "drift", "--stream", "sea", "--events", "4000", "--segment", "2000",
                 "--hidden", "4", "--experts", "20x2,400x16", "--json");
         assertThat(json.code()).as(json.err()).isZero();
         assertThat(json.out()).contains("\"experts\":[\"20x2\",\"400x16\"]");
-        assertThat(CliRun.number(object(json.out(), "adaptive"), "accuracy")).isBetween(0.75, 0.95);
+        final String adaptive = object(json.out(), "adaptive");
+        assertThat(CliRun.number(adaptive, "accuracy")).isBetween(0.75, 0.95);
+        final String shift = object(adaptive, "memory_shift");
+        assertThat(CliRun.number(shift, "missed")).isBetween(0.0, 1.0);
+        assertThat(CliRun.number(shift, "false_alarms_per_10k")).isNotNegative();
         final CliRun bad = CliRun.of("eval", "drift", "--stream", "sea", "--experts", "20x2,big");
         assertThat(bad.code()).isEqualTo(1);
         assertThat(bad.err()).startsWith("error: ").contains("'big'");
