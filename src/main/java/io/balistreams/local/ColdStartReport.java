@@ -24,7 +24,8 @@ import java.util.Random;
 /**
  * The cold-start report of docs/results.md ("Cold start"): how a new streaming model predicts over its first
  * 250, 500, 1,000 and 2,000 records, test-then-train with the service's monitor, for the service's model
- * defaults (64-64 ReLU, B = 32, β = 0.9, seed 42) and {@code eval prequential}'s (32-32 tanh, N_eff 320), beside
+ * defaults (64-64 ReLU, B = 32, β = 0.9, seed 42) and the single model that was {@code eval prequential}'s
+ * default before the mixture over memories (32-32 tanh, N_eff 320; {@code --experts none --hidden 32,32}), beside
  * the trivial predictors: the running Gaussian of the targets seen so far (its mean for the RMSE), and
  * ln K for a classifier. Streams: y = Σx + N(0, 0.1²) over 8 standard-normal features, Boston housing and
  * Concrete in a seeded random order, Elec2 in file order, SEA and the rotating hyperplane (one concept), and
