@@ -32,14 +32,17 @@ import java.util.Objects;
  * </ul>
  *
  * <p><b>Learning.</b> {@link #learn} takes labelled records in order. Each is first scored by every expert for
- * the weight update (the experts' predictives of the last 2B inputs {@link #classify}'d or {@link #predict}'d
- * are kept: an input learned as the same array before any expert has updated is not scored again, so the
- * caller must not change a scored array before it is learned), then appended to every expert's buffer; an expert makes one BALI update whenever its
+ * the weight update, then appended to every expert's buffer; an expert makes one BALI update whenever its
  * buffer holds B_k records (so a short memory with a small B updates often, a long one rarely). A
  * {@code flush} makes every expert with a non-empty buffer update at once from what it holds (a partial
  * batch, as {@link BaliModel} allows). The monitor's adaptive forgetting reaches the experts as a factor on
  * their memories: a β for the update below the mixture's configured β shrinks every N_k by the same factor
- * (1 − β_config)/(1 − β).
+ * (1 − β_config)/(1 − β). The experts' predictives of the last 2B inputs {@link #classify}'d or
+ * {@link #predict}'d are kept, so an input learned as the same array before any expert has updated is not
+ * scored again (the caller must not change a scored array before it is learned).
+ *
+ * <p><b>Serving and state.</b> {@link #servingPosterior()} is the serving form ({@link MixturePosterior});
+ * {@link MixtureStateCodec} stores the whole state, from which a mixture continues bit-exactly.
  *
  * <p>Deterministic; not thread-safe.
  */
@@ -437,6 +440,8 @@ public final class BaliMixture {
      * @param beta  β for these updates: the mixture's configured β, or lower to shrink every memory for a while
      * @param flush whether every expert with a non-empty buffer updates now from what it holds
      * @return the outcome: accepted unless an expert refused its update (it is then left as it was)
+     * @throws IllegalArgumentException for a record that does not fit (wrong width, a non-finite feature, a label
+     *                                  out of range), before anything changes
      */
     public UpdateResult learn(final double[][] features, final int[] labels, final double beta, final boolean flush) {
         requireTask(Task.CLASSIFICATION);
@@ -444,11 +449,14 @@ public final class BaliMixture {
             throw new IllegalArgumentException("need as many labels as feature rows");
         }
         for (int n = 0; n < features.length; n++) {
-            final int y = labels[n];
-            if (y < 0 || y >= base.numClasses()) {
-                throw new IllegalArgumentException("record " + n + ": class index " + y + " is not in 0.."
+            checkFeatures(features[n], n);
+            if (labels[n] < 0 || labels[n] >= base.numClasses()) {
+                throw new IllegalArgumentException("record " + n + ": class index " + labels[n] + " is not in 0.."
                         + (base.numClasses() - 1));
             }
+        }
+        for (int n = 0; n < features.length; n++) {
+            final int y = labels[n];
             final int slot = cached(features[n]);
             for (int k = 0; k < models.length; k++) {
                 final double[] p = slot >= 0 ? cachedProbabilities[slot][k] : models[k].classify(features[n]).probabilities();
@@ -467,9 +475,12 @@ public final class BaliMixture {
             throw new IllegalArgumentException("need as many targets as feature rows");
         }
         for (int n = 0; n < features.length; n++) {
+            checkFeatures(features[n], n);
             if (!Double.isFinite(targets[n])) {
                 throw new IllegalArgumentException("record " + n + ": target is " + targets[n]);
             }
+        }
+        for (int n = 0; n < features.length; n++) {
             final int slot = cached(features[n]);
             for (int k = 0; k < models.length; k++) {
                 final RegressionPrediction q = slot >= 0 ? cachedRegressions[slot][k] : models[k].predict(features[n]);
@@ -478,6 +489,19 @@ public final class BaliMixture {
             reweigh(scratchLikelihoods);
         }
         return distribute(features, null, targets, beta, flush);
+    }
+
+    /** A record's features must fit the experts (checked before anything changes, so a bad batch changes nothing). */
+    private void checkFeatures(final double[] x, final int n) {
+        if (x == null || x.length != base.inputSize()) {
+            throw new IllegalArgumentException("record " + n + ": " + (x == null ? "no" : Integer.toString(x.length))
+                    + " features, the model takes " + base.inputSize());
+        }
+        for (final double v : x) {
+            if (!Double.isFinite(v)) {
+                throw new IllegalArgumentException("record " + n + ": a feature is " + v);
+            }
+        }
     }
 
     /** Takes the next cache slot for the experts' predictives of {@code features} at the current step. */

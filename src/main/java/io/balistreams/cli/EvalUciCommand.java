@@ -67,6 +67,18 @@ public final class EvalUciCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "Seed (default ${DEFAULT-VALUE}).", defaultValue = "1")
     long seed;
 
+    @Option(names = "--threads", paramLabel = "N",
+            description = "Splits run at once; the results are the same for any N (default: the machine's cores).")
+    Integer threads;
+
+    private int threadCount() {
+        final int n = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+        if (n < 1) {
+            throw new IllegalArgumentException("--threads must be >= 1, got " + n);
+        }
+        return n;
+    }
+
     @Override
     public Integer call() {
         final boolean separateScales = switch (calibration) {
@@ -80,7 +92,7 @@ public final class EvalUciCommand implements Callable<Integer> {
         final UciProtocol.Settings settings = new UciProtocol.Settings(hidden, activation, epochs, d.batchSize(),
                 d.beta(), d.kappa(), d.priorPrecision(), ensemble, folds, !noRefit, separateScales, seed);
         final UciProtocol.Result r = ProgressBar.around(spec.commandLine().getErr(), "eval uci " + data.name(), k,
-                bar -> UciProtocol.run(data, k, settings, s -> bar.accept(s + 1)));
+                bar -> UciProtocol.run(data, k, settings, threadCount(), s -> bar.accept(s + 1)));
         final double[] rmse = r.rmse();
         final double[] ll = r.logLikelihood();
         if (output.json) {
@@ -90,6 +102,8 @@ public final class EvalUciCommand implements Callable<Integer> {
             out.put("rmse", meanSe(rmse));
             out.put("ll", meanSe(ll));
             out.put("train_seconds", r.trainSeconds());
+            out.put("wall_seconds", r.wallSeconds());
+            out.put("threads", r.threads());
             spec.commandLine().getOut().println(Json.write(out));
         } else {
             final PrintWriter o = spec.commandLine().getOut();
@@ -100,9 +114,10 @@ public final class EvalUciCommand implements Callable<Integer> {
                 o.printf(Locale.ROOT, "%5d %10.4f %10.4f %7d %8.3f %8.3f %8.2f%n", s.split(), s.rmse(), s.logLikelihood(),
                         s.epochs(), s.noiseScale(), s.epistemicScale(), s.trainSeconds());
             }
-            o.printf(Locale.ROOT, "RMSE %.3f ± %.3f   test log-likelihood %.3f ± %.3f   (mean ± s.e.; train %.1f s)%n",
+            o.printf(Locale.ROOT, "RMSE %.3f ± %.3f   test log-likelihood %.3f ± %.3f   (mean ± s.e.; train %.1f s, "
+                            + "wall %.1f s on %d thread%s)%n",
                     Metrics.mean(rmse), Metrics.standardError(rmse), Metrics.mean(ll), Metrics.standardError(ll),
-                    r.trainSeconds());
+                    r.trainSeconds(), r.wallSeconds(), r.threads(), r.threads() == 1 ? "" : "s");
         }
         spec.commandLine().getOut().flush();
         return 0;

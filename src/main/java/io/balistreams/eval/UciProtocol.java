@@ -77,8 +77,12 @@ public final class UciProtocol {
                               double epistemicScale, double trainSeconds) {
     }
 
-    /** Scores of all splits evaluated. */
-    public record Result(String dataset, List<SplitResult> splits) {
+    /**
+     * Scores of all splits evaluated.
+     *
+     * @param wallSeconds wall time of the whole run (splits run {@code threads} at a time)
+     */
+    public record Result(String dataset, List<SplitResult> splits, double wallSeconds, int threads) {
         public double[] rmse() {
             return splits.stream().mapToDouble(SplitResult::rmse).toArray();
         }
@@ -110,23 +114,74 @@ public final class UciProtocol {
     }
 
     /**
-     * Runs the first {@code splits} splits.
+     * Runs the first {@code splits} splits, one after the other.
      *
      * @param splitDone called after each split with its index (may be null)
      */
     public static Result run(final UciDataset data, final int splits, final Settings settings, final IntConsumer splitDone) {
+        return run(data, splits, settings, 1, splitDone);
+    }
+
+    /**
+     * Runs the first {@code splits} splits on {@code threads} threads at once. A split depends only on its index
+     * (its folds, shuffles and seeds come from streams of the split), so the results are the same for any number
+     * of threads; only {@link SplitResult#trainSeconds()} (wall time of that split) differs.
+     *
+     * @param splitDone called with the number of splits finished minus one, each time one finishes (may be null;
+     *                  calls never overlap)
+     */
+    public static Result run(final UciDataset data, final int splits, final Settings settings, final int threads,
+                             final IntConsumer splitDone) {
         settings.validate();
         if (splits < 1 || splits > data.numSplits()) {
             throw new IllegalArgumentException("splits must be in [1, " + data.numSplits() + "], got " + splits);
         }
-        final List<SplitResult> results = new ArrayList<>();
-        for (int s = 0; s < splits; s++) {
-            results.add(runSplit(data, s, settings));
-            if (splitDone != null) {
-                splitDone.accept(s);
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        }
+        final long start = System.nanoTime();
+        final SplitResult[] results = new SplitResult[splits];
+        if (threads == 1) {
+            for (int s = 0; s < splits; s++) {
+                results[s] = runSplit(data, s, settings);
+                if (splitDone != null) {
+                    splitDone.accept(s);
+                }
+            }
+        } else {
+            final java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(
+                    Math.min(threads, splits));
+            try {
+                final List<java.util.concurrent.Future<SplitResult>> futures = new ArrayList<>();
+                final int[] finished = {0};
+                for (int s = 0; s < splits; s++) {
+                    final int split = s;
+                    futures.add(pool.submit(() -> {
+                        final SplitResult r = runSplit(data, split, settings);
+                        if (splitDone != null) {
+                            synchronized (finished) {
+                                splitDone.accept(finished[0]++);
+                            }
+                        }
+                        return r;
+                    }));
+                }
+                for (int s = 0; s < splits; s++) {
+                    results[s] = futures.get(s).get();
+                }
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while the splits ran", e);
+            } catch (final java.util.concurrent.ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException r) {
+                    throw r;
+                }
+                throw new IllegalStateException("a split failed: " + e.getCause(), e.getCause());
+            } finally {
+                pool.shutdownNow();
             }
         }
-        return new Result(data.name(), List.copyOf(results));
+        return new Result(data.name(), List.of(results), (System.nanoTime() - start) / 1e9, threads);
     }
 
     static SplitResult runSplit(final UciDataset data, final int split, final Settings settings) {

@@ -312,6 +312,13 @@ class BaliMixtureTest {
         assertThatThrownBy(() -> m.predict(new double[] {0, 0})).hasMessageContaining("classification");
         assertThatThrownBy(() -> m.learn(new double[][] {{0, 0}}, new int[] {2}, m.config().beta(), false))
                 .hasMessageContaining("class index 2");
+        // a bad record anywhere in a batch changes nothing: the good records before it are not weighed either
+        final double[][] batch = {{0.1, 0.2}, {0.3, Double.NaN}};
+        assertThatThrownBy(() -> m.learn(batch, new int[] {1, 0}, m.config().beta(), false))
+                .hasMessageContaining("record 1: a feature is NaN");
+        assertThatThrownBy(() -> m.learn(new double[][] {{0.1, 0.2}, {0.3}}, new int[] {1, 0}, m.config().beta(), false))
+                .hasMessageContaining("record 1: 1 features, the model takes 2");
         assertThat(m.weights()).containsExactly(1.0 / 3, 1.0 / 3, 1.0 / 3);
+        assertThat(m.buffered(0)).isZero();
     }
 }

@@ -108,4 +108,51 @@ class UciProtocolTest {
     private static double commonScale(final double[][] means, final double[][] vars, final double[] y) {
         return UciProtocol.bestVarianceScales(means, vars, new double[vars.length][vars[0].length], y, false)[0];
     }
+
+    @Test
+    void splitsRunOnSeveralThreadsGiveTheSameResultsAsOneAfterTheOther(@org.junit.jupiter.api.io.TempDir
+                                                                        final java.nio.file.Path dir)
+            throws java.io.IOException {
+        // 80 records, y = x0 − 2 x1 + noise; 3 splits of 60 training and 20 test records
+        final io.balistreams.bali.Rng rng = new io.balistreams.bali.Rng(4);
+        final StringBuilder data = new StringBuilder();
+        for (int i = 0; i < 80; i++) {
+            final double a = rng.nextGaussian();
+            final double b = rng.nextGaussian();
+            data.append(a).append(' ').append(b).append(' ').append(a - 2 * b + 0.3 * rng.nextGaussian()).append('\n');
+        }
+        java.nio.file.Files.writeString(dir.resolve("data.txt"), data);
+        java.nio.file.Files.writeString(dir.resolve("index_features.txt"), "0\n1\n");
+        java.nio.file.Files.writeString(dir.resolve("index_target.txt"), "2\n");
+        java.nio.file.Files.writeString(dir.resolve("n_splits.txt"), "3\n");
+        for (int s = 0; s < 3; s++) {
+            final StringBuilder train = new StringBuilder();
+            final StringBuilder test = new StringBuilder();
+            for (int i = 0; i < 80; i++) {
+                ((i + s) % 4 == 0 ? test : train).append(i).append('\n');
+            }
+            java.nio.file.Files.writeString(dir.resolve("index_train_" + s + ".txt"), train);
+            java.nio.file.Files.writeString(dir.resolve("index_test_" + s + ".txt"), test);
+        }
+        final UciDataset set = UciDataset.read(dir);
+        final UciProtocol.Settings settings = new UciProtocol.Settings(4, io.balistreams.bali.Activation.TANH,
+                java.util.List.of(2, 4), 16, 0.9, 1.0, 1.0, 2, 2, true, true, 3);
+        final java.util.List<Integer> reported = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        final UciProtocol.Result serial = UciProtocol.run(set, 3, settings, 1, null);
+        final UciProtocol.Result parallel = UciProtocol.run(set, 3, settings, 2, reported::add);
+        assertThat(parallel.threads()).isEqualTo(2);
+        assertThat(reported).containsExactlyInAnyOrder(0, 1, 2);
+        assertThat(parallel.splits()).hasSize(3);
+        for (int s = 0; s < 3; s++) {
+            final UciProtocol.SplitResult a = serial.splits().get(s);
+            final UciProtocol.SplitResult b = parallel.splits().get(s);
+            assertThat(b.split()).isEqualTo(s);
+            assertThat(b.rmse()).isEqualTo(a.rmse());
+            assertThat(b.logLikelihood()).isEqualTo(a.logLikelihood());
+            assertThat(b.epochs()).isEqualTo(a.epochs());
+            assertThat(b.noiseScale()).isEqualTo(a.noiseScale());
+            assertThat(b.epistemicScale()).isEqualTo(a.epistemicScale());
+        }
+        assertThat(Arrays.stream(serial.rmse()).allMatch(r -> r > 0.1 && r < 2.0)).as("RMSE of every split").isTrue();
+    }
 }
