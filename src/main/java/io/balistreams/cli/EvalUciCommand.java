@@ -67,6 +67,11 @@ public final class EvalUciCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "Seed (default ${DEFAULT-VALUE}).", defaultValue = "1")
     long seed;
 
+    @Option(names = "--full-grid", negatable = false,
+            description = "Train every candidate number of epochs; by default the search stops at the first "
+                    + "candidate whose out-of-fold likelihood does not improve on the best so far.")
+    boolean fullGrid;
+
     @Option(names = "--threads", paramLabel = "N",
             description = "Splits run at once; the results are the same for any N (default: the machine's cores).")
     Integer threads;
@@ -90,7 +95,7 @@ public final class EvalUciCommand implements Callable<Integer> {
         final int k = splits == null ? data.numSplits() : splits;
         final UciProtocol.Settings d = UciProtocol.Settings.defaults();
         final UciProtocol.Settings settings = new UciProtocol.Settings(hidden, activation, epochs, d.batchSize(),
-                d.beta(), d.kappa(), d.priorPrecision(), ensemble, folds, !noRefit, separateScales, seed);
+                d.beta(), d.kappa(), d.priorPrecision(), ensemble, folds, !noRefit, separateScales, seed, !fullGrid);
         final UciProtocol.Result r = ProgressBar.around(spec.commandLine().getErr(), "eval uci " + data.name(), k,
                 bar -> UciProtocol.run(data, k, settings, threadCount(), s -> bar.accept(s + 1)));
         final double[] rmse = r.rmse();

@@ -30,7 +30,10 @@ import java.util.function.IntConsumer;
  *       that tracks the error: on Boston and Concrete the epistemic variance, which grows with the
  *       leverage of an input, carries most of it. Keep the epochs and scales with the best value. Every
  *       training record takes part in the choice, which a single 80/20 hold-out (91 records on Boston)
- *       makes noisy (§10: "too few records to choose reliably");</li>
+ *       makes noisy (§10: "too few records to choose reliably"). The candidates are visited in increasing
+ *       order, every fold's ensemble trained on from one to the next; with {@code stopEarly} (the default) the
+ *       search stops at the first candidate whose likelihood does not improve on the best so far, so the
+ *       larger numbers of epochs are trained only while they help;</li>
  *   <li>retrain the ensemble on the whole training part for the chosen epochs, refit, scale its
  *       variances by the chosen factors, and score the test part: RMSE of the mixture mean and the mean
  *       log-likelihood log((1/E) Σ_e N(y; μ_e, ρ_noise σ²_e + ρ_epistemic v_e)), both in the target's
@@ -46,12 +49,20 @@ public final class UciProtocol {
      */
     public record Settings(int hidden, Activation activation, List<Integer> epochs, int batchSize, double beta,
                            double kappa, double priorPrecision, int ensembleSize, int folds,
-                           boolean evidenceRefit, boolean separateScales, long seed) {
+                           boolean evidenceRefit, boolean separateScales, long seed, boolean stopEarly) {
         /** Candidate numbers of epochs: 20, 40, 80 and 160 (docs/method.md §10: small sets over-fit after 20–40, larger ones still improve at 80; Concrete chooses 160 on 18 of 20 splits). */
         public static final List<Integer> EPOCH_CANDIDATES = List.of(20, 40, 80, 160);
 
         public static Settings defaults() {
-            return new Settings(50, Activation.RELU, EPOCH_CANDIDATES, 32, 0.9, 1.0, 1.0, 5, 5, true, true, 1L);
+            return new Settings(50, Activation.RELU, EPOCH_CANDIDATES, 32, 0.9, 1.0, 1.0, 5, 5, true, true, 1L, true);
+        }
+
+        /** With early stopping on the out-of-fold likelihood ({@code stopEarly}). */
+        public Settings(final int hidden, final Activation activation, final List<Integer> epochs, final int batchSize,
+                        final double beta, final double kappa, final double priorPrecision, final int ensembleSize,
+                        final int folds, final boolean evidenceRefit, final boolean separateScales, final long seed) {
+            this(hidden, activation, epochs, batchSize, beta, kappa, priorPrecision, ensembleSize, folds, evidenceRefit,
+                    separateScales, seed, true);
         }
 
         void validate() {
@@ -217,45 +228,57 @@ public final class UciProtocol {
 
         final long start = System.nanoTime();
         // 2–3. K-fold cross-validation on the training part: choose the epochs and ρ on the pooled
-        // out-of-fold predictions of every training record.
+        // out-of-fold predictions of every training record. Every fold's ensemble is trained on from one candidate
+        // number of epochs to the next (its shuffles from its own stream); after each candidate the pooled
+        // out-of-fold likelihood is scored, and with stopEarly the search ends at the first candidate that does
+        // not improve on the best so far.
         final Rng rng = new Rng(settings.seed() * 7919 + split);
-        final int[] fold = foldAssignment(train.length, settings.folds(), rng);
-        final int candidates = settings.epochs().size();
-        final double[][][] outOfFoldMeans = new double[candidates][train.length][];
-        final double[][][] outOfFoldNoise = new double[candidates][train.length][];
-        final double[][][] outOfFoldEpistemic = new double[candidates][train.length][];
-        for (int k = 0; k < settings.folds(); k++) {
+        final int folds = settings.folds();
+        final int[] fold = foldAssignment(train.length, folds, rng);
+        final int[][] heldRows = new int[folds][];
+        final double[][][] fitX = new double[folds][][];
+        final double[][] fitY = new double[folds][];
+        final double[][][] heldX = new double[folds][][];
+        final BaliModel[][] inner = new BaliModel[folds][];
+        final Rng[] shuffles = new Rng[folds];
+        for (int k = 0; k < folds; k++) {
             final int[] fitRows = rowsWhere(fold, k, false);
-            final int[] heldRows = rowsWhere(fold, k, true);
-            final double[][] fitX = select(xs, fitRows);
-            final double[] fitY = select(ys, fitRows);
-            final double[][] heldX = select(xs, heldRows);
-            final BaliModel[] inner = newEnsemble(d, fitRows.length, settings, split * 31 + k + 1);
-            int trained = 0;
-            for (int c = 0; c < candidates; c++) {
-                final int epochs = settings.epochs().get(c);
-                train(inner, fitX, fitY, epochs - trained, settings.batchSize(), rng);
-                trained = epochs;
-                final double[][][] held = heldOutPredictions(inner, fitX, fitY, heldX, settings.evidenceRefit());
-                for (int i = 0; i < heldRows.length; i++) {
-                    outOfFoldMeans[c][heldRows[i]] = held[0][i];
-                    outOfFoldNoise[c][heldRows[i]] = held[1][i];
-                    outOfFoldEpistemic[c][heldRows[i]] = held[2][i];
-                }
-            }
+            heldRows[k] = rowsWhere(fold, k, true);
+            fitX[k] = select(xs, fitRows);
+            fitY[k] = select(ys, fitRows);
+            heldX[k] = select(xs, heldRows[k]);
+            inner[k] = newEnsemble(d, fitRows.length, settings, split * 31 + k + 1);
+            shuffles[k] = Rng.forStream(settings.seed() * 7919 + split, k);
         }
+        final double[][] outOfFoldMeans = new double[train.length][];
+        final double[][] outOfFoldNoise = new double[train.length][];
+        final double[][] outOfFoldEpistemic = new double[train.length][];
         int bestEpochs = settings.epochs().get(0);
         double[] rho = {1.0, 1.0};
         double bestLogLik = Double.NEGATIVE_INFINITY;
-        for (int c = 0; c < candidates; c++) {
-            final double[] scales = bestVarianceScales(outOfFoldMeans[c], outOfFoldNoise[c], outOfFoldEpistemic[c], ys,
+        int trained = 0;
+        for (final int epochs : settings.epochs()) {
+            for (int k = 0; k < folds; k++) {
+                train(inner[k], fitX[k], fitY[k], epochs - trained, settings.batchSize(), shuffles[k]);
+                final double[][][] held = heldOutPredictions(inner[k], fitX[k], fitY[k], heldX[k],
+                        settings.evidenceRefit());
+                for (int i = 0; i < heldRows[k].length; i++) {
+                    outOfFoldMeans[heldRows[k][i]] = held[0][i];
+                    outOfFoldNoise[heldRows[k][i]] = held[1][i];
+                    outOfFoldEpistemic[heldRows[k][i]] = held[2][i];
+                }
+            }
+            trained = epochs;
+            final double[] scales = bestVarianceScales(outOfFoldMeans, outOfFoldNoise, outOfFoldEpistemic, ys,
                     settings.separateScales());
-            final double logLik = mixtureLogLikelihood(outOfFoldMeans[c], outOfFoldNoise[c], outOfFoldEpistemic[c], ys,
+            final double logLik = mixtureLogLikelihood(outOfFoldMeans, outOfFoldNoise, outOfFoldEpistemic, ys,
                     scales[0], scales[1]);
             if (logLik > bestLogLik) {
                 bestLogLik = logLik;
                 rho = scales;
-                bestEpochs = settings.epochs().get(c);
+                bestEpochs = epochs;
+            } else if (settings.stopEarly()) {
+                break;
             }
         }
 
