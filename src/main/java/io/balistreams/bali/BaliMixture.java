@@ -439,7 +439,8 @@ public final class BaliMixture {
      *
      * @param beta  β for these updates: the mixture's configured β, or lower to shrink every memory for a while
      * @param flush whether every expert with a non-empty buffer updates now from what it holds
-     * @return the outcome: accepted unless an expert refused its update (it is then left as it was)
+     * @return the outcome: accepted unless an expert refused its update (that expert is then left as it was); its
+     *         step is the mixture's, its mean loss the mean of the accepted expert updates' (NaN if none ran)
      * @throws IllegalArgumentException for a record that does not fit (wrong width, a non-finite feature, a label
      *                                  out of range), before anything changes
      */
@@ -591,6 +592,9 @@ public final class BaliMixture {
                 final UpdateResult r = update(k, memoryFactor);
                 if (!r.accepted() && rejection == null) {
                     rejection = "expert " + experts.get(k) + ": " + r.reason();
+                } else if (r.accepted()) {
+                    lossSum += r.meanLoss();
+                    lossCount++;
                 }
             }
         }

@@ -19,6 +19,7 @@ public final class MixturePosterior implements ServingModel {
     private final ServingPosterior[] posteriors;
     private final double[] weights;
     private final long version;
+    private final Map<String, Double> memoryWeights;
 
     /** Takes ownership of the arrays (callers pass fresh ones). */
     MixturePosterior(final BaliConfig config, final List<BaliMixture.Expert> experts, final double share,
@@ -40,6 +41,7 @@ public final class MixturePosterior implements ServingModel {
         this.posteriors = posteriors;
         this.weights = weights;
         this.version = version;
+        this.memoryWeights = BaliMixture.weightsByExpert(this.experts, weights);
     }
 
     @Override
@@ -70,9 +72,10 @@ public final class MixturePosterior implements ServingModel {
         return weights.clone();
     }
 
+    /** The weights keyed by expert (MEMORYxBATCH), in the experts' order (one unmodifiable map, made once). */
     @Override
     public Map<String, Double> memoryWeights() {
-        return BaliMixture.weightsByExpert(experts, weights);
+        return memoryWeights;
     }
 
     @Override
