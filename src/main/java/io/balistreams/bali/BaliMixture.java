@@ -103,6 +103,7 @@ public final class BaliMixture {
     private final BaliModel[] models;
     private final double[] weights;
     private final double[] scratchLikelihoods;
+    private final String[] expertNames;
 
     // the experts' predictives of the last few scored inputs, so that learning them does not score them again
     private final double[][] cachedInputs;
@@ -179,6 +180,7 @@ public final class BaliMixture {
         this.weights = new double[k];
         Arrays.fill(weights, 1.0 / k);
         this.scratchLikelihoods = new double[k];
+        this.expertNames = namesOf(this.experts);
         final int cacheSize = 2 * smallestBatch;
         this.cachedInputs = new double[cacheSize][];
         this.cachedSteps = new long[cacheSize];
@@ -417,17 +419,17 @@ public final class BaliMixture {
         return new RegressionPrediction(mean, aleatoric, total - aleatoric, leverage, null);
     }
 
-    /** The weights keyed by expert (MEMORYxBATCH), in the experts' order. */
+    /**
+     * The current weights keyed by expert (MEMORYxBATCH), in the experts' order: an immutable snapshot (K doubles
+     * copied), cheap enough to go with every prediction.
+     */
     public java.util.Map<String, Double> memoryWeights() {
-        return weightsByExpert(experts, weights);
+        return new MemoryWeights(expertNames, weights.clone());
     }
 
-    static java.util.Map<String, Double> weightsByExpert(final List<Expert> experts, final double[] w) {
-        final java.util.Map<String, Double> m = new java.util.LinkedHashMap<>();
-        for (int k = 0; k < w.length; k++) {
-            m.put(experts.get(k).toString(), w[k]);
-        }
-        return java.util.Collections.unmodifiableMap(m);
+    /** The names MEMORYxBATCH of these experts, in order. */
+    static String[] namesOf(final List<Expert> experts) {
+        return experts.stream().map(Expert::toString).toArray(String[]::new);
     }
 
     // ---------------------------------------------------------------------------------------------

@@ -41,7 +41,7 @@ public final class MixturePosterior implements ServingModel {
         this.posteriors = posteriors;
         this.weights = weights;
         this.version = version;
-        this.memoryWeights = BaliMixture.weightsByExpert(this.experts, weights);
+        this.memoryWeights = new MemoryWeights(BaliMixture.namesOf(this.experts), weights);
     }
 
     @Override

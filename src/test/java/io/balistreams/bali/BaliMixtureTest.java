@@ -296,6 +296,24 @@ class BaliMixtureTest {
     }
 
     @Test
+    void theWeightsMapIsASnapshotInTheExpertsOrderThatCannotBeChanged() {
+        final BaliMixture m = new BaliMixture(classifier(1), List.of(new BaliMixture.Expert(20, 2),
+                new BaliMixture.Expert(80, 8)), 0.1);
+        final java.util.Map<String, Double> before = m.memoryWeights();
+        m.reweigh(new double[] {Math.log(0.8), Math.log(0.2)});
+        assertThat(before).containsExactly(java.util.Map.entry("20x2", 0.5), java.util.Map.entry("80x8", 0.5));
+        final java.util.Map<String, Double> after = m.memoryWeights();
+        final java.util.Map<String, Double> expected = new java.util.LinkedHashMap<>();
+        expected.put("20x2", m.weights()[0]);
+        expected.put("80x8", m.weights()[1]);
+        assertThat(after).isEqualTo(expected).hasSameHashCodeAs(expected);
+        assertThat(after.get("20x2")).isCloseTo(0.77, within(1e-15));
+        assertThat(after.get("50x4")).isNull();
+        assertThat(after.keySet()).containsExactly("20x2", "80x8");
+        assertThatThrownBy(() -> after.put("20x2", 1.0)).isInstanceOf(UnsupportedOperationException.class);
+    }
+
+    @Test
     void badArgumentsAreRefusedWithTheReason() {
         assertThat(BaliMixture.Expert.parse(" 50x4 ")).isEqualTo(new BaliMixture.Expert(50, 4));
         assertThat(BaliMixture.Expert.parse("2000×32").toString()).isEqualTo("2000x32");
