@@ -82,6 +82,17 @@ public final class BaliMixture {
             }
         }
 
+        /**
+         * Parses a list of experts ({@link #parse}); an empty list, or the one word {@code none}, is no mixture (one
+         * model) and gives an empty list.
+         */
+        public static List<Expert> parseAll(final List<? extends CharSequence> texts) {
+            if (texts.isEmpty() || texts.size() == 1 && "none".equalsIgnoreCase(texts.get(0).toString().trim())) {
+                return List.of();
+            }
+            return texts.stream().map(t -> parse(t.toString())).toList();
+        }
+
         @Override
         public String toString() {
             final long whole = (long) memory;
@@ -108,7 +119,7 @@ public final class BaliMixture {
     // the experts' predictives of the last few scored inputs, so that learning them does not score them again
     private final double[][] cachedInputs;
     private final long[] cachedSteps;
-    private final double[][][] cachedProbabilities;
+    private final ClassificationPrediction[][] cachedClassifications;
     private final RegressionPrediction[][] cachedRegressions;
     private int cacheNext;
 
@@ -133,19 +144,8 @@ public final class BaliMixture {
     /** With the experts' models given (a restore) or, for null, made from the base. */
     private BaliMixture(final BaliConfig base, final List<Expert> experts, final double share,
                         final BaliModel[] restoredModels) {
-        this.base = Objects.requireNonNull(base, "base");
-        if (experts == null || experts.isEmpty()) {
-            throw new IllegalArgumentException("a mixture needs at least one expert");
-        }
-        if (experts.stream().distinct().count() != experts.size()) {
-            throw new IllegalArgumentException("the experts must differ, got " + experts);
-        }
-        if (!(share >= 0 && share < 1)) {
-            throw new IllegalArgumentException("the share must be in [0, 1), got " + share);
-        }
-        if (!base.streaming()) {
-            throw new IllegalArgumentException("a mixture over memories needs a streaming configuration");
-        }
+        check(base, experts, share);
+        this.base = base;
         this.experts = List.copyOf(experts);
         this.share = share;
         final int k = experts.size();
@@ -184,7 +184,7 @@ public final class BaliMixture {
         final int cacheSize = 2 * smallestBatch;
         this.cachedInputs = new double[cacheSize][];
         this.cachedSteps = new long[cacheSize];
-        this.cachedProbabilities = classifier ? new double[cacheSize][k][] : null;
+        this.cachedClassifications = classifier ? new ClassificationPrediction[cacheSize][k] : null;
         this.cachedRegressions = classifier ? null : new RegressionPrediction[cacheSize][k];
     }
 
@@ -267,6 +267,32 @@ public final class BaliMixture {
         return y;
     }
 
+    /**
+     * Checks that a mixture of these experts and share can be made from {@code base}, without making it: at least
+     * one expert, all different, each fitting the base (memory above its batch), the share in [0, 1), a streaming
+     * base.
+     *
+     * @throws IllegalArgumentException naming what does not fit
+     */
+    public static void check(final BaliConfig base, final List<Expert> experts, final double share) {
+        Objects.requireNonNull(base, "base");
+        if (experts == null || experts.isEmpty()) {
+            throw new IllegalArgumentException("a mixture needs at least one expert");
+        }
+        if (experts.stream().distinct().count() != experts.size()) {
+            throw new IllegalArgumentException("the experts must differ, got " + experts);
+        }
+        if (!(share >= 0 && share < 1)) {
+            throw new IllegalArgumentException("the share must be in [0, 1), got " + share);
+        }
+        if (!base.streaming()) {
+            throw new IllegalArgumentException("a mixture over memories needs a streaming configuration");
+        }
+        for (int i = 0; i < experts.size(); i++) {
+            expertConfig(base, experts.get(i), i);
+        }
+    }
+
     /** Expert {@code index}'s configuration: the base with its batch size, its memory and seed + index. */
     static BaliConfig expertConfig(final BaliConfig base, final Expert e, final int index) {
         return base.toBuilder().batchSize(e.batchSize()).effectiveMemory(e.memory()).seed(base.seed() + index)
@@ -286,6 +312,11 @@ public final class BaliMixture {
 
     /** For people: "6→8→8→2 tanh over memories 50x4, 500x8, 4000x32 (share 0.01)". */
     public String describe() {
+        return describe(base, experts, share);
+    }
+
+    /** {@link #describe()} of the mixture these arguments would make, without making it. */
+    public static String describe(final BaliConfig base, final List<Expert> experts, final double share) {
         final String model = base.describe();
         final int cut = model.indexOf(", batch ");
         return (cut < 0 ? model : model.substring(0, cut)) + " over memories "
@@ -340,7 +371,7 @@ public final class BaliMixture {
         final ClassificationPrediction[] q = new ClassificationPrediction[models.length];
         for (int k = 0; k < models.length; k++) {
             q[k] = models[k].classify(features);
-            cachedProbabilities[slot][k] = q[k].probabilities();
+            cachedClassifications[slot][k] = q[k];
         }
         return combine(q, weights);
     }
@@ -462,8 +493,9 @@ public final class BaliMixture {
             final int y = labels[n];
             final int slot = cached(features[n]);
             for (int k = 0; k < models.length; k++) {
-                final double[] p = slot >= 0 ? cachedProbabilities[slot][k] : models[k].classify(features[n]).probabilities();
-                scratchLikelihoods[k] = Math.log(Math.max(p[y], ClassificationPrediction.PROBABILITY_FLOOR));
+                final ClassificationPrediction q = slot >= 0 ? cachedClassifications[slot][k]
+                        : models[k].classify(features[n]);
+                scratchLikelihoods[k] = q.logLikelihood(y);
             }
             reweigh(scratchLikelihoods);
         }

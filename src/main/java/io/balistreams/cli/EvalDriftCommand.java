@@ -177,7 +177,7 @@ public final class EvalDriftCommand implements Callable<Integer> {
         }
         final DriftEvaluation.Settings settings = new DriftEvaluation.Settings(
                 ModelMonitor.Settings.defaults().with(kind, null, null, alarmMemory, null), tolerance, recoveryWindow,
-                window, lossKind).withExperts(mixtureExperts(), share);
+                window, lossKind).withExperts(BaliMixture.Expert.parseAll(experts), share);
         final DriftEvaluation.Comparison c = ProgressBar.around(spec.commandLine().getErr(), "eval drift " + stream,
                 2L * s.events(), bar -> DriftEvaluation.compare(config, s, settings, bar));
         if (output.json) {
@@ -205,13 +205,6 @@ public final class EvalDriftCommand implements Callable<Integer> {
 
     private int[] widths() {
         return hidden.stream().mapToInt(Integer::intValue).toArray();
-    }
-
-    private List<BaliMixture.Expert> mixtureExperts() {
-        if (experts.size() == 1 && "none".equalsIgnoreCase(experts.get(0).trim())) {
-            return List.of();
-        }
-        return experts.stream().map(BaliMixture.Expert::parse).toList();
     }
 
     private static Map<String, Object> runJson(final DriftEvaluation.Run r) {
@@ -263,7 +256,7 @@ public final class EvalDriftCommand implements Callable<Integer> {
                         : "unknown");
         final String model = c.settings().experts().isEmpty()
                 ? String.format(Locale.ROOT, "model %s (beta %.4f)", c.config().describe(), c.config().beta())
-                : "mixture " + new BaliMixture(c.config(), c.settings().experts(), c.settings().share()).describe();
+                : "mixture " + BaliMixture.describe(c.config(), c.settings().experts(), c.settings().share());
         o.printf(Locale.ROOT, "%s, seed %d; loss detector %s, feature drift ADWIN on OOD flags; "
                         + "tolerance %,d, recovery window %,d%n", model, seed,
                 c.settings().monitor().detector(), tolerance, recoveryWindow);

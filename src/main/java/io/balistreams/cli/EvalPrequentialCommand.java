@@ -156,9 +156,8 @@ public final class EvalPrequentialCommand implements Callable<Integer> {
                 .seed(seed).build();
         final LearnerSettings withMonitor = LearnerSettings.defaults().withDriftLoss(loss);
         final LearnerSettings settings = monitor == Monitor.ON ? withMonitor : withMonitor.withoutMonitor();
-        final boolean single = experts.size() == 1 && "none".equalsIgnoreCase(experts.get(0).trim());
-        final BaliMixture mixture = single ? null
-                : new BaliMixture(config, experts.stream().map(BaliMixture.Expert::parse).toList(), share);
+        final List<BaliMixture.Expert> memories = BaliMixture.Expert.parseAll(experts);
+        final BaliMixture mixture = memories.isEmpty() ? null : new BaliMixture(config, memories, share);
         final MixtureWeights weights = mixture == null ? null : new MixtureWeights(mixture);
         final PrequentialEvaluation.Result r = ProgressBar.around(spec.commandLine().getErr(), "eval prequential",
                 table.rows(), bar -> {

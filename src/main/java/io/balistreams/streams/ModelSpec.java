@@ -66,7 +66,7 @@ public record ModelSpec(Task task, Integer inputDimension, int[] hiddenLayers, A
         final BaliConfig base = baliConfig(task, inputDimension == null ? 1 : inputDimension, hiddenLayers, activation,
                 numClasses, batchSize, beta, betaG, priorPrecision, seed);
         if (!experts.isEmpty()) {
-            new BaliMixture(base, experts, share); // validates the experts (distinct) and the share
+            BaliMixture.check(base, experts, share);
         }
     }
 
@@ -133,16 +133,8 @@ public record ModelSpec(Task task, Integer inputDimension, int[] hiddenLayers, A
                 c.getBetaG() == null ? betaG : c.getBetaG(),
                 c.getPriorPrecision() == null ? priorPrecision : c.getPriorPrecision(),
                 c.getSeed() == null ? seed : c.getSeed(),
-                c.getExperts() == null ? experts : parseExperts(c.getExperts()),
+                c.getExperts() == null ? experts : BaliMixture.Expert.parseAll(c.getExperts()),
                 c.getShare() == null ? share : c.getShare());
-    }
-
-    /** Memories as MEMORYxBATCH strings; an empty list (or one "none") is one model. */
-    static List<BaliMixture.Expert> parseExperts(final List<? extends CharSequence> texts) {
-        if (texts.isEmpty() || texts.size() == 1 && "none".equalsIgnoreCase(texts.get(0).toString().trim())) {
-            return List.of();
-        }
-        return texts.stream().map(t -> BaliMixture.Expert.parse(t.toString())).toList();
     }
 
     @Override

@@ -383,7 +383,7 @@ public final class ServiceConfig {
             return List.of();
         }
         try {
-            return ModelSpec.parseExperts(Arrays.stream(v.split(",")).map(String::trim).toList());
+            return BaliMixture.Expert.parseAll(Arrays.stream(v.split(",")).map(String::trim).toList());
         } catch (final IllegalArgumentException e) {
             throw new IllegalArgumentException("bali.model.experts: " + e.getMessage(), e);
         }

@@ -84,9 +84,25 @@ class OnlineLearnerTest {
         feed(original, x, y, 0, cut, alarms);
         assertThat(original.pendingCount()).isEqualTo(3);
 
+        restoreAndContinue(original, x, y, cut, n, restored -> { });
+    }
+
+    /**
+     * Exports {@code original} at {@code cut}, restores a second learner from the serialised bytes and feeds both the
+     * rest of the stream: the restored state is the exported one byte for byte, and after the cut both raise the
+     * same alarms (a DRIFT among them, so adaptive forgetting takes part) and end with the same state and metrics.
+     *
+     * @param atCut more checks of the restored learner before it is fed
+     * @return the restored learner, fed to the end
+     */
+    private static OnlineLearner restoreAndContinue(final OnlineLearner original, final double[][] x, final double[] y,
+                                                    final int cut, final int n,
+                                                    final java.util.function.Consumer<OnlineLearner> atCut)
+            throws IOException {
         final OnlineLearnerState exported = original.exportState();
         final OnlineLearner restored = OnlineLearner.restore(read(bytes(exported)));
         assertThat(bytes(restored.exportState())).isEqualTo(bytes(exported));
+        atCut.accept(restored);
 
         final List<ModelMonitor.Alarm> alarmsAfterCut = new ArrayList<>();
         final List<ModelMonitor.Alarm> restoredAlarms = new ArrayList<>();
@@ -97,6 +113,7 @@ class OnlineLearnerTest {
                 .anyMatch(a -> a.level() == io.balistreams.monitor.DriftLevel.DRIFT);
         assertThat(bytes(restored.exportState())).isEqualTo(bytes(original.exportState()));
         assertThat(restored.cumulativeMetrics()).isEqualTo(original.cumulativeMetrics());
+        return restored;
     }
 
     @Test
@@ -216,20 +233,8 @@ class OnlineLearnerTest {
         assertThat(mixture.buffered(1)).isEqualTo(8);
         assertThat(OnlineLearner.batchSizeOf(original.snapshot())).isEqualTo(4);
 
-        final OnlineLearnerState exported = original.exportState();
-        final OnlineLearner restored = OnlineLearner.restore(read(bytes(exported)));
-        assertThat(bytes(restored.exportState())).isEqualTo(bytes(exported));
-        assertThat(restored.mixture().weights()).containsExactly(mixture.weights());
-
-        final List<ModelMonitor.Alarm> alarmsAfterCut = new ArrayList<>();
-        final List<ModelMonitor.Alarm> restoredAlarms = new ArrayList<>();
-        feed(original, x, y, cut, n, alarmsAfterCut);
-        feed(restored, x, y, cut, n, restoredAlarms);
-        assertThat(restoredAlarms).isEqualTo(alarmsAfterCut);
-        assertThat(alarmsAfterCut).as("adaptive forgetting takes part after the cut")
-                .anyMatch(a -> a.level() == io.balistreams.monitor.DriftLevel.DRIFT);
-        assertThat(bytes(restored.exportState())).isEqualTo(bytes(original.exportState()));
-        assertThat(restored.cumulativeMetrics()).isEqualTo(original.cumulativeMetrics());
+        final OnlineLearner restored = restoreAndContinue(original, x, y, cut, n,
+                atCut -> assertThat(atCut.mixture().weights()).containsExactly(mixture.weights()));
         assertThat(restored.mixture().weights()).containsExactly(mixture.weights());
     }
 }

@@ -52,29 +52,11 @@ class DistributedScoringTopologyTest {
     @Test
     void withEveryUpdatePublishedDistributedScoringServesAndLearnsExactlyWhatTheLearnerTaskDoes() {
         final int n = 3000;
-        final SeaConcepts sea = new SeaConcepts(7, 1000, 0.05);
-        final double[][] x = new double[n][3];
-        final double[] y = new double[n];
-        for (int i = 0; i < n; i++) {
-            y[i] = sea.next(x[i]);
-        }
-        final Map<String, String> common = Map.of("bali.model.hidden", "16", "bali.model.batch.size", "16",
-                "bali.model.beta", "0.95", "bali.metrics.every", "250", "bali.posterior.every", "1");
-        final Map<String, String> distributed = new HashMap<>(common);
-        distributed.put("bali.scoring", "distributed");
-
-        final Run learnerTask = run(stateDir, common, x, y);
-        final Run scorers = run(otherStateDir, distributed, x, y);
-
-        assertThat(scorers.deadLetters).isEmpty();
-        assertThat(scorers.model).isEqualTo(learnerTask.model);
-        assertThat(scorers.predictions).hasSize(n);
-        for (int i = 0; i < n; i++) {
-            final Prediction a = learnerTask.predictions.get(i);
-            final Prediction b = scorers.predictions.get(i);
-            b.setScoredAt(a.getScoredAt());
-            assertThat(b).as("prediction %d", i).isEqualTo(a);
-        }
+        final Run[] runs = learnerTaskAndScorers(new SeaConcepts(7, 1000, 0.05), n, Map.of("bali.model.hidden", "16",
+                "bali.model.batch.size", "16", "bali.model.beta", "0.95", "bali.metrics.every", "250",
+                "bali.posterior.every", "1"));
+        final Run learnerTask = runs[0];
+        final Run scorers = runs[1];
         assertThat(scorers.alerts).as("the concept jumps: the loss detector fires").isNotEmpty();
         assertThat(scorers.alerts).usingRecursiveFieldByFieldElementComparatorIgnoringFields("emittedAt")
                 .isEqualTo(learnerTask.alerts);
@@ -93,29 +75,14 @@ class DistributedScoringTopologyTest {
     @Test
     void aMixtureOverMemoriesIsServedByItsPublishedPosteriorExactlyAsByItsLearnerAndReportsItsWeights() {
         final int n = 1200;
-        final SeaConcepts sea = new SeaConcepts(3, 600, 0.05);
-        final double[][] x = new double[n][3];
-        final double[] y = new double[n];
-        for (int i = 0; i < n; i++) {
-            y[i] = sea.next(x[i]);
-        }
-        final Map<String, String> common = Map.of("bali.model.hidden", "4,4", "bali.model.activation", "tanh",
-                "bali.model.experts", "40x4,400x16", "bali.metrics.every", "300", "bali.posterior.every", "1");
-        final Map<String, String> distributed = new HashMap<>(common);
-        distributed.put("bali.scoring", "distributed");
-
-        final Run learnerTask = run(stateDir, common, x, y);
-        final Run scorers = run(otherStateDir, distributed, x, y);
-
+        final Run[] runs = learnerTaskAndScorers(new SeaConcepts(3, 600, 0.05), n, Map.of("bali.model.hidden", "4,4",
+                "bali.model.activation", "tanh", "bali.model.experts", "40x4,400x16", "bali.metrics.every", "300",
+                "bali.posterior.every", "1"));
+        final Run learnerTask = runs[0];
+        final Run scorers = runs[1];
         assertThat(learnerTask.deadLetters).isEmpty();
-        assertThat(scorers.deadLetters).isEmpty();
-        assertThat(scorers.model).isEqualTo(learnerTask.model);
-        assertThat(scorers.predictions).hasSize(n);
         for (int i = 0; i < n; i++) {
             final Prediction a = learnerTask.predictions.get(i);
-            final Prediction b = scorers.predictions.get(i);
-            b.setScoredAt(a.getScoredAt());
-            assertThat(b).as("prediction %d", i).isEqualTo(a);
             assertThat(a.getMemoryWeights()).as("prediction %d", i).containsOnlyKeys("40x4", "400x16");
             assertThat(a.getMemoryWeights().values().stream().mapToDouble(Double::doubleValue).sum())
                     .isCloseTo(1.0, org.assertj.core.api.Assertions.within(1e-12));
@@ -129,6 +96,33 @@ class DistributedScoringTopologyTest {
         // at the weights that served the last prediction (before the last label's update) the short memory
         // leads: the concept changes every 600 events
         assertThat(learnerTask.predictions.get(n - 1).getMemoryWeights().get("40x4")).isGreaterThan(0.5);
+    }
+
+    /**
+     * The first {@code n} events of {@code sea} through a learner task and through distributed scorers with the same
+     * settings; asserts what both must share (no dead letter at the scorers, the same model, every prediction
+     * equal but for its wall-clock time) and returns {learner task, scorers}.
+     */
+    private Run[] learnerTaskAndScorers(final SeaConcepts sea, final int n, final Map<String, String> common) {
+        final double[][] x = new double[n][3];
+        final double[] y = new double[n];
+        for (int i = 0; i < n; i++) {
+            y[i] = sea.next(x[i]);
+        }
+        final Map<String, String> distributed = new HashMap<>(common);
+        distributed.put("bali.scoring", "distributed");
+        final Run learnerTask = run(stateDir, common, x, y);
+        final Run scorers = run(otherStateDir, distributed, x, y);
+        assertThat(scorers.deadLetters).isEmpty();
+        assertThat(scorers.model).isEqualTo(learnerTask.model);
+        assertThat(scorers.predictions).hasSize(n);
+        for (int i = 0; i < n; i++) {
+            final Prediction a = learnerTask.predictions.get(i);
+            final Prediction b = scorers.predictions.get(i);
+            b.setScoredAt(a.getScoredAt());
+            assertThat(b).as("prediction %d", i).isEqualTo(a);
+        }
+        return new Run[] {learnerTask, scorers};
     }
 
     private record Run(List<Prediction> predictions, List<ModelMetrics> metrics, List<DriftAlert> alerts,
