@@ -143,8 +143,8 @@ public final class OnlineLearner {
     /**
      * A new learner over a mixture of experts with different memories (docs/method.md §11): labels are handed to
      * the mixture every {@code mixture.config().batchSize()} (its smallest expert batch), the monitor watches the
-     * mixture's predictions, and an alarm's β shrinks every expert's memory by the same factor. Such a learner
-     * runs the whole protocol but cannot yet export its state ({@link #exportState()} refuses it).
+     * mixture's predictions, and an alarm's β shrinks every expert's memory by the same factor. Its state exports
+     * and restores like a single model's (the snapshot's state is then a mixture's).
      */
     public static OnlineLearner create(final String modelId, final BaliMixture mixture, final List<String> classNames,
                                        final LearnerSettings settings) {
