@@ -64,6 +64,11 @@ public final class EvalUciCommand implements Callable<Integer> {
             + "epochs and the variance scale (default ${DEFAULT-VALUE}).", defaultValue = "5")
     int folds;
 
+    @Option(names = "--out-of-fold-records", paramLabel = "N", description = "The folds are trained one after "
+            + "the other until their held-out records number at least N; all of them on smaller sets "
+            + "(default ${DEFAULT-VALUE}).", defaultValue = "" + UciProtocol.Settings.DEFAULT_OUT_OF_FOLD_RECORDS)
+    int outOfFoldRecords;
+
     @Option(names = "--seed", description = "Seed (default ${DEFAULT-VALUE}).", defaultValue = "1")
     long seed;
 
@@ -95,7 +100,8 @@ public final class EvalUciCommand implements Callable<Integer> {
         final int k = splits == null ? data.numSplits() : splits;
         final UciProtocol.Settings d = UciProtocol.Settings.defaults();
         final UciProtocol.Settings settings = new UciProtocol.Settings(hidden, activation, epochs, d.batchSize(),
-                d.beta(), d.kappa(), d.priorPrecision(), ensemble, folds, !noRefit, separateScales, seed, !fullGrid);
+                d.beta(), d.kappa(), d.priorPrecision(), ensemble, folds, !noRefit, separateScales, seed, !fullGrid,
+                outOfFoldRecords);
         final UciProtocol.Result r = ProgressBar.around(spec.commandLine().getErr(), "eval uci " + data.name(), k,
                 bar -> UciProtocol.run(data, k, settings, threadCount(), s -> bar.accept(s + 1)));
         final double[] rmse = r.rmse();

@@ -26,6 +26,27 @@ class UciProtocolTest {
     }
 
     @Test
+    void crossValidationTrainsTheFewestFirstFoldsThatHoldEnoughRecords() {
+        // 23 records in folds of 5, 5, 5, 4 and 4: the first folds hold 5, 10, 15, 19 and 23 records
+        final int[] fold = UciProtocol.foldAssignment(23, 5, new Rng(7));
+        assertThat(UciProtocol.foldsToTrain(fold, 5, 1)).isEqualTo(1);
+        assertThat(UciProtocol.foldsToTrain(fold, 5, 5)).isEqualTo(1);
+        assertThat(UciProtocol.foldsToTrain(fold, 5, 6)).isEqualTo(2);
+        assertThat(UciProtocol.foldsToTrain(fold, 5, 10)).isEqualTo(2);
+        assertThat(UciProtocol.foldsToTrain(fold, 5, 11)).isEqualTo(3);
+        assertThat(UciProtocol.foldsToTrain(fold, 5, 19)).isEqualTo(4);
+        assertThat(UciProtocol.foldsToTrain(fold, 5, 20)).isEqualTo(5);
+        // fewer records than asked for: every fold
+        assertThat(UciProtocol.foldsToTrain(fold, 5, 1000)).isEqualTo(5);
+        // Boston's 455 training records and Concrete's 927 train all five folds at the default
+        final int dflt = UciProtocol.Settings.DEFAULT_OUT_OF_FOLD_RECORDS;
+        assertThat(UciProtocol.foldsToTrain(UciProtocol.foldAssignment(455, 5, new Rng(1)), 5, dflt)).isEqualTo(5);
+        assertThat(UciProtocol.foldsToTrain(UciProtocol.foldAssignment(927, 5, new Rng(1)), 5, dflt)).isEqualTo(5);
+        // 9,000 training records: one fold of 1,800
+        assertThat(UciProtocol.foldsToTrain(UciProtocol.foldAssignment(9000, 5, new Rng(1)), 5, dflt)).isEqualTo(1);
+    }
+
+    @Test
     void foldsNeedAtLeastTwoAndNoMoreThanTheRecords() {
         assertThatThrownBy(() -> UciProtocol.foldAssignment(10, 1, new Rng(1)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("folds");
