@@ -376,7 +376,7 @@ public final class BaliMixture {
         return combine(q, weights);
     }
 
-    /** The mixture's predictive distribution of a regression for one input (moment-matched, original units). */
+    /** The mixture's predictive distribution of a regression for one input (original units; §11). */
     public RegressionPrediction predict(final double[] features) {
         requireTask(Task.REGRESSION);
         final int slot = cacheSlot(features);
@@ -431,23 +431,28 @@ public final class BaliMixture {
     }
 
     /**
-     * The moment-matched mixture of the experts' regression predictives with weights w (§11): mean Σ_k w_k μ_k,
-     * total variance Σ_k w_k (v_k + μ_k²) − μ̄² (at least the aleatoric part), aleatoric Σ_k w_k σ²_k, leverage
-     * Σ_k w_k h_k.
+     * The mixture of the experts' regression predictives with weights w (§11): the Gaussian mixture itself (its
+     * density and quantiles), its mean Σ_k w_k μ_k and total variance Σ_k w_k (v_k + μ_k²) − μ̄² (at least the
+     * aleatoric part), aleatoric Σ_k w_k σ²_k, leverage Σ_k w_k h_k.
      */
     static RegressionPrediction combine(final RegressionPrediction[] q, final double[] w) {
         double mean = 0;
         double secondMoment = 0;
         double aleatoric = 0;
         double leverage = 0;
+        final double[] means = new double[q.length];
+        final double[] variances = new double[q.length];
         for (int k = 0; k < q.length; k++) {
-            mean += w[k] * q[k].mean();
-            secondMoment += w[k] * (q[k].totalVariance() + q[k].mean() * q[k].mean());
+            means[k] = q[k].mean();
+            variances[k] = q[k].totalVariance();
+            mean += w[k] * means[k];
+            secondMoment += w[k] * (variances[k] + means[k] * means[k]);
             aleatoric += w[k] * q[k].aleatoricVariance();
             leverage += w[k] * q[k].leverage();
         }
         final double total = Math.max(secondMoment - mean * mean, aleatoric);
-        return new RegressionPrediction(mean, aleatoric, total - aleatoric, leverage, null);
+        return new RegressionPrediction(mean, aleatoric, total - aleatoric, leverage, null,
+                new GaussianMixture(w, means, variances));
     }
 
     /**

@@ -190,11 +190,11 @@ public final class ColdStartReport {
                 final double baselineVariance = i < 2 ? Math.max(1, mean * mean) : Math.max(squaredDeviations / (i - 1), 1e-9);
                 for (int k = 0; k < SPANS.length; k++) {
                     if (i < SPANS[k]) {
-                        model[k].add(p.mean(), p.totalVariance(), y[i]);
+                        model[k].add(p, y[i]);
                         runningGaussian[k].add(mean, baselineVariance, y[i]);
                     }
                 }
-                window.add(p.mean(), p.totalVariance(), y[i]);
+                window.add(p, y[i]);
                 final double deviation = y[i] - mean;
                 mean += deviation / (i + 1);
                 squaredDeviations += deviation * (y[i] - mean);

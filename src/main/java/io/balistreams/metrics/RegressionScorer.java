@@ -6,8 +6,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Accumulates prequential regression metrics one Gaussian prediction at a time: RMSE, MAE, negative
- * log-likelihood −log N(y; μ, σ²), and the coverage of the central 95% interval μ ± 1.95996 σ.
+ * Accumulates prequential regression metrics one prediction at a time: RMSE, MAE, negative log-likelihood
+ * −log N(y; μ, σ²), and the coverage of the central 95% interval μ ± 1.95996 σ; for a mixture over memories
+ * the log-likelihood and the interval are the mixture's own.
  */
 public final class RegressionScorer {
 
@@ -44,6 +45,26 @@ public final class RegressionScorer {
         absoluteError += Math.abs(r);
         nll -= Metrics.gaussianLogLikelihood(y, mean, variance);
         if (Math.abs(r) <= RegressionPrediction.Z95 * Math.sqrt(variance)) {
+            covered++;
+        }
+    }
+
+    /**
+     * Adds one prediction of the target {@code y}: as {@link #add(double, double, double)} with its mean and total
+     * variance, except for a mixture over memories, whose log-likelihood is its own density and whose interval is
+     * its own central 95% (docs/method.md §11).
+     */
+    public void add(final RegressionPrediction p, final double y) {
+        if (p.mixture() == null) {
+            add(p.mean(), p.totalVariance(), y);
+            return;
+        }
+        n++;
+        final double r = y - p.mean();
+        squaredError += r * r;
+        absoluteError += Math.abs(r);
+        nll -= p.mixture().logDensity(y);
+        if (p.mixture().covers95(y)) {
             covered++;
         }
     }

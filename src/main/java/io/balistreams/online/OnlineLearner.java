@@ -376,8 +376,8 @@ public final class OnlineLearner {
             if (!Double.isFinite(target)) {
                 throw new IllegalArgumentException("model " + modelId + ": regression target is " + target);
             }
-            cumulativeRegression.add(p.mean(), p.totalVariance(), target);
-            windowRegression.add(p.mean(), p.totalVariance(), target);
+            cumulativeRegression.add(p, target);
+            windowRegression.add(p, target);
             loss = settings.driftLoss().of(p, target);
         }
         labelsSeen++;

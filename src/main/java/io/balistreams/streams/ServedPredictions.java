@@ -8,6 +8,7 @@ import io.balistreams.avro.RegressionOutput;
 import io.balistreams.avro.internal.AwaitingLabel;
 import io.balistreams.avro.internal.AwaitingState;
 import io.balistreams.bali.ClassificationPrediction;
+import io.balistreams.bali.GaussianMixture;
 import io.balistreams.bali.RegressionPrediction;
 import io.balistreams.online.OnlineLearner;
 import io.balistreams.online.ScoredEvent;
@@ -44,6 +45,11 @@ final class ServedPredictions {
             final RegressionPrediction r = scored.regression();
             b.setMean(r.mean()).setAleatoricVariance(r.aleatoricVariance()).setEpistemicVariance(r.epistemicVariance())
                     .setLeverage(r.leverage());
+            if (r.mixture() != null) {
+                b.setMixtureWeights(OnlineLearner.toList(r.mixture().weights()))
+                        .setMixtureMeans(OnlineLearner.toList(r.mixture().means()))
+                        .setMixtureVariances(OnlineLearner.toList(r.mixture().variances()));
+            }
         }
         return b.build();
     }
@@ -59,10 +65,17 @@ final class ServedPredictions {
                         entry.getOodScore(), null, false, null, null)
                 : new ScoredEvent(entry.getPosition(), entry.getEventTime(), entry.getModelVersion(), features,
                         new RegressionPrediction(entry.getMean(), entry.getAleatoricVariance(),
-                                entry.getEpistemicVariance(), entry.getLeverage(), null),
+                                entry.getEpistemicVariance(), entry.getLeverage(), null, servedMixture(entry)),
                         null, entry.getOodScore(), null, false, null, null);
     }
 
+
+    /** The Gaussian mixture a mixture over memories served for the entry's event, or null for one model. */
+    private static GaussianMixture servedMixture(final AwaitingLabel entry) {
+        return entry.getMixtureWeights().isEmpty() ? null
+                : new GaussianMixture(OnlineLearner.toArray(entry.getMixtureWeights()),
+                        OnlineLearner.toArray(entry.getMixtureMeans()), OnlineLearner.toArray(entry.getMixtureVariances()));
+    }
 
     /** The prediction record of a scored event. */
     static Prediction prediction(final String modelId, final List<String> classNames, final Event event,

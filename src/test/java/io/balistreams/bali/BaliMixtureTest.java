@@ -192,6 +192,18 @@ class BaliMixtureTest {
                 within(1e-12));
         // the experts disagree after the change: the spread of their means adds to the epistemic part
         assertThat(p.epistemicVariance()).isGreaterThan(w[0] * a.epistemicVariance() + w[1] * b.epistemicVariance());
+        // the predictive itself is the weighted mixture of the experts' Gaussians: its density is the likelihood
+        // (the same one the weights follow) and its quantiles the interval
+        assertThat(p.mixture()).isEqualTo(new GaussianMixture(w, new double[] {a.mean(), b.mean()},
+                new double[] {a.totalVariance(), b.totalVariance()}));
+        final double y = 1.1;
+        assertThat(p.logLikelihood(y)).isCloseTo(Math.log(w[0] * Math.exp(a.logLikelihood(y))
+                + w[1] * Math.exp(b.logLikelihood(y))), within(1e-12));
+        assertThat(p.mixture().cdf(p.lower95())).isCloseTo(0.025, within(1e-12));
+        assertThat(p.mixture().cdf(p.upper95())).isCloseTo(0.975, within(1e-12));
+        assertThat(p.covers95(p.lower95() + 1e-9)).isTrue();
+        assertThat(p.covers95(p.lower95() - 1e-9)).isFalse();
+        assertThat(p.covers95(p.upper95() + 1e-9)).isFalse();
     }
 
     @Test

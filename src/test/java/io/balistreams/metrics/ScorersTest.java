@@ -3,6 +3,7 @@ package io.balistreams.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.balistreams.bali.RegressionPrediction;
 import io.balistreams.bali.Rng;
 import org.junit.jupiter.api.Test;
 
@@ -70,5 +71,31 @@ class ScorersTest {
         assertThat(scorer.coverage95()).isEqualTo(Metrics.intervalCoverage(means, variances, actual, 0.95));
         // Residuals 1.3× wider than the predicted sd: coverage of the nominal 95% interval near 87%.
         assertThat(scorer.coverage95()).isBetween(0.80, 0.93);
+    }
+
+    @Test
+    void aMixturesPredictionIsScoredOnItsOwnDensityAndInterval() {
+        // ½N(0, 1) + ½N(0, 9): mean 0, total variance 5. y = 4.5 lies outside the moment-matched ±4.383 but inside
+        // the mixture's own ±4.935; y = 5 outside both.
+        final io.balistreams.bali.GaussianMixture g = new io.balistreams.bali.GaussianMixture(new double[] {0.5, 0.5},
+                new double[] {0, 0}, new double[] {1, 9});
+        final RegressionPrediction p = new RegressionPrediction(0, 3, 2, 0.1, null, g);
+        final RegressionScorer mixture = new RegressionScorer();
+        final RegressionScorer gaussian = new RegressionScorer();
+        for (final double y : new double[] {4.5, 5.0, 0.2}) {
+            mixture.add(p, y);
+            gaussian.add(p.mean(), p.totalVariance(), y);
+        }
+        assertThat(mixture.coverage95()).isEqualTo(2 / 3.0);
+        assertThat(gaussian.coverage95()).isEqualTo(1 / 3.0);
+        assertThat(mixture.rmse()).isEqualTo(gaussian.rmse());
+        assertThat(mixture.mae()).isEqualTo(gaussian.mae());
+        final double nll = -(g.logDensity(4.5) + g.logDensity(5.0) + g.logDensity(0.2)) / 3;
+        assertThat(mixture.negativeLogLikelihood()).isCloseTo(nll, within(1e-12));
+        // one model's prediction goes through the Gaussian path unchanged
+        final RegressionScorer one = new RegressionScorer();
+        one.add(new RegressionPrediction(0, 3, 2, 0.1, null), 4.5);
+        assertThat(one.exportState()).isEqualTo(new double[] {1, 4.5 * 4.5, 4.5,
+                -Metrics.gaussianLogLikelihood(4.5, 0, 5), 0});
     }
 }

@@ -335,12 +335,39 @@ class AvroSerdeTest {
         current.setMemoryWeights(java.util.Map.of("50x4", 0.75, "4000x32", 0.25));
         assertThat(AvroSerde.of(Prediction.class).decode(AvroSerde.of(Prediction.class).encode(current)))
                 .isEqualTo(current);
-        for (final String name : List.of("Prediction.v1", "ModelMetrics.v2", "ModelConfig.v2", "ModelPosterior.v2")) {
+        for (final String name : List.of("Prediction.v1", "ModelMetrics.v2", "ModelConfig.v2", "ModelPosterior.v2",
+                "AwaitingLabel.v1", "TrainingExample.v1")) {
             final Schema old = SchemaHistory.load("/schemas/history/" + name + ".avsc");
             assertThat(SchemaHistory.find(SchemaHistory.fingerprint(old))).as(name + " is in the history").isNotNull();
             assertThat(SchemaHistory.fingerprint(old)).as(name + " is retired")
                     .isNotIn(SchemaHistory.CURRENT.stream().map(SchemaHistory::fingerprint).toList());
         }
+    }
+
+    /**
+     * An event waiting for its label, stored before a mixture's served predictive was kept with it (v1), decodes
+     * with empty mixture arrays: it is scored as one model's Gaussian, as it was served.
+     */
+    @Test
+    void anAwaitingLabelWrittenBeforeMixturesDecodesWithoutAMixture() throws Exception {
+        final io.balistreams.avro.internal.AwaitingLabel current = io.balistreams.avro.internal.AwaitingLabel
+                .newBuilder().setState(io.balistreams.avro.internal.AwaitingState.WAITING).setModelId("m")
+                .setEventTime(5).setPosition(3).setModelVersion(2).setFeatures(List.of(1.0, 2.0)).setOodScore(0.3)
+                .setMean(1.5).setAleatoricVariance(0.2).setEpistemicVariance(0.05).setLeverage(0.3).build();
+        final Schema v1 = SchemaHistory.load("/schemas/history/AwaitingLabel.v1.avsc");
+        assertThat(v1.getField("mixtureWeights")).isNull();
+        final GenericRecord old = new GenericData.Record(v1);
+        for (final Schema.Field f : v1.getFields()) {
+            old.put(f.name(), current.get(current.getSchema().getField(f.name()).pos()));
+        }
+        final ByteBuffer buffer = new BinaryMessageEncoder<GenericRecord>(SpecificData.get(), v1).encode(old);
+        final byte[] bytes = new byte[buffer.remaining()];
+        buffer.get(bytes);
+        final io.balistreams.avro.internal.AwaitingLabel decoded = AvroSerde.of(
+                io.balistreams.avro.internal.AwaitingLabel.class).decode(bytes);
+        assertThat(decoded).isEqualTo(current);
+        assertThat(decoded.getMixtureWeights()).isEmpty();
+        assertThat(decoded.getMixtureMeans()).isEmpty();
     }
 
     /** The record's bytes as the v1 writer of {@code name} would have written them (the same fields but logitScale). */
