@@ -24,7 +24,7 @@ import java.util.concurrent.Callable;
  * {@code bali run --config FILE}: the production service. Reads a properties file (keys {@code bali.*} for the
  * service, every other key passed to Kafka Streams and its clients: bootstrap servers, application id,
  * security settings), creates the missing public topics, and processes until SIGTERM/SIGINT, on which it
- * commits, leaves the consumer group and exits. Exit code 0 after a requested shutdown, 1 if a stream
+ * commits, leaves the consumer group, prints "stopped" and exits with 0 (see {@link StopSignal}); 1 if a stream
  * thread failed.
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
@@ -61,28 +61,33 @@ public final class RunCommand implements Callable<Integer> {
         if (!noCreateTopics) {
             service.createTopics(partitions, Optional.ofNullable(replicationFactor));
         }
-        final Thread hook = new Thread(() -> service.close(Duration.ofSeconds(30)), "bali-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
+        final StopSignal stop = StopSignal.install();
         service.start();
         final PrintWriter err = spec.commandLine().getErr();
         err.println("bali run: application " + config.streamsProperties().getProperty(StreamsConfig.APPLICATION_ID_CONFIG)
                 + " on " + config.streamsProperties().getProperty(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG)
-                + ", reading " + config.eventsTopic() + " (stop with SIGTERM)");
+                + ", reading " + config.eventsTopic() + " (stop with Ctrl-C or SIGTERM)");
         err.flush();
-        while (!service.awaitStop(Duration.ofSeconds(1))) {
-            // keep the main thread alive while the stream threads work
+        while (!stop.await(Duration.ofSeconds(1)) && !service.awaitStop(Duration.ZERO)) {
+            // the stream threads work until a stop is requested or the service stops on its own
         }
         if (service.failure().isPresent()) {
             err.println("error: the service stopped: " + service.failure().get());
             err.flush();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (final IllegalStateException shuttingDown) {
-                // already exiting
-            }
             service.close(Duration.ofSeconds(10));
             return 1;
         }
+        if (stop.signalName() == null) {
+            err.println("error: the service stopped by itself (Kafka Streams state " + service.streams().state() + ")");
+            err.flush();
+            service.close(Duration.ofSeconds(10));
+            return 1;
+        }
+        err.println("bali run: " + stop.signalName() + " received, committing and leaving the group …");
+        err.flush();
+        service.close(Duration.ofSeconds(30));
+        err.println("bali run: stopped");
+        err.flush();
         return 0;
     }
 

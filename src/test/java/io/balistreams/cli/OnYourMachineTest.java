@@ -1,0 +1,156 @@
+package io.balistreams.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.balistreams.testing.Slow;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The README's "Run the service on your machine" path, as a user follows it, each command in a process of its
+ * own: {@code bali broker} in one, {@code bali run --config bali.properties} in a second, then {@code bali
+ * produce} of docs/examples/sea.csv and {@code bali tail} of the predictions; SIGTERM ends the service and the
+ * broker with exit code 0 after a "stopped" line, and a broker started again on its data directory still holds
+ * the predictions.
+ */
+@Slow
+class OnYourMachineTest {
+    private final List<Process> started = new ArrayList<>();
+
+    @AfterEach
+    void killLeftovers() {
+        started.forEach(Process::destroyForcibly);
+    }
+
+    @Test
+    void brokerRunProduceTailThenStopCleanly(@TempDir final Path dir) throws Exception {
+        final Path data = dir.resolve("broker-data");
+        final Path brokerLog = dir.resolve("broker.err");
+        Process broker = bali(dir, brokerLog, "broker", "--port", "0", "--data-dir", data.toString());
+        final String bootstrap = firstStdoutLine(broker, 90).replace("bootstrap.servers=", "");
+        assertThat(bootstrap).matches("127\\.0\\.0\\.1:\\d+");
+
+        // the README's bali.properties, with the broker's address
+        Files.writeString(dir.resolve("bali.properties"), "bootstrap.servers=" + bootstrap + "\n"
+                + "state.dir=./bali-state\n" + "bali.model.class.names=no,yes\n");
+        final Path runLog = dir.resolve("run.log");
+        final Process run = bali(dir, runLog, "run", "--config", "bali.properties");
+        waitForLine(runLog, "bali run: application bali-streams on " + bootstrap, 90);
+
+        final Path csv = Path.of("docs/examples/sea.csv").toAbsolutePath();
+        final Path produceLog = dir.resolve("produce.log");
+        final Process produce = bali(dir, produceLog, "produce", "--csv", csv.toString(), "--topic", "events",
+                "--bootstrap-servers", bootstrap, "--target", "class", "--label-kind", "class-name");
+        assertThat(produce.waitFor(90, TimeUnit.SECONDS)).isTrue();
+        assertThat(produce.exitValue()).as(Files.readString(produceLog)).isZero();
+        assertThat(Files.readString(produceLog)).contains("sent 4000 events to events (4000 labelled, 3 features)");
+
+        final Path tailOut = dir.resolve("tail.out");
+        final Process tail = bali(dir, tailOut, "tail", "--topic", "predictions", "--bootstrap-servers", bootstrap,
+                "--from-beginning", "--max-messages", "4000", "--timeout-ms", "90000");
+        assertThat(tail.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(tail.exitValue()).isZero();
+        final List<String> predictions = Files.readAllLines(tailOut).stream()
+                .filter(l -> l.startsWith("{\"topic\":\"predictions\"")).toList();
+        assertThat(predictions).hasSize(4000);
+        assertThat(predictions).allMatch(l -> l.contains("\"predictedClassName\":\"no\"")
+                || l.contains("\"predictedClassName\":\"yes\""));
+        assertThat(predictions.get(3999)).contains("\"eventId\":\"sea.csv-4000\"");
+
+        run.destroy(); // SIGTERM
+        assertThat(run.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(run.exitValue()).as(Files.readString(runLog)).isZero();
+        assertThat(Files.readString(runLog)).contains("bali run: SIGTERM received").contains("bali run: stopped");
+
+        broker.destroy();
+        assertThat(broker.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(broker.exitValue()).isZero();
+        assertThat(Files.readString(brokerLog)).contains("bali broker: SIGTERM received, stopping")
+                .contains("bali broker: stopped");
+
+        // the same data directory: the topics and their records are still there
+        broker = bali(dir, dir.resolve("broker2.err"), "broker", "--port", "0", "--data-dir", data.toString());
+        final String again = firstStdoutLine(broker, 90).replace("bootstrap.servers=", "");
+        final Path tailAgain = dir.resolve("tail2.out");
+        final Process tail2 = bali(dir, tailAgain, "tail", "--topic", "predictions", "--bootstrap-servers", again,
+                "--from-beginning", "--max-messages", "4000", "--timeout-ms", "60000");
+        assertThat(tail2.waitFor(90, TimeUnit.SECONDS)).isTrue();
+        assertThat(Files.readAllLines(tailAgain).stream().filter(l -> l.startsWith("{\"topic\":\"predictions\"")))
+                .hasSize(4000);
+        broker.destroy();
+        assertThat(broker.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(broker.exitValue()).isZero();
+    }
+
+    @Test
+    void aSecondBrokerOnATakenPortIsOneErrorLine(@TempDir final Path dir) throws Exception {
+        final Process first = bali(dir, dir.resolve("first.err"), "broker", "--port", "0");
+        final String bootstrap = firstStdoutLine(first, 90).replace("bootstrap.servers=", "");
+        final String port = bootstrap.substring(bootstrap.indexOf(':') + 1);
+        final Path secondLog = dir.resolve("second.log");
+        final Process second = bali(dir, secondLog, "broker", "--port", port);
+        assertThat(second.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(second.exitValue()).isEqualTo(1);
+        assertThat(Files.readAllLines(secondLog)).anyMatch(l -> l.startsWith("error: port " + port
+                + " on 127.0.0.1 is in use (") && l.endsWith("); is another broker running? choose another port"));
+        assertThat(Files.readString(secondLog)).doesNotContain("Exception");
+        first.destroy();
+        assertThat(first.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(first.exitValue()).isZero();
+    }
+
+    /**
+     * {@code bali ARGS…} in a child JVM with this test's class path, in {@code workingDirectory}; stderr (and
+     * stdout, unless the caller reads it: for {@code broker}) to {@code log}.
+     */
+    private Process bali(final Path workingDirectory, final Path log, final String... args) throws IOException {
+        final List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "io.balistreams.cli.BaliCommand"));
+        command.addAll(List.of(args));
+        final ProcessBuilder pb = new ProcessBuilder(command).directory(workingDirectory.toFile())
+                .redirectError(log.toFile());
+        if (!"broker".equals(args[0])) {
+            pb.redirectOutput(log.toFile()).redirectErrorStream(true);
+        }
+        final Process p = pb.start();
+        started.add(p);
+        return p;
+    }
+
+    /** The first line the process prints on stdout (the broker's address), or a failure after the timeout. */
+    private static String firstStdoutLine(final Process p, final int seconds) throws Exception {
+        final java.util.concurrent.CompletableFuture<String> line = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)).readLine();
+            } catch (final IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        final String first = line.get(seconds, TimeUnit.SECONDS);
+        assertThat(first).as("the broker's first line").isNotNull().startsWith("bootstrap.servers=");
+        return first;
+    }
+
+    private static void waitForLine(final Path log, final String prefix, final int seconds) throws Exception {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(log) && Files.readAllLines(log).stream().anyMatch(l -> l.startsWith(prefix))) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("no line starting with '" + prefix + "' in " + log + " within " + seconds + " s:\n"
+                + (Files.exists(log) ? Files.readString(log) : "(no log)"));
+    }
+}
