@@ -42,12 +42,29 @@ public final class BaliCommand implements Runnable {
         return cli;
     }
 
-    /** Version from the jar manifest, if any. */
+    /** The build's version, from {@code io/balistreams/version.properties} (written by the build's resource filtering). */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            final String v = BaliCommand.class.getPackage().getImplementationVersion();
-            return new String[]{"bali-streams " + (v == null ? "(development build)" : v)};
+            return new String[]{"bali-streams " + version(), "Java " + System.getProperty("java.version") + " ("
+                    + System.getProperty("java.vendor") + ")"};
+        }
+
+        static String version() {
+            final java.util.Properties p = new java.util.Properties();
+            try (java.io.InputStream in = BaliCommand.class.getResourceAsStream("/io/balistreams/version.properties")) {
+                if (in != null) {
+                    p.load(in);
+                }
+            } catch (final java.io.IOException e) {
+                throw new java.io.UncheckedIOException("cannot read the build's version.properties", e);
+            }
+            final String v = p.getProperty("version");
+            if (v == null || v.contains("${")) {
+                throw new IllegalStateException("this build has no version.properties (built without Maven's "
+                        + "resource filtering?)");
+            }
+            return v;
         }
     }
 }

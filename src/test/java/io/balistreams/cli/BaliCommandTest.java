@@ -35,4 +35,28 @@ class BaliCommandTest {
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("--activation").contains("sigmoid");
     }
+
+    @Test
+    void versionIsTheBuildsVersion() throws Exception {
+        final CliRun r = CliRun.of("--version");
+        assertThat(r.code()).isZero();
+        // the pom's <version>, which the build writes into version.properties
+        final String pom = java.nio.file.Files.readString(java.nio.file.Path.of("pom.xml"));
+        final java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                "<artifactId>bali-streams</artifactId>\\s*<version>([^<]+)</version>").matcher(pom);
+        assertThat(m.find()).isTrue();
+        assertThat(r.out().lines().findFirst()).hasValue("bali-streams " + m.group(1));
+        assertThat(r.out()).contains("Java " + System.getProperty("java.version"));
+    }
+
+    @Test
+    void brokerIsASubcommandWithItsDefaults() {
+        final ParseResult r = BaliCommand.commandLine().parseArgs("broker").subcommand();
+        assertThat(r.commandSpec().name()).isEqualTo("broker");
+        assertThat(r.commandSpec().findOption("--port").defaultValue()).isEqualTo("9092");
+        assertThat(r.commandSpec().findOption("--data-dir").defaultValue()).isNull();
+        final CliRun bad = CliRun.of("broker", "--port", "70000");
+        assertThat(bad.code()).isEqualTo(1);
+        assertThat(bad.err()).contains("error: port must be in [0, 65535], got 70000");
+    }
 }
