@@ -1,8 +1,11 @@
 package io.balistreams.cli;
 
 import io.balistreams.streams.BaliService;
+import io.balistreams.streams.KafkaSettings;
 import io.balistreams.streams.ServiceConfig;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -16,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.Callable;
@@ -53,17 +57,44 @@ public final class RunCommand implements Callable<Integer> {
         if (partitions < 1) {
             throw new IllegalArgumentException("--partitions must be >= 1, got " + partitions);
         }
-        final ServiceConfig config = ServiceConfig.from(load(configFile));
-        if (config.streamsProperties().getProperty(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG) == null) {
-            throw new IllegalArgumentException(configFile + ": bootstrap.servers is not set");
+        final PrintWriter err = spec.commandLine().getErr();
+        final Properties properties = load(configFile);
+        for (final String warning : KafkaSettings.unknownKeyWarnings(properties.stringPropertyNames())) {
+            err.println("bali run: warning: " + configFile + ": " + warning);
         }
-        final BaliService service = new BaliService(config);
-        if (!noCreateTopics) {
-            service.createTopics(partitions, Optional.ofNullable(replicationFactor));
+        err.flush();
+        final ServiceConfig config;
+        final BaliService service;
+        try {
+            config = ServiceConfig.from(properties);
+            if (config.streamsProperties().getProperty(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG) == null) {
+                throw new IllegalArgumentException(configFile + ": bootstrap.servers is not set");
+            }
+            service = new BaliService(config);
+        } catch (final ConfigException e) {
+            throw new IllegalArgumentException(configFile + ": " + e.getMessage(), e);
+        } catch (final StreamsException e) {
+            throw new IllegalStateException(startFailure(e), e);
+        }
+        final String bootstrap = config.streamsProperties().getProperty(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG);
+        try {
+            err.println("bali run: " + (noCreateTopics ? "checking" : "creating") + " the topics on " + bootstrap + " …");
+            err.flush();
+            if (!noCreateTopics) {
+                service.createTopics(partitions, Optional.ofNullable(replicationFactor));
+            } else {
+                final List<String> missing = service.missingTopics();
+                if (!missing.isEmpty()) {
+                    throw new IllegalArgumentException("missing topics " + String.join(", ", missing) + " on "
+                            + bootstrap + " (with --no-create-topics they must exist before the service starts)");
+                }
+            }
+        } catch (final RuntimeException e) {
+            service.close(Duration.ofSeconds(5));
+            throw e;
         }
         final StopSignal stop = StopSignal.install();
         service.start();
-        final PrintWriter err = spec.commandLine().getErr();
         err.println("bali run: application " + config.streamsProperties().getProperty(StreamsConfig.APPLICATION_ID_CONFIG)
                 + " on " + config.streamsProperties().getProperty(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG)
                 + ", reading " + config.eventsTopic() + " (stop with Ctrl-C or SIGTERM)");
@@ -89,6 +120,20 @@ public final class RunCommand implements Callable<Integer> {
         err.println("bali run: stopped");
         err.flush();
         return 0;
+    }
+
+    /** One line for a Kafka Streams client that could not be created. */
+    static String startFailure(final StreamsException e) {
+        final String message = String.valueOf(e.getMessage());
+        final int dir = message.indexOf("current state directory is [");
+        if (message.contains("same state directory") && dir >= 0) {
+            final int end = message.indexOf(']', dir);
+            final String path = message.substring(dir + "current state directory is [".length(),
+                    end < 0 ? message.length() : end);
+            return "the state directory " + path + " is locked by another process (another bali run with the "
+                    + "same state.dir and application.id?); stop it, or give this one its own state.dir";
+        }
+        return "Kafka Streams could not start: " + message;
     }
 
     static Properties load(final Path file) {

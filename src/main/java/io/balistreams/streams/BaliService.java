@@ -9,6 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -56,6 +57,13 @@ public final class BaliService implements AutoCloseable {
     public void createTopics(final int partitions, final Optional<Short> replicationFactor) {
         try (Admin admin = Admin.create(config.clientProperties())) {
             TopicSetup.ensureTopics(admin, config, partitions, replicationFactor);
+        }
+    }
+
+    /** The service's public topics that do not exist yet (a cluster that does not answer in 30 s is an error). */
+    public List<String> missingTopics() {
+        try (Admin admin = Admin.create(config.clientProperties())) {
+            return TopicSetup.missingTopics(admin, config, Duration.ofSeconds(30));
         }
     }
 

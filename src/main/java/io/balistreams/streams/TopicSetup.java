@@ -66,6 +66,27 @@ public final class TopicSetup {
     }
 
     /**
+     * The service's public topics that do not exist on the cluster, in the order of {@link ServiceConfig#topics()}.
+     *
+     * @throws IllegalStateException if the cluster does not answer within {@code timeout}
+     */
+    public static List<String> missingTopics(final Admin admin, final ServiceConfig config, final Duration timeout) {
+        final Set<String> existing;
+        try {
+            existing = admin.listTopics(new org.apache.kafka.clients.admin.ListTopicsOptions()
+                    .timeoutMs((int) timeout.toMillis())).names().get();
+        } catch (final ExecutionException e) {
+            throw new IllegalStateException("cannot list the topics on "
+                    + config.clientProperties().get("bootstrap.servers") + ": " + e.getCause().getMessage(),
+                    e.getCause());
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while listing the topics", e);
+        }
+        return config.topics().stream().filter(t -> !existing.contains(t)).toList();
+    }
+
+    /**
      * Waits until every partition of the topics has a leader whose log is open (its latest offset can be
      * listed). A topic that was just created is not yet open everywhere: a producer that sends at once gets
      * NOT_LEADER_OR_FOLLOWER for its first batch, and an idempotent producer whose later batches got through
