@@ -161,6 +161,44 @@ public final class ProduceCommand implements Callable<Integer> {
                         + "sasl.*, ssl.* ...) are used; bali.* keys are validated and otherwise ignored.")
         Path config;
 
+        @Option(names = "--connect-timeout-ms", paramLabel = "MS", defaultValue = "15000",
+                description = "How long to wait for the broker to answer before giving up (default ${DEFAULT-VALUE}).")
+        long connectTimeoutMs;
+
+        /**
+         * Waits until a broker of {@code properties} answers (its cluster id), saying on {@code err} what it waits
+         * for once the first second has passed without an answer.
+         *
+         * @throws IllegalStateException if no broker answers within {@code --connect-timeout-ms}
+         */
+        void awaitBroker(final Map<String, Object> properties, final java.io.PrintWriter err, final String command) {
+            if (connectTimeoutMs < 1) {
+                throw new IllegalArgumentException("--connect-timeout-ms must be >= 1, got " + connectTimeoutMs);
+            }
+            final Object servers = properties.get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG);
+            final long deadline = System.nanoTime() + connectTimeoutMs * 1_000_000L;
+            try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(properties)) {
+                final org.apache.kafka.common.KafkaFuture<String> clusterId = admin.describeCluster(
+                        new org.apache.kafka.clients.admin.DescribeClusterOptions()
+                                .timeoutMs((int) Math.min(Integer.MAX_VALUE, connectTimeoutMs))).clusterId();
+                try {
+                    clusterId.get(Math.min(1000, connectTimeoutMs), java.util.concurrent.TimeUnit.MILLISECONDS);
+                    return;
+                } catch (final java.util.concurrent.TimeoutException firstSecond) {
+                    err.println("bali " + command + ": waiting for a Kafka broker at " + servers + " (up to "
+                            + connectTimeoutMs + " ms) …");
+                    err.flush();
+                }
+                clusterId.get(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
+            } catch (final java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+                throw new IllegalStateException("no Kafka broker answered at " + servers + " within " + connectTimeoutMs
+                        + " ms (is it running? `bali broker` starts one on this machine)");
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for the broker at " + servers, e);
+            }
+        }
+
         /**
          * The client properties: those of {@code --config}, then {@code --bootstrap-servers}.
          *
@@ -287,6 +325,7 @@ public final class ProduceCommand implements Callable<Integer> {
             encoding.save(saveEncoding);
         }
 
+        client.awaitBroker(clientProperties, spec.commandLine().getErr(), "produce");
         final Map<String, Object> producerConfig = new LinkedHashMap<>();
         producerConfig.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         producerConfig.putAll(clientProperties);

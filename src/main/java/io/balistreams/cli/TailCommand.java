@@ -107,6 +107,7 @@ public final class TailCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--timeout-ms must be >= 0, got " + timeoutMs);
         }
         final Map<String, Object> config = new LinkedHashMap<>(client.properties());
+        client.awaitBroker(config, spec.commandLine().getErr(), "tail");
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);

@@ -59,4 +59,26 @@ class BaliCommandTest {
         assertThat(bad.code()).isEqualTo(1);
         assertThat(bad.err()).contains("error: port must be in [0, 65535], got 70000");
     }
+
+    @Test
+    void produceAndTailSayWhatTheyWaitForAndGiveUpAfterTheConnectTimeout() throws Exception {
+        final int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort(); // closed again: nothing listens there
+        }
+        final String at = "127.0.0.1:" + port;
+        final CliRun produce = CliRun.of("produce", "--csv", "docs/examples/sea.csv", "--topic", "events",
+                "--bootstrap-servers", at, "--target", "class", "--label-kind", "class-name",
+                "--connect-timeout-ms", "1500");
+        final CliRun tail = CliRun.of("tail", "--topic", "predictions", "--bootstrap-servers", at,
+                "--connect-timeout-ms", "1500");
+        for (final String[] run : new String[][] {{"produce", produce.err()}, {"tail", tail.err()}}) {
+            assertThat(run[1].lines().toList()).as(run[0]).containsExactly(
+                    "bali " + run[0] + ": waiting for a Kafka broker at " + at + " (up to 1500 ms) …",
+                    "error: no Kafka broker answered at " + at + " within 1500 ms (is it running? `bali broker` "
+                            + "starts one on this machine)");
+        }
+        assertThat(produce.code()).isEqualTo(1);
+        assertThat(tail.code()).isEqualTo(1);
+    }
 }
