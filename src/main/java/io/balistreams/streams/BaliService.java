@@ -1,5 +1,7 @@
 package io.balistreams.streams;
 
+import io.balistreams.streams.ops.OpsServer;
+import io.balistreams.streams.ops.ServiceMetrics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
@@ -29,9 +31,20 @@ public final class BaliService implements AutoCloseable {
     private final KafkaStreams streams;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private final ServiceMetrics metrics;
+    private OpsServer http;
+    private boolean metricsClosed;
 
+    /**
+     * The service's topology; with {@code bali.http.port} set, its metrics are collected and served (with the
+     * health checks) over HTTP from {@link #start()} on ({@link OpsServer}).
+     */
     public BaliService(final ServiceConfig config) {
-        this(config, BaliTopology.build(config));
+        this(config, config.httpPort() == null ? null : new ServiceMetrics());
+    }
+
+    private BaliService(final ServiceConfig config, final ServiceMetrics metrics) {
+        this(config, BaliTopology.build(config, metrics == null ? ModelObserver.NONE : metrics), metrics);
     }
 
     /**
@@ -39,8 +52,23 @@ public final class BaliService implements AutoCloseable {
      * which measures what Kafka Streams alone does with the same records).
      */
     public BaliService(final ServiceConfig config, final Topology topology) {
+        this(config, topology, null);
+    }
+
+    private BaliService(final ServiceConfig config, final Topology topology, final ServiceMetrics metrics) {
         this.config = config;
-        this.streams = new KafkaStreams(topology, config.streamsProperties());
+        this.metrics = metrics;
+        try {
+            this.streams = new KafkaStreams(topology, config.streamsProperties());
+        } catch (final RuntimeException e) {
+            if (metrics != null) {
+                metrics.close();
+            }
+            throw e;
+        }
+        if (metrics != null) {
+            metrics.bind(streams);
+        }
         streams.setUncaughtExceptionHandler(e -> {
             failure.compareAndSet(null, e);
             LOG.error("stream thread failed, shutting the service down", e);
@@ -68,7 +96,11 @@ public final class BaliService implements AutoCloseable {
     }
 
     /** Starts processing (returns at once; see {@link #awaitRunning}). */
-    public void start() {
+    public synchronized void start() {
+        if (metrics != null && http == null) {
+            http = new OpsServer(config.httpPort(), metrics, streams::state);
+            LOG.info("metrics and health checks on http://0.0.0.0:{}/metrics, /health/live, /health/ready", http.port());
+        }
         streams.start();
     }
 
@@ -118,7 +150,27 @@ public final class BaliService implements AutoCloseable {
     public void close(final Duration timeout) {
         streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
                 .withTimeout(timeout));
+        synchronized (this) {
+            if (http != null) {
+                http.close();
+                http = null;
+            }
+            if (metrics != null && !metricsClosed) {
+                metrics.close();
+                metricsClosed = true;
+            }
+        }
         stopped.countDown();
+    }
+
+    /** The port of the operators' HTTP endpoint once started, if {@code bali.http.port} is set. */
+    public Optional<Integer> httpPort() {
+        return http == null ? Optional.empty() : Optional.of(http.port());
+    }
+
+    /** The service's metrics, if {@code bali.http.port} is set. */
+    public Optional<ServiceMetrics> metrics() {
+        return Optional.ofNullable(metrics);
     }
 
     private static void sleep(final long millis) {

@@ -72,6 +72,11 @@ public final class BaliTopology {
 
     /** Builds the topology for one application instance (its model limit is counted per instance). */
     public static Topology build(final ServiceConfig config) {
+        return build(config, ModelObserver.NONE);
+    }
+
+    /** The same, with every model's scoring, labels, updates, alarms, metrics and dead letters told to {@code observer}. */
+    public static Topology build(final ServiceConfig config, final ModelObserver observer) {
         final RecordSerdes publicSerdes = config.recordSerdes();
         final Serde<String> strings = Serdes.String();
         final Serde<byte[]> bytes = Serdes.ByteArray();
@@ -121,7 +126,7 @@ public final class BaliTopology {
                 .defaultBranch(Branched.as("valid"));
         configOut.get("model-config-valid").mapValues(v -> (ModelConfig) v, Named.as("as-model-config"))
                 .to(config.validModelConfigTopic(), Produced.with(strings, validConfigs).withName("model-config-validated-sink"));
-        toDeadLetters(configOut.get("model-config-rejected"), config, publicSerdes, "model-config");
+        toDeadLetters(configOut.get("model-config-rejected"), config, publicSerdes, "model-config", observer);
 
         // events: validate, repartition by model id, learn
         final Map<String, KStream<String, SpecificRecord>> eventsOut = builder
@@ -131,7 +136,7 @@ public final class BaliTopology {
                 .split(Named.as("events-"))
                 .branch((k, v) -> v instanceof DeadLetter, Branched.as("rejected"))
                 .defaultBranch(Branched.as("valid"));
-        toDeadLetters(eventsOut.get("events-rejected"), config, publicSerdes, "events");
+        toDeadLetters(eventsOut.get("events-rejected"), config, publicSerdes, "events", observer);
 
         final AtomicInteger modelsInInstance = new AtomicInteger();
         final KStream<String, RoutedEvent> valid = eventsOut.get("events-valid")
@@ -145,7 +150,7 @@ public final class BaliTopology {
                 .split(Named.as("labels-"))
                 .branch((k, v) -> v instanceof DeadLetter, Branched.as("rejected"))
                 .defaultBranch(Branched.as("valid"));
-        toDeadLetters(labelsOut.get("labels-rejected"), config, publicSerdes, "labels");
+        toDeadLetters(labelsOut.get("labels-rejected"), config, publicSerdes, "labels", observer);
         final KStream<String, RoutedLabel> validLabels = labelsOut.get("labels-valid")
                 .mapValues(v -> (RoutedLabel) v, Named.as("as-routed-label"));
 
@@ -156,13 +161,13 @@ public final class BaliTopology {
                     .mapValues(v -> (SpecificRecord) v, Named.as("event-to-scorer"))
                     .merge(validLabels.mapValues(v -> (SpecificRecord) v, Named.as("label-to-scorer")),
                             Named.as("events-and-labels"))
-                    .process(() -> new ScorerProcessor(config), Named.as("scorer"), AwaitingLabels.STORE)
+                    .process(() -> new ScorerProcessor(config, observer), Named.as("scorer"), AwaitingLabels.STORE)
                     .split(Named.as("scorer-"))
                     .branch((k, v) -> v instanceof Prediction, Branched.as("prediction"))
                     .branch((k, v) -> v instanceof TrainingExample, Branched.as("example"))
                     .defaultBranch(Branched.as("rejected"));
             route(scorerOut.get("scorer-prediction"), Prediction.class, config.predictionsTopic(), publicSerdes, "scorer-");
-            toDeadLetters(scorerOut.get("scorer-rejected"), config, publicSerdes, "scorer");
+            toDeadLetters(scorerOut.get("scorer-rejected"), config, publicSerdes, "scorer", observer);
             toLearner = scorerOut.get("scorer-example")
                     .mapValues(v -> (TrainingExample) v, Named.as("as-training-example"))
                     .repartition(Repartitioned.with(strings, AvroSerde.of(TrainingExample.class))
@@ -187,7 +192,7 @@ public final class BaliTopology {
                 : new String[]{LearnerProcessor.MODEL_STORE, LearnerProcessor.PROGRESS_STORE,
                 LearnerProcessor.PENDING_STORE, LearnerProcessor.MONITOR_STORE, AwaitingLabels.STORE};
         final Map<String, KStream<String, SpecificRecord>> learnerOut = toLearner
-                .process(() -> new LearnerProcessor(config, modelsInInstance), Named.as("learner"), learnerStores)
+                .process(() -> new LearnerProcessor(config, modelsInInstance, observer), Named.as("learner"), learnerStores)
                 .split(Named.as("learner-"))
                 .branch((k, v) -> v instanceof Prediction, Branched.as("prediction"))
                 .branch((k, v) -> v instanceof ModelMetrics, Branched.as("metrics"))
@@ -200,7 +205,7 @@ public final class BaliTopology {
         route(learnerOut.get("learner-snapshot"), ModelSnapshot.class, config.snapshotsTopic(), publicSerdes);
         route(learnerOut.get("learner-posterior"), ModelPosterior.class, config.posteriorsTopic(), publicSerdes);
         route(learnerOut.get("learner-drift"), DriftAlert.class, config.driftAlertsTopic(), publicSerdes);
-        toDeadLetters(learnerOut.get("learner-rejected"), config, publicSerdes, "learner");
+        toDeadLetters(learnerOut.get("learner-rejected"), config, publicSerdes, "learner", observer);
         return builder.build();
     }
 
@@ -219,8 +224,12 @@ public final class BaliTopology {
     }
 
     private static void toDeadLetters(final KStream<String, SpecificRecord> stream, final ServiceConfig config,
-                                      final RecordSerdes serdes, final String from) {
-        stream.mapValues(v -> (DeadLetter) v, Named.as(from + "-as-dead-letter"))
+                                      final RecordSerdes serdes, final String from, final ModelObserver observer) {
+        stream.mapValues(v -> {
+                    final DeadLetter letter = (DeadLetter) v;
+                    observer.deadLetter(letter.getReason().name());
+                    return letter;
+                }, Named.as(from + "-as-dead-letter"))
                 .to(config.deadLetterTopic(), Produced.with(Serdes.String(), serdes.serde(DeadLetter.class))
                         .withName(from + "-dead-letter-sink"));
     }

@@ -95,6 +95,7 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
 
     private final ServiceConfig config;
     private final AtomicInteger modelsInInstance;
+    private final ModelObserver observer;
     private final AvroSerde<LearnerModel> modelSerde = AvroSerde.of(LearnerModel.class);
     private final Map<String, Slot> cache = new HashMap<>();
     private ProcessorContext<String, SpecificRecord> context;
@@ -131,8 +132,13 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
      *                         the processors of one supplier), checked against {@code bali.models.max}
      */
     LearnerProcessor(final ServiceConfig config, final AtomicInteger modelsInInstance) {
+        this(config, modelsInInstance, ModelObserver.NONE);
+    }
+
+    LearnerProcessor(final ServiceConfig config, final AtomicInteger modelsInInstance, final ModelObserver observer) {
         this.config = config;
         this.modelsInInstance = modelsInInstance;
+        this.observer = observer;
     }
 
     @Override
@@ -208,8 +214,10 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
 
         final OnlineLearner learner = slot.learner;
         final boolean labelled = !Double.isNaN(checked.target);
+        final long scoringStart = System.nanoTime();
         final ScoredEvent scored = learner.score(OnlineLearner.toArray(event.getFeatures()),
                 event.getEventTime().toEpochMilli());
+        observer.scored(modelId, System.nanoTime() - scoringStart, scored.oodFlag());
         final Prediction served = ServedPredictions.prediction(modelId, learner.classNames(), event, scored, labelled);
         context.forward(record.withValue(served));
         if (scored.alarm() != null) {
@@ -369,6 +377,7 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
     /** Stores a queued label for the next update, then emits metrics and learns when they are due. */
     private void queue(final Slot slot, final QueuedLabel queued, final List<Double> features, final long timestamp) {
         final OnlineLearner learner = slot.learner;
+        observer.labelled(learner.modelId());
         pending.put(pendingKey(learner.modelId(), queued.sequence() % learner.config().batchSize()),
                 new PendingLabel(features, queued.target(), queued.loss(), queued.oodScore(), queued.position(),
                         queued.eventTime()));
@@ -450,6 +459,7 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
     }
 
     private void forwardAlarm(final String modelId, final ModelMonitor.Alarm alarm, final long timestamp) {
+        observer.alarm(modelId, alarm.level().name(), alarm.detector());
         context.forward(new Record<>(modelId, DriftAlert.newBuilder()
                 .setModelId(modelId)
                 .setDetector(alarm.detector())
@@ -504,7 +514,9 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
     /** One update from every pending label of the model, then the writes and records it implies. */
     private void learn(final Slot slot, final long timestamp) {
         final OnlineLearner learner = slot.learner;
+        final long updateStart = System.nanoTime();
         final LearnerUpdate update = learner.learn();
+        observer.updated(learner.modelId(), learner.version(), System.nanoTime() - updateStart, update.accepted());
         for (final ModelMonitor.Alarm alarm : update.alarms()) {
             forwardAlarm(learner.modelId(), alarm, timestamp);
         }
@@ -578,6 +590,7 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
                 .setEmittedAt(Instant.ofEpochMilli(System.currentTimeMillis()))
                 .build();
         learner.startMetricsWindow();
+        observer.metrics(m, learner.settings().monitor().watching() ? learner.monitor().state().name() : null);
         context.forward(new Record<>(learner.modelId(), m, timestamp));
     }
 

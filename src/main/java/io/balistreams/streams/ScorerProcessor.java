@@ -43,13 +43,19 @@ import java.util.Map;
  */
 final class ScorerProcessor implements Processor<String, SpecificRecord, String, SpecificRecord> {
     private final ServiceConfig config;
+    private final ModelObserver observer;
     private ProcessorContext<String, SpecificRecord> context;
     private PublishedPosteriors posteriors;
     private AwaitingLabels awaiting;
     private long eventClock = Long.MIN_VALUE;
 
     ScorerProcessor(final ServiceConfig config) {
+        this(config, ModelObserver.NONE);
+    }
+
+    ScorerProcessor(final ServiceConfig config, final ModelObserver observer) {
         this.config = config;
+        this.observer = observer;
     }
 
     @Override
@@ -88,8 +94,10 @@ final class ScorerProcessor implements Processor<String, SpecificRecord, String,
             return;
         }
         final boolean labelled = !Double.isNaN(checked.target());
+        final long scoringStart = System.nanoTime();
         final ScoredEvent scored = serving.score(OnlineLearner.toArray(event.getFeatures()),
                 event.getEventTime().toEpochMilli(), config.oodScore());
+        observer.scored(modelId, System.nanoTime() - scoringStart, scored.oodFlag());
         final Prediction served = ServedPredictions.prediction(modelId, serving.classNames(), event, scored, labelled);
         context.forward(record.withValue(served));
         final AwaitingLabel entry = ServedPredictions.awaitingEntry(modelId, event, scored, served);

@@ -62,6 +62,8 @@ public final class ServiceConfig {
         doc("bali.metrics.every", "1000", "labelled events between two ModelMetrics records of a model");
         doc("bali.snapshot.every", "100", "updates between two ModelSnapshot records of a model; 0 = never");
         doc("bali.posterior.every", "10", "accepted updates between two ModelPosterior records of a model (and one at creation); 0 = never");
+        doc("bali.http.port", "", "port of the HTTP endpoint for operators: /metrics (Prometheus), /health/live, "
+                + "/health/ready; empty: no endpoint; 0: any free port");
         doc("bali.state.max.bytes", String.valueOf(64 << 20),
                 "largest serialised model state: sets max.message.bytes of the changelog and snapshot topics and the producer's max.request.size");
         doc("bali.serdes.class", RecordSerdes.SingleObjectSerdes.class.getName(),
@@ -116,6 +118,7 @@ public final class ServiceConfig {
     private final boolean eventsKeyedByModel;
     private final boolean distributedScoring;
     private final int metricsEvery;
+    private final Integer httpPort;
     private final long snapshotEvery;
     private final long posteriorEvery;
     private final long labelsMaxDelayMs;
@@ -146,6 +149,10 @@ public final class ServiceConfig {
                     + "distributed scoring, events are scored where they arrive and need no key");
         }
         metricsEvery = positiveInt("bali.metrics.every");
+        httpPort = get("bali.http.port").isBlank() ? null : parseInt("bali.http.port");
+        if (httpPort != null && (httpPort < 0 || httpPort > 65535)) {
+            throw new IllegalArgumentException("bali.http.port must be in [0, 65535] or empty, got " + httpPort);
+        }
         snapshotEvery = nonNegativeLong("bali.snapshot.every");
         posteriorEvery = nonNegativeLong("bali.posterior.every");
         if (distributedScoring && posteriorEvery == 0) {
@@ -304,6 +311,9 @@ public final class ServiceConfig {
     public boolean distributedScoring() { return distributedScoring; }
 
     public int metricsEvery() { return metricsEvery; }
+
+    /** The port of the operators' HTTP endpoint (0: any free one), or null for none. */
+    public Integer httpPort() { return httpPort; }
     public long snapshotEvery() { return snapshotEvery; }
     public int stateMaxBytes() { return stateMaxBytes; }
     public ModelSpec modelDefaults() { return modelDefaults; }
