@@ -41,8 +41,12 @@ class OnYourMachineTest {
         assertThat(bootstrap).matches("127\\.0\\.0\\.1:\\d+");
 
         // the README's bali.properties, with the broker's address
+        final int httpPort;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            httpPort = s.getLocalPort(); // the README says 8080; a free one here
+        }
         Files.writeString(dir.resolve("bali.properties"), "bootstrap.servers=" + bootstrap + "\n"
-                + "state.dir=./bali-state\n" + "bali.model.class.names=no,yes\n");
+                + "state.dir=./bali-state\n" + "bali.model.class.names=no,yes\n" + "bali.http.port=" + httpPort + "\n");
         final Path runLog = dir.resolve("run.log");
         final Process run = bali(dir, runLog, "run", "--config", "bali.properties");
         waitForLine(runLog, "bali run: application bali-streams on " + bootstrap, 90);
@@ -66,6 +70,14 @@ class OnYourMachineTest {
         assertThat(predictions).allMatch(l -> l.contains("\"predictedClassName\":\"no\"")
                 || l.contains("\"predictedClassName\":\"yes\""));
         assertThat(predictions.get(3999)).contains("\"eventId\":\"sea.csv-4000\"");
+
+        // step 4: the health check and the metrics
+        assertThat(http(httpPort, "/health/ready")).isEqualTo("{\"status\":\"UP\",\"state\":\"RUNNING\"}");
+        final String metrics = http(httpPort, "/metrics");
+        assertThat(metrics).contains("bali_events_scored_total{model=\"default\"} 4000.0")
+                .contains("bali_labels_total{model=\"default\"} 4000.0")
+                .contains("bali_model_version{model=\"default\"} 125.0")
+                .contains("bali_window_accuracy{model=\"default\"} ");
 
         run.destroy(); // SIGTERM
         assertThat(run.waitFor(60, TimeUnit.SECONDS)).isTrue();
@@ -126,6 +138,14 @@ class OnYourMachineTest {
         final Process p = pb.start();
         started.add(p);
         return p;
+    }
+
+    private static String http(final int port, final String path) throws Exception {
+        final java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:" + port + path)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(path).isEqualTo(200);
+        return r.body().strip();
     }
 
     /** The first line the process prints on stdout (the broker's address), or a failure after the timeout. */
