@@ -106,7 +106,7 @@ public final class EvalDriftCommand implements Callable<Integer> {
     Path data;
 
     @Mixin
-    JsonOption output;
+    OutputOptions output;
 
     @Override
     public Integer call() {
@@ -178,7 +178,7 @@ public final class EvalDriftCommand implements Callable<Integer> {
         final DriftEvaluation.Settings settings = new DriftEvaluation.Settings(
                 ModelMonitor.Settings.defaults().with(kind, null, null, alarmMemory, null), tolerance, recoveryWindow,
                 window, lossKind).withExperts(BaliMixture.Expert.parseAll(experts), share);
-        final DriftEvaluation.Comparison c = ProgressBar.around(spec.commandLine().getErr(), "eval drift " + stream,
+        final DriftEvaluation.Comparison c = ProgressBar.around(spec.commandLine().getErr(), output.progress(), "eval drift " + stream,
                 2L * s.events(), bar -> DriftEvaluation.compare(config, s, settings, bar));
         if (output.json) {
             final Map<String, Object> out = new LinkedHashMap<>();

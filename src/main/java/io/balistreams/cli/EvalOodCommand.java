@@ -61,7 +61,7 @@ public final class EvalOodCommand implements Callable<Integer> {
     long seed;
 
     @Mixin
-    JsonOption output;
+    OutputOptions output;
 
     @Override
     public Integer call() {
@@ -78,7 +78,7 @@ public final class EvalOodCommand implements Callable<Integer> {
         final OodEvaluation.Settings d = OodEvaluation.Settings.defaults();
         final OodEvaluation.Settings settings = new OodEvaluation.Settings(hidden, d.activation(), epochs, batch,
                 d.beta(), kappa, standardize, ensemble, seed);
-        final OodEvaluation.Result r = ProgressBar.around(spec.commandLine().getErr(), "eval ood (epochs)",
+        final OodEvaluation.Result r = ProgressBar.around(spec.commandLine().getErr(), output.progress(), "eval ood (epochs)",
                 epochs * ensemble, bar -> OodEvaluation.run(trainX, trainY, testX, testY, oodX, settings, e -> bar.accept(e + 1)));
         if (output.json) {
             final Map<String, Object> out = new LinkedHashMap<>();

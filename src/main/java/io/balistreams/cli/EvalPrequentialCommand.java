@@ -109,7 +109,7 @@ public final class EvalPrequentialCommand implements Callable<Integer> {
     PrequentialLoss loss;
 
     @Mixin
-    JsonOption output;
+    OutputOptions output;
 
     @Override
     public Integer call() {
@@ -159,7 +159,7 @@ public final class EvalPrequentialCommand implements Callable<Integer> {
         final List<BaliMixture.Expert> memories = BaliMixture.Expert.parseAll(experts);
         final BaliMixture mixture = memories.isEmpty() ? null : new BaliMixture(config, memories, share);
         final MixtureWeights weights = mixture == null ? null : new MixtureWeights(mixture);
-        final PrequentialEvaluation.Result r = ProgressBar.around(spec.commandLine().getErr(), "eval prequential",
+        final PrequentialEvaluation.Result r = ProgressBar.around(spec.commandLine().getErr(), output.progress(), "eval prequential",
                 table.rows(), bar -> {
                     if (mixture != null) {
                         return PrequentialEvaluation.run(OnlineLearner.create("prequential", mixture, List.of(),

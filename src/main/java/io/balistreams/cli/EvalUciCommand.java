@@ -32,7 +32,7 @@ public final class EvalUciCommand implements Callable<Integer> {
     Integer splits;
 
     @Mixin
-    JsonOption output;
+    OutputOptions output;
 
     @Option(names = "--epochs", split = ",", defaultValue = "20,40,80,160",
             description = "Candidate passes over the training part, chosen per split on the hold-out "
@@ -102,7 +102,7 @@ public final class EvalUciCommand implements Callable<Integer> {
         final UciProtocol.Settings settings = new UciProtocol.Settings(hidden, activation, epochs, d.batchSize(),
                 d.beta(), d.kappa(), d.priorPrecision(), ensemble, folds, !noRefit, separateScales, seed, !fullGrid,
                 outOfFoldRecords);
-        final UciProtocol.Result r = ProgressBar.around(spec.commandLine().getErr(), "eval uci " + data.name(), k,
+        final UciProtocol.Result r = ProgressBar.around(spec.commandLine().getErr(), output.progress(), "eval uci " + data.name(), k,
                 bar -> UciProtocol.run(data, k, settings, threadCount(), s -> bar.accept(s + 1)));
         final double[] rmse = r.rmse();
         final double[] ll = r.logLikelihood();

@@ -6,7 +6,8 @@ import java.util.function.LongConsumer;
 
 /**
  * A one-line progress bar on a command's error writer (stderr), shown only once a run has taken more than
- * two seconds (short runs stay quiet) and redrawn at most four times a second. Results go to the output
+ * two seconds (short runs stay quiet), only on a terminal and without {@code --quiet} ({@link OutputOptions}),
+ * and redrawn at most four times a second. Results go to the output
  * writer (stdout), never here. Updates may come from several threads (an ensemble trained in parallel).
  */
 final class ProgressBar {
@@ -44,11 +45,14 @@ final class ProgressBar {
     }
 
     /**
-     * Runs {@code work} with a progress bar on {@code err} (a command's {@code spec.commandLine().getErr()}),
-     * handing it the bar's update function, and clears the bar afterwards whatever happens.
+     * Runs {@code work} with a progress bar on {@code err} (a command's {@code spec.commandLine().getErr()}) if
+     * {@code show}, handing it the bar's update function, and clears the bar afterwards whatever happens.
      */
-    static <T> T around(final PrintWriter err, final String label, final long total,
+    static <T> T around(final PrintWriter err, final boolean show, final String label, final long total,
                         final java.util.function.Function<LongConsumer, T> work) {
+        if (!show) {
+            return work.apply(done -> { });
+        }
         final ProgressBar bar = new ProgressBar(err, label, total);
         try {
             return work.apply(bar::update);

@@ -75,6 +75,7 @@ public final class BaliService implements AutoCloseable {
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
         streams.setStateListener((now, before) -> {
+            LOG.info("Kafka Streams {} -> {}", before, now);
             if (now == KafkaStreams.State.NOT_RUNNING || now == KafkaStreams.State.ERROR) {
                 stopped.countDown();
             }
@@ -101,6 +102,10 @@ public final class BaliService implements AutoCloseable {
             http = new OpsServer(config.httpPort(), metrics, streams::state);
             LOG.info("metrics and health checks on http://0.0.0.0:{}/metrics, /health/live, /health/ready", http.port());
         }
+        LOG.info("starting application {} on {}: events from {}, labels from {}, predictions to {}, scoring in {}",
+                config.streamsProperties().getProperty("application.id"),
+                config.streamsProperties().getProperty("bootstrap.servers"), config.eventsTopic(), config.labelsTopic(),
+                config.predictionsTopic(), config.distributedScoring() ? "every task (distributed)" : "the learner task");
         streams.start();
     }
 
@@ -148,6 +153,7 @@ public final class BaliService implements AutoCloseable {
     }
 
     public void close(final Duration timeout) {
+        LOG.info("closing: committing, leaving the group (waiting up to {} s)", timeout.toSeconds());
         streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
                 .withTimeout(timeout));
         synchronized (this) {

@@ -87,6 +87,8 @@ import java.util.function.BiFunction;
  * the committed state. With the wait timer off, a model's state is a deterministic function of its events.
  */
 final class LearnerProcessor implements Processor<String, SpecificRecord, String, SpecificRecord> {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LearnerProcessor.class);
+
     static final String MODEL_STORE = "bali-models";
     static final String PROGRESS_STORE = "bali-progress";
     static final String PENDING_STORE = "bali-pending";
@@ -280,8 +282,11 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
                 ? OnlineLearner.create(modelId, spec.toMixture(inputs), spec.classNames(), settings)
                 : OnlineLearner.create(modelId, spec.toBaliConfig(inputs), spec.classNames(), settings);
         final Slot slot = new Slot(learner, 0);
-        modelsInInstance.incrementAndGet();
+        final int held = modelsInInstance.incrementAndGet();
         modelsHeld++;
+        LOG.info("model {} created from {}: {} ({} of at most {} models in this instance)", modelId,
+                configs.get(modelId) == null ? "the defaults" : "its model-config entry",
+                spec.isMixture() ? learner.mixture().describe() : learner.config().describe(), held, config.maxModels());
         cache.put(modelId, slot);
         writeModel(slot);
         writeMonitor(slot);
@@ -460,6 +465,10 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
 
     private void forwardAlarm(final String modelId, final ModelMonitor.Alarm alarm, final long timestamp) {
         observer.alarm(modelId, alarm.level().name(), alarm.detector());
+        LOG.info("model {}: {} alarm of {} at event {} (statistic {} > threshold {}){}", modelId, alarm.level(),
+                alarm.detector(), alarm.position(), String.format(java.util.Locale.ROOT, "%.4g", alarm.statistic()),
+                String.format(java.util.Locale.ROOT, "%.4g", alarm.threshold()),
+                alarm.action() == null || alarm.action().isEmpty() ? "" : ": " + alarm.action());
         context.forward(new Record<>(modelId, DriftAlert.newBuilder()
                 .setModelId(modelId)
                 .setDetector(alarm.detector())

@@ -7,6 +7,7 @@ import io.balistreams.monitor.ModelMonitor;
 import io.balistreams.monitor.OodScore;
 import io.balistreams.monitor.PrequentialLoss;
 import io.balistreams.streams.serde.RecordSerdes;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 
@@ -62,6 +63,9 @@ public final class ServiceConfig {
         doc("bali.metrics.every", "1000", "labelled events between two ModelMetrics records of a model");
         doc("bali.snapshot.every", "100", "updates between two ModelSnapshot records of a model; 0 = never");
         doc("bali.posterior.every", "10", "accepted updates between two ModelPosterior records of a model (and one at creation); 0 = never");
+        doc("bali.static.membership", "true", "give this instance a stable group.instance.id (application id, host "
+                + "name, state directory) so that after a crash or kill it gets its tasks back as soon as it restarts, "
+                + "not after the session timeout; a group.instance.id in the configuration wins; false: dynamic membership");
         doc("bali.http.port", "", "port of the HTTP endpoint for operators: /metrics (Prometheus), /health/live, "
                 + "/health/ready; empty: no endpoint; 0: any free port");
         doc("bali.state.max.bytes", String.valueOf(64 << 20),
@@ -119,6 +123,7 @@ public final class ServiceConfig {
     private final boolean distributedScoring;
     private final int metricsEvery;
     private final Integer httpPort;
+    private final boolean staticMembership;
     private final long snapshotEvery;
     private final long posteriorEvery;
     private final long labelsMaxDelayMs;
@@ -149,6 +154,7 @@ public final class ServiceConfig {
                     + "distributed scoring, events are scored where they arrive and need no key");
         }
         metricsEvery = positiveInt("bali.metrics.every");
+        staticMembership = parseBoolean("bali.static.membership");
         httpPort = get("bali.http.port").isBlank() ? null : parseInt("bali.http.port");
         if (httpPort != null && (httpPort < 0 || httpPort > 65535)) {
             throw new IllegalArgumentException("bali.http.port must be in [0, 65535] or empty, got " + httpPort);
@@ -340,12 +346,52 @@ public final class ServiceConfig {
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, "bali-streams");
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), String.valueOf(stateMaxBytes()));
+        // the global stores (model-config, posteriors) fail on a processing error as the stream threads do; set
+        // explicitly, as Kafka Streams recommends (it becomes its default in Kafka 5.0), which also ends the WARN
+        // line that every start logged about it
+        p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, "true");
         values.forEach((k, v) -> {
             if (!k.startsWith("bali.")) {
                 p.put(k, v);
             }
         });
+        if (staticMembership && !p.containsKey(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG)
+                && !p.containsKey(StreamsConfig.MAIN_CONSUMER_PREFIX + ConsumerConfig.GROUP_INSTANCE_ID_CONFIG)) {
+            p.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, staticInstanceId(p.getProperty(StreamsConfig.APPLICATION_ID_CONFIG),
+                    p.getProperty(StreamsConfig.STATE_DIR_CONFIG, System.getProperty("java.io.tmpdir") + "/kafka-streams"),
+                    hostName()));
+        }
         return p;
+    }
+
+    /**
+     * The default {@code group.instance.id} (static membership, KIP-345): the application id, the host name and
+     * eight hex digits of a hash of the state directory's absolute path. Stable across restarts of one instance
+     * (same host, same state directory) and different between instances, which cannot share a state directory
+     * (Kafka Streams locks it). Kafka Streams appends each stream thread's index.
+     */
+    static String staticInstanceId(final String applicationId, final String stateDir, final String host) {
+        final String path = java.nio.file.Path.of(stateDir).toAbsolutePath().normalize().toString();
+        final byte[] digest;
+        try {
+            digest = java.security.MessageDigest.getInstance("SHA-256").digest(
+                    path.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (final java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+        return applicationId + "-" + host + "-" + java.util.HexFormat.of().formatHex(digest, 0, 4);
+    }
+
+    private static String hostName() {
+        final String env = System.getenv("HOSTNAME");
+        if (env != null && !env.isBlank()) {
+            return env.strip();
+        }
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (final java.net.UnknownHostException e) {
+            return "localhost";
+        }
     }
 
     /** The client properties (bootstrap servers, security ...) for an Admin, producer or consumer of the tools. */
@@ -356,7 +402,8 @@ public final class ServiceConfig {
                     && !k.startsWith("admin.") && !k.startsWith("main.consumer.") && !k.startsWith("restore.consumer.")
                     && !k.startsWith("global.consumer.") && !k.equals(StreamsConfig.APPLICATION_ID_CONFIG)
                     && !k.equals(StreamsConfig.PROCESSING_GUARANTEE_CONFIG) && !k.equals("num.stream.threads")
-                    && !k.equals("state.dir") && !k.equals("commit.interval.ms")) {
+                    && !k.equals("state.dir") && !k.equals("commit.interval.ms")
+                    && !k.equals(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG)) {
                 m.put(k, v);
             }
         });

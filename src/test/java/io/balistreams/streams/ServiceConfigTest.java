@@ -366,4 +366,31 @@ class ServiceConfigTest {
         assertThatThrownBy(() -> config("bali.serdes.class", "java.lang.Integer"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("bali.serdes.class");
     }
+
+    @Test
+    void eachInstanceGetsAStableStaticMemberIdUnlessOneIsGivenOrItIsSwitchedOff() {
+        final String a = config("application.id", "app", "state.dir", "/var/lib/bali").streamsProperties()
+                .getProperty("group.instance.id");
+        // the same instance (application, host, state directory) restarted: the same id
+        assertThat(config("application.id", "app", "state.dir", "/var/lib/bali/").streamsProperties()
+                .getProperty("group.instance.id")).isEqualTo(a);
+        assertThat(a).startsWith("app-").matches("app-.+-[0-9a-f]{8}");
+        // another state directory (another instance on this host): another id
+        assertThat(config("application.id", "app", "state.dir", "/var/lib/bali2").streamsProperties()
+                .getProperty("group.instance.id")).isNotEqualTo(a);
+        assertThat(ServiceConfig.staticInstanceId("app", "/var/lib/bali", "host1"))
+                .isEqualTo(ServiceConfig.staticInstanceId("app", "/var/lib/./bali", "host1"))
+                .isNotEqualTo(ServiceConfig.staticInstanceId("app", "/var/lib/bali", "host2"))
+                .startsWith("app-host1-");
+        // a group.instance.id in the configuration wins, and false means dynamic membership
+        assertThat(config("group.instance.id", "mine").streamsProperties().getProperty("group.instance.id"))
+                .isEqualTo("mine");
+        assertThat(config("main.consumer.group.instance.id", "mine").streamsProperties()
+                .getProperty("group.instance.id")).isNull();
+        assertThat(config("bali.static.membership", "false").streamsProperties().getProperty("group.instance.id"))
+                .isNull();
+        // the tools' clients never get it
+        assertThat(config("group.instance.id", "mine", "bootstrap.servers", "h:1").clientProperties())
+                .doesNotContainKey("group.instance.id");
+    }
 }
