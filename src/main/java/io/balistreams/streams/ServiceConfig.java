@@ -348,8 +348,11 @@ public final class ServiceConfig {
         p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), String.valueOf(stateMaxBytes()));
         // the global stores (model-config, posteriors) fail on a processing error as the stream threads do; set
         // explicitly, as Kafka Streams recommends (it becomes its default in Kafka 5.0), which also ends the WARN
-        // line that every start logged about it
+        // line that every start logged about it. The partition assignor of the main consumer rebuilds a
+        // StreamsConfig from the consumer's settings only, and would log the same WARN: it gets the setting too.
         p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, "true");
+        p.put(StreamsConfig.MAIN_CONSUMER_PREFIX + StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG,
+                "true");
         values.forEach((k, v) -> {
             if (!k.startsWith("bali.")) {
                 p.put(k, v);
