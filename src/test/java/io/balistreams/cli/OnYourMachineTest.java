@@ -104,6 +104,88 @@ class OnYourMachineTest {
         assertThat(broker.exitValue()).isZero();
     }
 
+    /**
+     * SIGKILL, then a restart on the same state directory: with static membership (the default) the restarted
+     * instance is the same group member and gets its task back at once, so its first prediction comes well before
+     * Kafka's default session timeout (45 s), which a new member would have to wait out (44 s measured,
+     * docs/results.md).
+     */
+    @Test
+    void aKilledServiceRestartedGetsItsTaskBackBeforeTheSessionTimeout(@TempDir final Path dir) throws Exception {
+        final Process broker = bali(dir, dir.resolve("broker.err"), "broker", "--port", "0");
+        final String bootstrap = firstStdoutLine(broker, 90).replace("bootstrap.servers=", "");
+        final int httpPort;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            httpPort = s.getLocalPort();
+        }
+        Files.writeString(dir.resolve("bali.properties"), "bootstrap.servers=" + bootstrap + "\n"
+                + "state.dir=./bali-state\nbali.model.class.names=no,yes\nbali.http.port=" + httpPort + "\n");
+        final Path csv = Path.of("docs/examples/sea.csv").toAbsolutePath();
+        final Process first = bali(dir, dir.resolve("run1.log"), "run", "--config", "bali.properties");
+        waitForLine(dir.resolve("run1.log"), "bali run: application", 90);
+        final Process produce = bali(dir, dir.resolve("produce1.log"), "produce", "--csv", csv.toString(), "--topic",
+                "events", "--bootstrap-servers", bootstrap, "--target", "class", "--label-kind", "class-name");
+        assertThat(produce.waitFor(90, TimeUnit.SECONDS)).isTrue();
+        awaitMetric(httpPort, "bali_events_scored_total{model=\"default\"} 4000.0", 90);
+        first.destroyForcibly(); // SIGKILL: no commit, no leave-group
+        assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
+
+        final long restart = System.nanoTime();
+        bali(dir, dir.resolve("run2.log"), "run", "--config", "bali.properties");
+        Files.writeString(dir.resolve("one.csv"), Files.readAllLines(csv).get(0) + "\n" + Files.readAllLines(csv).get(1)
+                + "\n");
+        final Process one = bali(dir, dir.resolve("produce2.log"), "produce", "--csv", "one.csv", "--topic", "events",
+                "--bootstrap-servers", bootstrap, "--target", "class", "--label-kind", "class-name");
+        assertThat(one.waitFor(90, TimeUnit.SECONDS)).isTrue();
+        // the events whose transaction the kill aborted are scored again, then the new one (exactly-once)
+        awaitPrediction(bootstrap, "one.csv-1", 40);
+        final double seconds = (System.nanoTime() - restart) / 1e9;
+        assertThat(seconds).as("from the restart to the new event's prediction").isLessThan(35);
+    }
+
+    /** Waits until the committed predictions hold one for {@code eventId}. */
+    private static void awaitPrediction(final String bootstrap, final String eventId, final int seconds) {
+        final java.util.Map<String, Object> c = new java.util.HashMap<>();
+        c.put("bootstrap.servers", bootstrap);
+        c.put("isolation.level", "read_committed");
+        c.put("auto.offset.reset", "earliest");
+        final io.balistreams.streams.serde.AvroSerde<io.balistreams.avro.Prediction> serde =
+                io.balistreams.streams.serde.AvroSerde.of(io.balistreams.avro.Prediction.class);
+        try (org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> consumer =
+                     new org.apache.kafka.clients.consumer.KafkaConsumer<>(c,
+                             new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+                             new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            consumer.assign(List.of(new org.apache.kafka.common.TopicPartition("predictions", 0)));
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+            while (System.nanoTime() < deadline) {
+                for (final var r : consumer.poll(java.time.Duration.ofMillis(200))) {
+                    if (serde.decode(r.value()).getEventId().equals(eventId)) {
+                        return;
+                    }
+                }
+            }
+        }
+        throw new AssertionError("no prediction for " + eventId + " within " + seconds + " s");
+    }
+
+    private static void awaitMetric(final int port, final String line, final int seconds) throws Exception {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        String last = "";
+        while (System.nanoTime() < deadline) {
+            try {
+                last = http(port, "/metrics");
+                if (last.lines().anyMatch(line::equals)) {
+                    return;
+                }
+            } catch (final java.io.IOException | AssertionError notYet) {
+                // not listening yet, or not ready
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError("no line '" + line + "' on /metrics within " + seconds + " s; last scrape had "
+                + last.lines().filter(l -> l.startsWith("bali_events")).toList());
+    }
+
     @Test
     void aSecondBrokerOnATakenPortIsOneErrorLine(@TempDir final Path dir) throws Exception {
         final Process first = bali(dir, dir.resolve("first.err"), "broker", "--port", "0");
