@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code bali} command: entry point of the runnable jar {@code target/bali-streams.jar}. */
 @Command(name = "bali", mixinStandardHelpOptions = true, versionProvider = BaliCommand.Version.class,
         description = "Online Bayesian neural networks (BALI) for event streams.",
-        subcommands = {DemoCommand.class, RunCommand.class, BrokerCommand.class, BenchCommand.class, EvalCommand.class, ProduceCommand.class, TailCommand.class,
+        subcommands = {DemoCommand.class, RunCommand.class, BrokerCommand.class, ModelCommand.class, BenchCommand.class, EvalCommand.class, ProduceCommand.class, TailCommand.class,
                 CommandLine.HelpCommand.class})
 public final class BaliCommand implements Runnable {
     @CommandLine.Spec
