@@ -88,7 +88,8 @@ public final class ModelCommand implements Runnable {
                 throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
             }
             final PrintWriter out = spec.commandLine().getOut();
-            out.printf("exported model %s at version %d (%s, %,d bytes) to %s%n", modelId, snapshot.getModelVersion(),
+            out.printf(java.util.Locale.ROOT, "exported model %s at version %d (%s, %,d bytes) to %s%n", modelId,
+                    snapshot.getModelVersion(),
                     snapshot.getState() instanceof BaliMixtureState ? "a mixture over memories" : "one model",
                     bytes.length, file);
             out.flush();

@@ -76,7 +76,7 @@ class ModelExportCommandTest {
                         kafka.bootstrapServers(), "--file", file.toString());
                 assertThat(r.code()).as(r.err()).isZero();
                 assertThat(r.out().strip()).isEqualTo("exported model m at version 25 (one model, "
-                        + String.format("%,d", Files.size(file)) + " bytes) to " + file);
+                        + String.format(java.util.Locale.ROOT, "%,d", Files.size(file)) + " bytes) to " + file);
 
                 // the engine alone: the generated record's decoder, then the state codec
                 final ModelSnapshot exported = ModelSnapshot.fromByteBuffer(ByteBuffer.wrap(Files.readAllBytes(file)));

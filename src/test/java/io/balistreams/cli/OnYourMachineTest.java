@@ -79,6 +79,15 @@ class OnYourMachineTest {
                 .contains("bali_model_version{model=\"default\"} 125.0")
                 .contains("bali_window_accuracy{model=\"default\"} ");
 
+        // step 5: the model's latest snapshot (every 100 updates: version 100 of 125) to a file
+        final Path exportLog = dir.resolve("export.log");
+        final Process export = bali(dir, exportLog, "model", "export", "--model", "default", "--file",
+                "default.snapshot", "--bootstrap-servers", bootstrap);
+        assertThat(export.waitFor(90, TimeUnit.SECONDS)).isTrue();
+        assertThat(export.exitValue()).as(Files.readString(exportLog)).isZero();
+        assertThat(Files.readString(exportLog)).contains("exported model default at version 100 (one model, "
+                + String.format(java.util.Locale.ROOT, "%,d", Files.size(dir.resolve("default.snapshot"))) + " bytes) to default.snapshot");
+
         run.destroy(); // SIGTERM
         assertThat(run.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(run.exitValue()).as(Files.readString(runLog)).isZero();
