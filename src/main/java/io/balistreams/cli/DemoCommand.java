@@ -149,6 +149,8 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     private int run(final ServiceConfig config, final PrintWriter err) {
+        // a live progress line (redrawn with \r) only on a terminal: in a log file it would be noise
+        final boolean showProgress = !output.json && System.console() != null;
         final SeaConcepts stream = new SeaConcepts(seed, conceptLength, noise);
         final int[] labels = new int[(int) events];
         final AvroSerde<Event> serde = AvroSerde.of(Event.class);
@@ -202,7 +204,7 @@ public final class DemoCommand implements Callable<Integer> {
 
             @Override
             public void progress(final long sent, final long predictions, final long deadLetters, final double seconds) {
-                if (!output.json) {
+                if (showProgress) {
                     err.printf(Locale.ROOT, "\rsent %,d  predictions %,d  %,.0f events/s  accuracy %.4f  dead letters %d  drift alarms %d   ",
                             sent, predictions, predictions / Math.max(seconds, 1e-9),
                             counters[0] / (double) Math.max(1, predictions), deadLetters, alarms.size());
@@ -216,7 +218,7 @@ public final class DemoCommand implements Callable<Integer> {
             service.start();
             service.awaitRunning(Duration.ofSeconds(60));
             final EndToEndRun.Result result = EndToEndRun.run(config, total, records, listener, Duration.ofSeconds(60));
-            if (!output.json) {
+            if (showProgress) {
                 err.print("\r" + " ".repeat(110) + "\r");
                 err.flush();
             }
