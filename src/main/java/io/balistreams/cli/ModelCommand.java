@@ -11,11 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
@@ -68,13 +66,7 @@ public final class ModelCommand implements Runnable {
 
         @Override
         public Integer call() {
-            final Map<String, Object> config = new LinkedHashMap<>(client.properties());
-            client.awaitBroker(config, spec.commandLine().getErr(), "model export");
-            config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-            config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-            config.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
-            config.remove(ConsumerConfig.GROUP_ID_CONFIG);
-            final byte[] latest = latestValue(config);
+            final byte[] latest = latestValue(client.readOnlyConsumer(spec.commandLine().getErr(), "model export"));
             if (latest == null) {
                 throw new IllegalArgumentException("no snapshot of model " + modelId + " in " + topic + " (a model "
                         + "writes one every bali.snapshot.every updates; has it learned that many yet?)");

@@ -166,6 +166,21 @@ public final class ProduceCommand implements Callable<Integer> {
         long connectTimeoutMs;
 
         /**
+         * The client properties of a consumer that only reads ({@code tail}, {@code model export}): committed records
+         * only, no group, no offsets committed, no topic created by asking for it; once a broker answers
+         * ({@link #awaitBroker}).
+         */
+        Map<String, Object> readOnlyConsumer(final java.io.PrintWriter err, final String command) {
+            final Map<String, Object> config = new LinkedHashMap<>(properties());
+            awaitBroker(config, err, command);
+            config.put(org.apache.kafka.clients.consumer.ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+            config.put(org.apache.kafka.clients.consumer.ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+            config.put(org.apache.kafka.clients.consumer.ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
+            config.remove(org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_ID_CONFIG);
+            return config;
+        }
+
+        /**
          * Waits until a broker of {@code properties} answers (its cluster id), saying on {@code err} what it waits
          * for once the first second has passed without an answer.
          *

@@ -106,12 +106,7 @@ public final class TailCommand implements Callable<Integer> {
         if (timeoutMs < 0) {
             throw new IllegalArgumentException("--timeout-ms must be >= 0, got " + timeoutMs);
         }
-        final Map<String, Object> config = new LinkedHashMap<>(client.properties());
-        client.awaitBroker(config, spec.commandLine().getErr(), "tail");
-        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        config.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
-        config.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        final Map<String, Object> config = client.readOnlyConsumer(spec.commandLine().getErr(), "tail");
         config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
         config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
         final PrintWriter out = spec.commandLine().getOut();

@@ -285,7 +285,7 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
         final int held = modelsInInstance.incrementAndGet();
         modelsHeld++;
         LOG.info("model {} created from {}: {} ({} of at most {} models in this instance)", modelId,
-                configs.get(modelId) == null ? "the defaults" : "its model-config entry",
+                entry == null ? "the defaults" : "its model-config entry",
                 spec.isMixture() ? learner.mixture().describe() : learner.config().describe(), held, config.maxModels());
         cache.put(modelId, slot);
         writeModel(slot);

@@ -356,13 +356,7 @@ class AvroSerdeTest {
                 .setMean(1.5).setAleatoricVariance(0.2).setEpistemicVariance(0.05).setLeverage(0.3).build();
         final Schema v1 = SchemaHistory.load("/schemas/history/AwaitingLabel.v1.avsc");
         assertThat(v1.getField("mixtureWeights")).isNull();
-        final GenericRecord old = new GenericData.Record(v1);
-        for (final Schema.Field f : v1.getFields()) {
-            old.put(f.name(), current.get(current.getSchema().getField(f.name()).pos()));
-        }
-        final ByteBuffer buffer = new BinaryMessageEncoder<GenericRecord>(SpecificData.get(), v1).encode(old);
-        final byte[] bytes = new byte[buffer.remaining()];
-        buffer.get(bytes);
+        final byte[] bytes = writtenWith(current, v1);
         final io.balistreams.avro.internal.AwaitingLabel decoded = AvroSerde.of(
                 io.balistreams.avro.internal.AwaitingLabel.class).decode(bytes);
         assertThat(decoded).isEqualTo(current);
@@ -374,11 +368,16 @@ class AvroSerdeTest {
     private static byte[] asVersion1(final SpecificRecord record, final String name) throws Exception {
         final Schema v1 = SchemaHistory.load("/schemas/history/" + name + ".v1.avsc");
         assertThat(v1.getField("logitScale")).isNull();
-        final GenericRecord old = new GenericData.Record(v1);
-        for (final Schema.Field f : v1.getFields()) {
+        return writtenWith(record, v1);
+    }
+
+    /** The record's bytes as a writer of the older schema {@code old} would have written them (its fields only). */
+    private static byte[] writtenWith(final SpecificRecord record, final Schema oldSchema) throws Exception {
+        final GenericRecord old = new GenericData.Record(oldSchema);
+        for (final Schema.Field f : oldSchema.getFields()) {
             old.put(f.name(), record.get(record.getSchema().getField(f.name()).pos()));
         }
-        final ByteBuffer buffer = new BinaryMessageEncoder<GenericRecord>(SpecificData.get(), v1).encode(old);
+        final ByteBuffer buffer = new BinaryMessageEncoder<GenericRecord>(SpecificData.get(), oldSchema).encode(old);
         final byte[] bytes = new byte[buffer.remaining()];
         buffer.get(bytes);
         return bytes;
