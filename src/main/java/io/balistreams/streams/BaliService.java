@@ -5,6 +5,8 @@ import io.balistreams.streams.ops.ServiceMetrics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
@@ -13,6 +15,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -32,12 +35,16 @@ public final class BaliService implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final ServiceMetrics metrics;
+    private final ModelQueries queries;
     private OpsServer http;
+    private boolean serving;
     private boolean metricsClosed;
 
     /**
-     * The service's topology; with {@code bali.http.port} set, its metrics are collected and served (with the
-     * health checks) over HTTP from {@link #start()} on ({@link OpsServer}).
+     * The service's topology; with {@code bali.http.port} set, its metrics are collected, and served with the
+     * health checks and the model queries over HTTP from {@link #start()} on ({@link OpsServer}); the port is bound at
+     * once and, unless {@code application.server} is set, advertised to the other instances as
+     * {@code localhost:<port>}.
      */
     public BaliService(final ServiceConfig config) {
         this(config, config.httpPort() == null ? null : new ServiceMetrics());
@@ -58,14 +65,25 @@ public final class BaliService implements AutoCloseable {
     private BaliService(final ServiceConfig config, final Topology topology, final ServiceMetrics metrics) {
         this.config = config;
         this.metrics = metrics;
+        final Properties properties = config.streamsProperties();
         try {
-            this.streams = new KafkaStreams(topology, config.streamsProperties());
+            if (metrics != null) {
+                // bound before Kafka Streams is made, so that application.server can name the port (also when 0)
+                http = new OpsServer(config.httpPort());
+                properties.putIfAbsent(StreamsConfig.APPLICATION_SERVER_CONFIG, "localhost:" + http.port());
+            }
+            this.streams = new KafkaStreams(topology, properties);
         } catch (final RuntimeException e) {
+            if (http != null) {
+                http.close();
+            }
             if (metrics != null) {
                 metrics.close();
             }
             throw e;
         }
+        this.queries = metrics == null ? null : new ModelQueries(streams,
+                HostInfo.buildFromEndpoint(properties.getProperty(StreamsConfig.APPLICATION_SERVER_CONFIG)));
         if (metrics != null) {
             metrics.bind(streams);
         }
@@ -98,9 +116,12 @@ public final class BaliService implements AutoCloseable {
 
     /** Starts processing (returns at once; see {@link #awaitRunning}). */
     public synchronized void start() {
-        if (metrics != null && http == null) {
-            http = new OpsServer(config.httpPort(), metrics, streams::state);
-            LOG.info("metrics and health checks on http://0.0.0.0:{}/metrics, /health/live, /health/ready", http.port());
+        if (http != null && !serving) {
+            http.serve(metrics, streams::state, queries);
+            serving = true;
+            LOG.info("metrics, health checks and model queries on http://0.0.0.0:{}/metrics, /health/live, "
+                    + "/health/ready, /models (advertised to the other instances as {}:{})", http.port(),
+                    queries.self().host(), queries.self().port());
         }
         LOG.info("starting application {} on {}: events from {}, labels from {}, predictions to {}, scoring in {}",
                 config.streamsProperties().getProperty("application.id"),
@@ -169,9 +190,14 @@ public final class BaliService implements AutoCloseable {
         stopped.countDown();
     }
 
-    /** The port of the operators' HTTP endpoint once started, if {@code bali.http.port} is set. */
+    /** The port of the operators' HTTP endpoint (bound from construction on), if {@code bali.http.port} is set. */
     public Optional<Integer> httpPort() {
         return http == null ? Optional.empty() : Optional.of(http.port());
+    }
+
+    /** The model queries this instance answers over HTTP, if {@code bali.http.port} is set. */
+    public Optional<ModelQueries> queries() {
+        return Optional.ofNullable(queries);
     }
 
     /** The service's metrics, if {@code bali.http.port} is set. */

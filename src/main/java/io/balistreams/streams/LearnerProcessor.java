@@ -49,6 +49,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /**
  * The Kafka adapter of the online learner (docs/architecture.md, data flow): records and stores in,
@@ -98,7 +99,8 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
     private final ServiceConfig config;
     private final AtomicInteger modelsInInstance;
     private final ModelObserver observer;
-    private final AvroSerde<LearnerModel> modelSerde = AvroSerde.of(LearnerModel.class);
+    /** Thread-safe (Avro's message encoder and decoder are): the stream threads and the queries share it. */
+    private static final AvroSerde<LearnerModel> MODEL_SERDE = AvroSerde.of(LearnerModel.class);
     private final Map<String, Slot> cache = new HashMap<>();
     private ProcessorContext<String, SpecificRecord> context;
     private KeyValueStore<String, byte[]> models;
@@ -607,41 +609,70 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
     private Slot slot(final String modelId) {
         Slot slot = cache.get(modelId);
         if (slot == null) {
-            final byte[] bytes = models.get(modelId);
-            if (bytes == null) {
+            final Restored restored = restore(modelId, models::get, progress::get, monitors::get, pending::get);
+            if (restored == null) {
                 return null;
             }
-            final LearnerProgress p = progress.get(modelId);
-            if (p == null) {
-                throw new IllegalStateException("model " + modelId + " has a state but no progress record");
-            }
-            final byte[] eventPart = monitors.get(monitorKey(modelId, EVENT_PART));
-            final byte[] labelPart = monitors.get(monitorKey(modelId, LABEL_PART));
-            if (eventPart == null || labelPart == null) {
-                throw new IllegalStateException("model " + modelId + " has a state but no monitor record");
-            }
-            final LearnerModel stored = modelSerde.decode(bytes);
-            final int batchSize = OnlineLearner.batchSizeOf(stored.getSnapshot());
-            final List<PendingLabel> labels = new ArrayList<>(p.getPendingCount());
-            for (long seq = p.getNextPendingSeq() - p.getPendingCount(); seq < p.getNextPendingSeq(); seq++) {
-                final String key = pendingKey(modelId, seq % batchSize);
-                final PendingLabel label = pending.get(key);
-                if (label == null) {
-                    throw new IllegalStateException("pending label " + key + " is missing from " + PENDING_STORE);
-                }
-                labels.add(label);
-            }
-            final OnlineLearner learner = OnlineLearner.restore(new OnlineLearnerState(OnlineLearner.FORMAT_VERSION,
-                    stored, OnlineLearner.toList(ModelMonitor.joinState(readDoubles(labelPart), readDoubles(eventPart))), p, labels));
-            slot = new Slot(learner, bytes.length);
+            slot = new Slot(restored.learner(), restored.stateBytes());
             cache.put(modelId, slot);
         }
         return slot;
     }
 
+    /** A learner rebuilt from the stores, and the size of its stored model state. */
+    record Restored(OnlineLearner learner, int stateBytes) {
+    }
+
+    /**
+     * Rebuilds a model's learner from the learner's stores, read through these lookups (the task's own stores, or
+     * read-only views of them for an interactive query, {@link ModelQueries}).
+     *
+     * @param pendingLabels the pending store, or null to restore without the labels waiting for the next update
+     *                      (a query's view: the stores are read one after the other, not at one commit)
+     * @return the learner, or null if the model does not exist
+     * @throws IllegalStateException if a part of the model's state is missing
+     */
+    static Restored restore(final String modelId, final Function<String, byte[]> modelStore,
+                            final Function<String, LearnerProgress> progressStore,
+                            final Function<String, byte[]> monitorStore,
+                            final Function<String, PendingLabel> pendingLabels) {
+        final byte[] bytes = modelStore.apply(modelId);
+        if (bytes == null) {
+            return null;
+        }
+        LearnerProgress p = progressStore.apply(modelId);
+        if (p == null) {
+            throw new IllegalStateException("model " + modelId + " has a state but no progress record");
+        }
+        final byte[] eventPart = monitorStore.apply(monitorKey(modelId, EVENT_PART));
+        final byte[] labelPart = monitorStore.apply(monitorKey(modelId, LABEL_PART));
+        if (eventPart == null || labelPart == null) {
+            throw new IllegalStateException("model " + modelId + " has a state but no monitor record");
+        }
+        final LearnerModel stored = MODEL_SERDE.decode(bytes);
+        final List<PendingLabel> labels = new ArrayList<>(p.getPendingCount());
+        if (pendingLabels == null) {
+            p = LearnerProgress.newBuilder(p).setPendingCount(0).build();
+        } else {
+            final int batchSize = OnlineLearner.batchSizeOf(stored.getSnapshot());
+            for (long seq = p.getNextPendingSeq() - p.getPendingCount(); seq < p.getNextPendingSeq(); seq++) {
+                final String key = pendingKey(modelId, seq % batchSize);
+                final PendingLabel label = pendingLabels.apply(key);
+                if (label == null) {
+                    throw new IllegalStateException("pending label " + key + " is missing from " + PENDING_STORE);
+                }
+                labels.add(label);
+            }
+        }
+        final OnlineLearner learner = OnlineLearner.restore(new OnlineLearnerState(OnlineLearner.FORMAT_VERSION,
+                stored, OnlineLearner.toList(ModelMonitor.joinState(readDoubles(labelPart), readDoubles(eventPart))),
+                p, labels));
+        return new Restored(learner, bytes.length);
+    }
+
     private LearnerModel writeModel(final Slot slot) {
         final LearnerModel stored = slot.learner.exportModel();
-        final byte[] bytes = modelSerde.encode(stored);
+        final byte[] bytes = MODEL_SERDE.encode(stored);
         slot.stateBytes = bytes.length;
         models.put(slot.learner.modelId(), bytes);
         return stored;

@@ -8,7 +8,9 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import io.balistreams.streams.ModelQueries;
 import org.apache.kafka.streams.KafkaStreams;
 
 /**
@@ -18,26 +20,45 @@ import org.apache.kafka.streams.KafkaStreams;
  *   <li>{@code GET /health/live}: 200 while the Kafka Streams client is alive (any state but PENDING_ERROR, ERROR,
  *       PENDING_SHUTDOWN and NOT_RUNNING), 503 otherwise: a restart is needed;</li>
  *   <li>{@code GET /health/ready}: 200 when the client is RUNNING (its tasks assigned and their state restored),
- *       503 while it starts, rebalances or restores: send no traffic to it yet.</li>
+ *       503 while it starts, rebalances or restores: send no traffic to it yet;</li>
+ *   <li>{@code /models...}: the model queries of {@link ModelEndpoints}.</li>
  * </ul>
  * Health answers are one JSON object, {@code {"status":"UP"|"DOWN","state":"<Kafka Streams state>"}}. Requests
- * are served by one daemon thread, so a slow scraper cannot take a stream thread's time.
+ * are served by a few daemon threads of their own, so a slow client cannot take a stream thread's time.
  */
 public final class OpsServer implements AutoCloseable {
+    /** Request threads: a forwarded model query waits for another instance, which may be forwarding to this one. */
+    private static final int THREADS = 4;
     private final HttpServer server;
     private final ExecutorService executor;
+    private final AtomicInteger threads = new AtomicInteger();
 
     /**
-     * Binds to {@code port} on every interface (0: a free port) and starts serving.
+     * Binds to {@code port} on every interface (0: a free port); serves nothing until {@link #serve}. Binding first
+     * lets the service advertise the bound port as its {@code application.server} before Kafka Streams starts.
      *
      * @throws IllegalArgumentException if the port cannot be bound
      */
-    public OpsServer(final int port, final ServiceMetrics metrics, final Supplier<KafkaStreams.State> state) {
+    public OpsServer(final int port) {
         try {
-            server = HttpServer.create(new InetSocketAddress(port), 16);
+            server = HttpServer.create(new InetSocketAddress(port), 64);
         } catch (final IOException e) {
             throw new IllegalArgumentException("bali.http.port " + port + " cannot be bound: " + e.getMessage(), e);
         }
+        executor = Executors.newFixedThreadPool(THREADS, r -> {
+            final Thread t = new Thread(r, "bali-http-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        server.setExecutor(executor);
+    }
+
+    /**
+     * Starts serving the metrics, the health checks and, if {@code queries} is not null, the model queries
+     * ({@link ModelEndpoints}).
+     */
+    public void serve(final ServiceMetrics metrics, final Supplier<KafkaStreams.State> state,
+                      final ModelQueries queries) {
         server.createContext("/metrics", exchange -> {
             if (notGet(exchange)) {
                 return;
@@ -59,14 +80,12 @@ public final class OpsServer implements AutoCloseable {
             final KafkaStreams.State s = state.get();
             health(exchange, s, s == KafkaStreams.State.RUNNING);
         });
+        if (queries != null) {
+            final ModelEndpoints models = new ModelEndpoints(queries);
+            server.createContext("/models", models::handle);
+        }
         server.createContext("/", exchange -> respond(exchange, 404, "text/plain; charset=utf-8",
-                "not found: try /metrics, /health/live or /health/ready\n"));
-        executor = Executors.newSingleThreadExecutor(r -> {
-            final Thread t = new Thread(r, "bali-http");
-            t.setDaemon(true);
-            return t;
-        });
-        server.setExecutor(executor);
+                "not found: try /metrics, /health/live, /health/ready or /models\n"));
         server.start();
     }
 
