@@ -157,6 +157,27 @@ public final class OnlineLearner {
     }
 
     /**
+     * A new learner that starts from a model's state instead of its prior (an imported model: one exported from
+     * another learner, or trained offline with the engine): the engine continues from the snapshot's posterior and
+     * version; the monitor, the counters and the metrics start afresh under {@code settings}.
+     *
+     * @param modelId the model's name here (the snapshot's own id may differ)
+     * @throws IllegalArgumentException if the snapshot's state cannot be restored
+     */
+    public static OnlineLearner start(final String modelId, final ModelSnapshot snapshot,
+                                      final LearnerSettings settings) {
+        Objects.requireNonNull(settings, "settings");
+        final Object engine = snapshot.getState();
+        final BaliMixture mixture = engine instanceof BaliMixtureState m ? MixtureStateCodec.fromRecord(m) : null;
+        final BaliModel model = mixture == null ? ModelStateCodec.fromRecord((BaliModelState) engine) : null;
+        final BaliConfig config = mixture != null ? mixture.config() : model.config();
+        final OnlineLearner learner = new OnlineLearner(modelId, model, mixture, snapshot.getClassNames(), settings,
+                new ModelMonitor(settings.monitor(), config.beta(), config.effectiveMemory()));
+        learner.startScorers(true);
+        return learner;
+    }
+
+    /**
      * A learner continuing exactly from {@link #exportState()}.
      *
      * @throws IllegalArgumentException if the record's format version is unknown or its parts do not fit

@@ -11,6 +11,7 @@ import io.balistreams.avro.ModelSnapshot;
 import io.balistreams.avro.Prediction;
 import io.balistreams.avro.internal.AwaitingLabel;
 import io.balistreams.avro.internal.LearnerProgress;
+import io.balistreams.avro.internal.ModelRemoved;
 import io.balistreams.avro.internal.PendingLabel;
 import io.balistreams.avro.internal.RoutedEvent;
 import io.balistreams.avro.internal.RoutedLabel;
@@ -199,6 +200,7 @@ public final class BaliTopology {
                 .branch((k, v) -> v instanceof ModelSnapshot, Branched.as("snapshot"))
                 .branch((k, v) -> v instanceof ModelPosterior, Branched.as("posterior"))
                 .branch((k, v) -> v instanceof DriftAlert, Branched.as("drift"))
+                .branch((k, v) -> v instanceof ModelRemoved, Branched.as("removed"))
                 .defaultBranch(Branched.as("rejected"));
         route(learnerOut.get("learner-prediction"), Prediction.class, config.predictionsTopic(), publicSerdes);
         route(learnerOut.get("learner-metrics"), ModelMetrics.class, config.metricsTopic(), publicSerdes);
@@ -206,6 +208,11 @@ public final class BaliTopology {
         route(learnerOut.get("learner-posterior"), ModelPosterior.class, config.posteriorsTopic(), publicSerdes);
         route(learnerOut.get("learner-drift"), DriftAlert.class, config.driftAlertsTopic(), publicSerdes);
         toDeadLetters(learnerOut.get("learner-rejected"), config, publicSerdes, "learner", observer);
+        // a removed model: tombstones on the compacted topics that hold its state, so that they forget it too
+        final KStream<String, byte[]> tombstones = learnerOut.get("learner-removed")
+                .mapValues(v -> (byte[]) null, Named.as("removed-as-tombstone"));
+        tombstones.to(config.snapshotsTopic(), Produced.with(strings, bytes).withName("removed-snapshot-sink"));
+        tombstones.to(config.posteriorsTopic(), Produced.with(strings, bytes).withName("removed-posterior-sink"));
         return builder.build();
     }
 

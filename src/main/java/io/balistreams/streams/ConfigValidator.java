@@ -13,7 +13,7 @@ import org.apache.kafka.streams.processor.api.Record;
 /**
  * Validates {@code model-config} entries: the bytes decode, the record key equals the entry's model id, and
  * the application's model defaults with the entry applied form a valid {@link ModelSpec} and valid monitor
- * settings. Valid entries (and
+ * settings, and its lifecycle fields are consistent (an imported snapshot decodes and restores). Valid entries (and
  * tombstones) are forwarded to the validated topic that the learner reads as a global table; invalid ones
  * become dead letters with reason INVALID_MODEL_CONFIG (or UNDECODABLE) and are otherwise ignored, so a
  * model keeps its last valid configuration.
@@ -64,11 +64,45 @@ final class ConfigValidator implements Processor<byte[], byte[], String, Specifi
         try {
             defaults.withOverrides(config);
             service.monitorSettings(config);
+            checkLifecycle(config);
         } catch (final IllegalArgumentException e) {
             reject(record, DeadLetterReason.INVALID_MODEL_CONFIG, "model " + key + ": " + e.getMessage(), source, key);
             return;
         }
         context.forward(record.withKey(key).withValue(config));
+    }
+
+    /**
+     * The lifecycle fields (ModelConfig v4): a generation is not negative; a delete has a generation of at least 1
+     * (else it could not be told from the entry the model was created with) and no snapshot; an initial snapshot
+     * decodes and restores, fits {@code bali.state.max.bytes}, and the entry leaves the fields it fixes null.
+     */
+    private void checkLifecycle(final ModelConfig config) {
+        if (config.getGeneration() != null && config.getGeneration() < 0) {
+            throw new IllegalArgumentException("generation must be 0 or more, got " + config.getGeneration());
+        }
+        if (ImportedModels.deleted(config)) {
+            if (ImportedModels.generation(config) < 1) {
+                throw new IllegalArgumentException("deleted=true needs a generation of at least 1, higher than the "
+                        + "model's (bali model delete writes the current time in milliseconds)");
+            }
+            if (config.getInitialSnapshot() != null) {
+                throw new IllegalArgumentException("deleted=true and an initialSnapshot: choose one");
+            }
+        }
+        if (ImportedModels.imports(config)) {
+            final int size = config.getInitialSnapshot().remaining();
+            if (size > service.stateMaxBytes()) {
+                throw new IllegalArgumentException("initialSnapshot has " + size + " bytes, "
+                        + (size - service.stateMaxBytes()) + " more than bali.state.max.bytes = " + service.stateMaxBytes());
+            }
+            final java.util.List<String> fixed = ImportedModels.fixedBySnapshot(config);
+            if (!fixed.isEmpty()) {
+                throw new IllegalArgumentException("the initialSnapshot fixes " + String.join(", ", fixed)
+                        + ": leave " + (fixed.size() == 1 ? "it" : "them") + " out of an entry that imports a model");
+            }
+            ImportedModels.decode(config);
+        }
     }
 
     private void reject(final Record<byte[], byte[]> record, final DeadLetterReason reason, final String detail,

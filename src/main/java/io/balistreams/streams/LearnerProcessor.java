@@ -15,6 +15,7 @@ import io.balistreams.avro.internal.AwaitingLabel;
 import io.balistreams.avro.internal.AwaitingState;
 import io.balistreams.avro.internal.LearnerModel;
 import io.balistreams.avro.internal.LearnerProgress;
+import io.balistreams.avro.internal.ModelRemoved;
 import io.balistreams.avro.internal.OnlineLearnerState;
 import io.balistreams.avro.internal.PendingLabel;
 import io.balistreams.avro.internal.RoutedEvent;
@@ -48,7 +49,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
@@ -95,6 +95,8 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
     static final String PENDING_STORE = "bali-pending";
     static final String CONFIG_STORE = "bali-model-config";
     static final String MONITOR_STORE = "bali-monitor";
+    /** How often the models' model-config entries are checked for a newer generation when no record comes. */
+    static final Duration LIFECYCLE_CHECK = Duration.ofSeconds(1);
 
     private final ServiceConfig config;
     private final AtomicInteger modelsInInstance;
@@ -116,6 +118,8 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
     /** A cached learner with what the adapter knows about its stored form. */
     private static final class Slot {
         final OnlineLearner learner;
+        /** The generation of the model-config entry the model was (re)started from (ModelConfig v4). */
+        final long generation;
         /** Size in bytes of the model's stored state, as last written. */
         int stateBytes;
         /** The monitor's change counts when its two parts were last written (−1: never). */
@@ -123,8 +127,9 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
         long labelPartWritten;
 
         /** A learner restored from the stores ({@code stateBytes} &gt; 0), or a new one (0: nothing stored yet). */
-        Slot(final OnlineLearner learner, final int stateBytes) {
+        Slot(final OnlineLearner learner, final int stateBytes, final long generation) {
             this.learner = learner;
+            this.generation = generation;
             this.stateBytes = stateBytes;
             this.eventPartWritten = stateBytes > 0 ? learner.monitor().eventStateChanges() : -1;
             this.labelPartWritten = stateBytes > 0 ? learner.monitor().labelStateChanges() : -1;
@@ -166,6 +171,7 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
             }
         }
         modelsInInstance.addAndGet(modelsHeld);
+        context.schedule(LIFECYCLE_CHECK, PunctuationType.WALL_CLOCK_TIME, this::applyLifecycle);
         final long wait = config.batchMaxWaitMs();
         if (wait > 0) {
             context.schedule(Duration.ofMillis(Math.max(10, wait / 4)), PunctuationType.WALL_CLOCK_TIME,
@@ -195,11 +201,11 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
         final RoutedEvent routed = record.value();
         final Event event = routed.getEvent();
         final String modelId = record.key();
-        Slot slot = slot(modelId);
+        Slot slot = live(modelId, record.timestamp());
         final Checked checked;
         if (slot == null) {
             final Created created = create(modelId, event.getFeatures().size(), "event " + event.getEventId(),
-                    (spec, inputs) -> check(event, spec.task(), inputs, spec.numClasses(), spec.classNames()),
+                    shape -> check(event, shape.task(), shape.inputs(), shape.numClasses(), shape.classNames()),
                     record.timestamp());
             checked = created.checked();
             if (checked.reason != null) {
@@ -234,12 +240,14 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
             for (final AwaitingLabel evicted : awaiting.await(modelId, event.getEventId(),
                     ServedPredictions.awaitingEntry(modelId, event, scored, served))) {
                 final Slot owner = slot(evicted.getModelId());
-                owner.learner.labelEvicted();
-                progress.put(evicted.getModelId(), owner.learner.exportProgress());
+                if (owner != null) { // null: its model was deleted while the event waited
+                    owner.learner.labelEvicted();
+                    saveProgress(owner);
+                }
             }
         }
         writeMonitor(slot);
-        progress.put(modelId, learner.exportProgress());
+        saveProgress(slot);
         advanceEventClock(scored.eventTime());
     }
 
@@ -247,29 +255,43 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
     private record Created(Slot slot, Checked checked) {
     }
 
+    /** What a new model would take: its task, input width and classes, to check the record that creates it. */
+    record ModelShape(Task task, int inputs, int numClasses, List<String> classNames) {
+    }
+
     /**
-     * Creates the learner of a new model from its {@code model-config} entry or the defaults, after checking
-     * the record that creates it, within {@code bali.models.max} per instance; writes its state and publishes
-     * its prior.
+     * Creates the learner of a new model from its {@code model-config} entry or the defaults — from the entry's
+     * initial snapshot if it imports one — after checking the record that creates it, within {@code bali.models.max}
+     * per instance; writes its state and publishes its prior. A model its entry deletes is not created.
      *
      * @param featureCount the record's number of features (the input dimension unless the configuration fixes it)
      * @param what         the creating record, for the dead letter's detail
-     * @param check        checks the record against the spec and input dimension the model would have
+     * @param check        checks the record against the shape the model would have
      */
     private Created create(final String modelId, final int featureCount, final String what,
-                           final BiFunction<ModelSpec, Integer, Checked> check, final long timestamp) {
+                           final Function<ModelShape, Checked> check, final long timestamp) {
         final ModelConfig entry = configs.get(modelId);
+        if (ImportedModels.deleted(entry)) {
+            return new Created(null, Checked.no(DeadLetterReason.MODEL_DELETED, deletedDetail(what, modelId, entry)));
+        }
         final ModelSpec spec;
         final ModelMonitor.Settings monitoring;
+        final ImportedModels.Imported imported;
         try {
-            spec = entry == null ? config.modelDefaults() : config.modelDefaults().withOverrides(entry);
             monitoring = config.monitorSettings(entry);
+            imported = ImportedModels.imports(entry) ? ImportedModels.decode(entry) : null;
+            spec = imported != null ? null
+                    : entry == null ? config.modelDefaults() : config.modelDefaults().withOverrides(entry);
         } catch (final IllegalArgumentException e) {
             return new Created(null, Checked.no(DeadLetterReason.INVALID_MODEL_CONFIG, "model " + modelId
                     + " cannot be created, its model-config entry no longer fits the defaults: " + e.getMessage()));
         }
-        final int inputs = spec.inputDimension() != null ? spec.inputDimension() : featureCount;
-        final Checked checked = check.apply(spec, inputs);
+        final ModelShape shape = imported != null
+                ? new ModelShape(imported.config().task(), imported.config().inputSize(),
+                imported.config().numClasses(), imported.snapshot().getClassNames())
+                : new ModelShape(spec.task(), spec.inputDimension() != null ? spec.inputDimension() : featureCount,
+                spec.numClasses(), spec.classNames());
+        final Checked checked = check.apply(shape);
         if (checked.reason != null) {
             return new Created(null, checked);
         }
@@ -280,22 +302,111 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
         }
         final LearnerSettings settings = new LearnerSettings(monitoring, config.driftLoss(), config.oodScore(),
                 config.metricsEvery());
-        final OnlineLearner learner = spec.isMixture()
-                ? OnlineLearner.create(modelId, spec.toMixture(inputs), spec.classNames(), settings)
-                : OnlineLearner.create(modelId, spec.toBaliConfig(inputs), spec.classNames(), settings);
-        final Slot slot = new Slot(learner, 0);
+        final OnlineLearner learner = imported != null ? OnlineLearner.start(modelId, imported.snapshot(), settings)
+                : spec.isMixture() ? OnlineLearner.create(modelId, spec.toMixture(shape.inputs()), spec.classNames(), settings)
+                : OnlineLearner.create(modelId, spec.toBaliConfig(shape.inputs()), spec.classNames(), settings);
+        final Slot slot = new Slot(learner, 0, ImportedModels.generation(entry));
         final int held = modelsInInstance.incrementAndGet();
         modelsHeld++;
-        LOG.info("model {} created from {}: {} ({} of at most {} models in this instance)", modelId,
-                entry == null ? "the defaults" : "its model-config entry",
-                spec.isMixture() ? learner.mixture().describe() : learner.config().describe(), held, config.maxModels());
+        LOG.info("model {} created from {}: {}, version {}, generation {} ({} of at most {} models in this instance)",
+                modelId, imported != null ? "the snapshot in its model-config entry"
+                        : entry == null ? "the defaults" : "its model-config entry",
+                learner.mixture() != null ? learner.mixture().describe() : learner.config().describe(),
+                learner.version(), slot.generation, held, config.maxModels());
         cache.put(modelId, slot);
         writeModel(slot);
         writeMonitor(slot);
+        saveProgress(slot);
         if (config.posteriorEvery() > 0) {
             publishPosterior(learner, timestamp);
         }
         return new Created(slot, checked);
+    }
+
+    private static String deletedDetail(final String what, final String modelId, final ModelConfig entry) {
+        return what + " is for model " + modelId + ", which its model-config entry deleted (generation "
+                + ImportedModels.generation(entry) + "); an entry with a higher generation and without deleted=true "
+                + "(bali model reset) starts it again";
+    }
+
+    /**
+     * The model's learner, after applying a newer generation of its {@code model-config} entry (ModelConfig v4,
+     * docs/architecture.md §9): a model whose entry's generation is higher than its own is removed from every store
+     * and, unless the entry deletes it, started again at once from the entry — from its initial snapshot (an
+     * import) or its prior (a reset), with the old model's input width where the entry does not fix one.
+     *
+     * @return the learner, or null if the model does not exist (never created, or deleted)
+     */
+    private Slot live(final String modelId, final long timestamp) {
+        final Slot slot = slot(modelId);
+        if (slot == null) {
+            return null;
+        }
+        final ModelConfig entry = configs.get(modelId);
+        final long generation = ImportedModels.generation(entry);
+        if (generation <= slot.generation) {
+            return slot;
+        }
+        final boolean deleted = ImportedModels.deleted(entry);
+        remove(slot, generation, deleted, timestamp);
+        if (deleted) {
+            return null;
+        }
+        final String what = "generation " + generation + " of model " + modelId;
+        final Created created = create(modelId, slot.learner.config().inputSize(), what,
+                shape -> Checked.ok(Double.NaN), timestamp);
+        if (created.slot() == null) {
+            LOG.warn("model {} was removed for {} but cannot start again: {}", modelId, what, created.checked().detail);
+        }
+        return created.slot();
+    }
+
+    /** Removes a model's state from every store of the learner and tells the topology (tombstones) and the observer. */
+    private void remove(final Slot slot, final long generation, final boolean deleted, final long timestamp) {
+        final OnlineLearner learner = slot.learner;
+        final String modelId = learner.modelId();
+        models.delete(modelId);
+        progress.delete(modelId);
+        monitors.delete(monitorKey(modelId, EVENT_PART));
+        monitors.delete(monitorKey(modelId, LABEL_PART));
+        for (int i = 0; i < learner.config().batchSize(); i++) {
+            pending.delete(pendingKey(modelId, i));
+        }
+        cache.remove(modelId);
+        modelsHeld--;
+        modelsInInstance.decrementAndGet();
+        observer.removed(modelId);
+        LOG.info("model {} {} by generation {} of its model-config entry (it was at version {}, generation {})",
+                modelId, deleted ? "deleted" : "removed to start again", generation, learner.version(), slot.generation);
+        context.forward(new Record<>(modelId, new ModelRemoved(modelId, generation, deleted), timestamp));
+    }
+
+    /**
+     * Wall-clock punctuation: applies the newer generations of the {@code model-config} entries of the models this
+     * task holds ({@link #live}), so that a reset or delete takes effect without waiting for the model's next record.
+     */
+    private void applyLifecycle(final long now) {
+        final List<String> due = new ArrayList<>();
+        try (KeyValueIterator<String, LearnerProgress> it = progress.all()) {
+            while (it.hasNext()) {
+                final KeyValue<String, LearnerProgress> kv = it.next();
+                final Slot cached = cache.get(kv.key);
+                final long generation = cached != null ? cached.generation : kv.value.getGeneration();
+                if (ImportedModels.generation(configs.get(kv.key)) > generation) {
+                    due.add(kv.key);
+                }
+            }
+        }
+        for (final String modelId : due) {
+            live(modelId, now);
+        }
+    }
+
+    /** Writes the model's counters and metric sums, stamped with its generation. */
+    private void saveProgress(final Slot slot) {
+        final LearnerProgress p = slot.learner.exportProgress();
+        p.setGeneration(slot.generation);
+        progress.put(slot.learner.modelId(), p);
     }
 
     /**
@@ -309,10 +420,10 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
         final boolean isExample = example.getKind() == TrainingExampleKind.EXAMPLE;
         final String what = isExample ? "event " + example.getEventId()
                 : example.getCount() + " scored event(s) that stopped waiting for a label";
-        Slot slot = slot(modelId);
+        Slot slot = live(modelId, record.timestamp());
         if (slot == null) {
             final Created created = create(modelId, example.getInputDimension(), what,
-                    (spec, inputs) -> dimension(what, example.getInputDimension(), inputs), record.timestamp());
+                    shape -> dimension(what, example.getInputDimension(), shape.inputs()), record.timestamp());
             if (created.checked().reason != null) {
                 rejectExample(record, created.checked());
                 return;
@@ -360,7 +471,7 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
                 writeMonitor(slot);
             }
         }
-        progress.put(modelId, learner.exportProgress());
+        saveProgress(slot);
     }
 
     private static Checked dimension(final String what, final int features, final int inputs) {
@@ -411,9 +522,14 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
             rejectLabel(record, labelReason(state), id + labelRejection(state, config));
             return;
         }
-        final Slot slot = slot(modelId);
+        final Slot slot = live(modelId, record.timestamp());
         if (slot == null) {
-            throw new IllegalStateException("model " + modelId + " has an event waiting for its label but no state");
+            final ModelConfig modelEntry = configs.get(modelId);
+            if (!ImportedModels.deleted(modelEntry)) {
+                throw new IllegalStateException("model " + modelId + " has an event waiting for its label but no state");
+            }
+            rejectLabel(record, DeadLetterReason.MODEL_DELETED, deletedDetail(id, modelId, modelEntry));
+            return;
         }
         final OnlineLearner learner = slot.learner;
         final BaliConfig c = learner.config();
@@ -427,7 +543,7 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
         queue(slot, learner.lateLabel(served, checked.target, label.getLabelTime().toEpochMilli(),
                 System.currentTimeMillis()), entry.getFeatures(), record.timestamp());
         writeMonitor(slot);
-        progress.put(modelId, learner.exportProgress());
+        saveProgress(slot);
     }
 
     /** The dead-letter reason of a label whose event is in {@code state} (null: no entry), not waiting. */
@@ -455,8 +571,10 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
         eventClock = time;
         for (final AwaitingLabel expired : awaiting.advance(time)) {
             final Slot owner = slot(expired.getModelId());
-            owner.learner.labelExpired();
-            progress.put(expired.getModelId(), owner.learner.exportProgress());
+            if (owner != null) { // null: its model was deleted while the event waited
+                owner.learner.labelExpired();
+                saveProgress(owner);
+            }
         }
     }
 
@@ -571,7 +689,7 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
         for (final String modelId : stale) {
             final Slot slot = slot(modelId);
             learn(slot, now);
-            progress.put(modelId, slot.learner.exportProgress());
+            saveProgress(slot);
             writeMonitor(slot);
         }
     }
@@ -613,14 +731,14 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
             if (restored == null) {
                 return null;
             }
-            slot = new Slot(restored.learner(), restored.stateBytes());
+            slot = new Slot(restored.learner(), restored.stateBytes(), restored.generation());
             cache.put(modelId, slot);
         }
         return slot;
     }
 
     /** A learner rebuilt from the stores, and the size of its stored model state. */
-    record Restored(OnlineLearner learner, int stateBytes) {
+    record Restored(OnlineLearner learner, int stateBytes, long generation) {
     }
 
     /**
@@ -641,6 +759,7 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
             return null;
         }
         LearnerProgress p = progressStore.apply(modelId);
+        final long generation = p == null ? 0 : p.getGeneration();
         if (p == null) {
             throw new IllegalStateException("model " + modelId + " has a state but no progress record");
         }
@@ -667,7 +786,7 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
         final OnlineLearner learner = OnlineLearner.restore(new OnlineLearnerState(OnlineLearner.FORMAT_VERSION,
                 stored, OnlineLearner.toList(ModelMonitor.joinState(readDoubles(labelPart), readDoubles(eventPart))),
                 p, labels));
-        return new Restored(learner, bytes.length);
+        return new Restored(learner, bytes.length, generation);
     }
 
     private LearnerModel writeModel(final Slot slot) {

@@ -35,6 +35,10 @@ public interface ModelObserver {
     default void metrics(final ModelMetrics metrics, final String driftState) {
     }
 
+    /** The model's state was removed (deleted, or about to start again): its series end here. */
+    default void removed(final String modelId) {
+    }
+
     /** A record was dead-lettered for {@code reason}. */
     default void deadLetter(final String reason) {
     }

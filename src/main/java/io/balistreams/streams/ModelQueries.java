@@ -141,7 +141,15 @@ public final class ModelQueries {
         m.put("configuration", engine);
         m.put("monitoring", monitoring(learner));
         final ModelConfig entry = configEntry(modelId);
-        m.put("modelConfigEntry", entry == null ? null : io.balistreams.streams.serde.AvroJson.tree(entry));
+        if (entry == null) {
+            m.put("modelConfigEntry", null);
+        } else {
+            final Map<String, Object> tree = io.balistreams.streams.serde.AvroJson.tree(entry);
+            if (entry.getInitialSnapshot() != null) { // megabytes of base64 would say nothing
+                tree.put("initialSnapshot", Map.of("bytes", entry.getInitialSnapshot().remaining()));
+            }
+            m.put("modelConfigEntry", tree);
+        }
         return Optional.of(m);
     }
 

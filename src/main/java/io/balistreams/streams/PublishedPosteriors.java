@@ -76,7 +76,11 @@ final class PublishedPosteriors {
     private final KeyValueStore<String, ModelConfig> configs;
     private final Deserializer<ModelPosterior> records;
     private final Map<String, Decoded> decoded = new HashMap<>();
-    private final Map<String, Serving> priors = new HashMap<>();
+    /** Each model's prior (or imported state) while nothing is published, with the entry generation it was built for. */
+    private final Map<String, Prior> priors = new HashMap<>();
+
+    private record Prior(long generation, Serving serving) {
+    }
 
     PublishedPosteriors(final ServiceConfig config, final KeyValueStore<String, byte[]> published,
                         final KeyValueStore<String, ModelConfig> configs) {
@@ -93,6 +97,12 @@ final class PublishedPosteriors {
      *                     does not fix it (as the learner takes it from the model's first example)
      */
     Lookup servingFor(final String modelId, final int featureCount) {
+        final ModelConfig current = configs.get(modelId);
+        if (ImportedModels.deleted(current)) {
+            return new Lookup(null, DeadLetterReason.MODEL_DELETED, "model " + modelId + " was deleted by its "
+                    + "model-config entry (generation " + ImportedModels.generation(current) + "); an entry with a "
+                    + "higher generation and without deleted=true (bali model reset) starts it again");
+        }
         final byte[] raw = published.get(modelId);
         if (raw != null) {
             final Decoded cached = decoded.get(modelId);
@@ -105,16 +115,25 @@ final class PublishedPosteriors {
             return new Lookup(serving, null, null);
         }
         decoded.remove(modelId);
-        final Serving prior = priors.get(modelId);
-        if (prior != null) {
-            return new Lookup(prior, null, null);
+        final Prior prior = priors.get(modelId);
+        if (prior != null && prior.generation() == ImportedModels.generation(current)) {
+            return new Lookup(prior.serving(), null, null);
         }
-        final ModelConfig entry = configs.get(modelId);
+        final ModelConfig entry = current;
         final ModelSpec spec;
         final boolean watching;
         try {
-            spec = entry == null ? config.modelDefaults() : config.modelDefaults().withOverrides(entry);
             watching = config.monitorSettings(entry).watching();
+            if (ImportedModels.imports(entry)) {
+                // an imported model serves with its snapshot's posterior until its learner publishes one
+                final ImportedModels.Imported imported = ImportedModels.decode(entry);
+                final ServingModel posterior = imported.servingPosterior();
+                final Serving serving = new Serving(posterior, imported.snapshot().getClassNames(), null,
+                        watching ? DriftLevel.STABLE : null, posterior.newScratch());
+                priors.put(modelId, new Prior(ImportedModels.generation(entry), serving));
+                return new Lookup(serving, null, null);
+            }
+            spec = entry == null ? config.modelDefaults() : config.modelDefaults().withOverrides(entry);
         } catch (final IllegalArgumentException e) {
             return new Lookup(null, DeadLetterReason.INVALID_MODEL_CONFIG, "model " + modelId
                     + " cannot be created, its model-config entry no longer fits the defaults: " + e.getMessage());
@@ -128,7 +147,7 @@ final class PublishedPosteriors {
                 : new BaliModel(spec.toBaliConfig(inputs)).servingPosterior();
         final Serving serving = new Serving(posterior, spec.classNames(), null, watching ? DriftLevel.STABLE : null,
                 posterior.newScratch());
-        priors.put(modelId, serving);
+        priors.put(modelId, new Prior(ImportedModels.generation(entry), serving));
         return new Lookup(serving, null, null);
     }
 

@@ -67,9 +67,11 @@ public final class ServiceConfig {
                 + "name, state directory) so that after a crash or kill it gets its tasks back as soon as it restarts, "
                 + "not after the session timeout; a group.instance.id in the configuration wins; false: dynamic membership");
         doc("bali.http.port", "", "port of the HTTP endpoint for operators: /metrics (Prometheus), /health/live, "
-                + "/health/ready; empty: no endpoint; 0: any free port");
+                + "/health/ready, /models (model queries); empty: no endpoint; 0: any free port");
         doc("bali.state.max.bytes", String.valueOf(64 << 20),
-                "largest serialised model state: sets max.message.bytes of the changelog and snapshot topics and the producer's max.request.size");
+                "largest serialised model state: sets max.message.bytes of the changelog, snapshot, posterior and "
+                        + "model-config topics (an imported model rides in its model-config entry), and, with 1 MiB "
+                        + "more, of the dead-letter topic and the producer's max.request.size");
         doc("bali.serdes.class", RecordSerdes.SingleObjectSerdes.class.getName(),
                 "serdes of the public topics (io.balistreams.streams.serde.RecordSerdes implementation)");
         doc("bali.drift.detector", "adwin", "detector on each model's prequential loss: adwin, page-hinkley or none");
@@ -322,6 +324,14 @@ public final class ServiceConfig {
     public Integer httpPort() { return httpPort; }
     public long snapshotEvery() { return snapshotEvery; }
     public int stateMaxBytes() { return stateMaxBytes; }
+
+    /**
+     * The largest record the service writes: {@code bali.state.max.bytes} and 1 MiB more, so that a dead letter that
+     * carries a refused model-config entry of the largest size (an imported model) still fits.
+     */
+    public int largeRecordBytes() {
+        return (int) Math.min(Integer.MAX_VALUE, (long) stateMaxBytes + (1 << 20));
+    }
     public ModelSpec modelDefaults() { return modelDefaults; }
 
     /** A new instance of the configured {@link RecordSerdes}, configured with every key. */
@@ -339,13 +349,13 @@ public final class ServiceConfig {
     /**
      * The Kafka Streams properties: every non-{@code bali.} key, with these defaults where unset:
      * application.id {@code bali-streams}, processing.guarantee {@code exactly_once_v2}, and the producer's
-     * max.request.size raised to {@code bali.state.max.bytes} so a large model state fits in its changelog.
+     * max.request.size raised to {@link #largeRecordBytes()} so a large model state fits in its changelog.
      */
     public Properties streamsProperties() {
         final Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, "bali-streams");
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), String.valueOf(stateMaxBytes()));
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), String.valueOf(largeRecordBytes()));
         // the global stores (model-config, posteriors) fail on a processing error as the stream threads do; set
         // explicitly, as Kafka Streams recommends (it becomes its default in Kafka 5.0), which also ends the WARN
         // line that every start logged about it. The partition assignor of the main consumer rebuilds a

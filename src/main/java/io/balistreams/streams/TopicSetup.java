@@ -20,7 +20,8 @@ import java.util.concurrent.ExecutionException;
 /**
  * Creates the service's public topics if they do not exist: compacted ones for snapshots and model
  * configuration, and {@code max.message.bytes} raised to {@code bali.state.max.bytes} where a whole model
- * state travels (snapshots). Existing topics are left as they are. Kafka Streams creates its own internal
+ * state travels (snapshots, posteriors, and the model-config entries that import one), and to 1 MiB more for the
+ * dead letters that may carry such an entry. Existing topics are left as they are. Kafka Streams creates its own internal
  * topics (repartition, changelogs) itself.
  */
 public final class TopicSetup {
@@ -42,8 +43,11 @@ public final class TopicSetup {
             if (compacted.contains(topic)) {
                 settings.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
             }
-            if (topic.equals(config.snapshotsTopic()) || topic.equals(config.posteriorsTopic())) {
+            if (topic.equals(config.snapshotsTopic()) || topic.equals(config.posteriorsTopic())
+                    || topic.equals(config.modelConfigTopic()) || topic.equals(config.validModelConfigTopic())) {
                 settings.put(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(config.stateMaxBytes()));
+            } else if (topic.equals(config.deadLetterTopic())) {
+                settings.put(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(config.largeRecordBytes()));
             }
             wanted.add(new NewTopic(topic, Optional.of(partitions), replicationFactor).configs(settings));
         }

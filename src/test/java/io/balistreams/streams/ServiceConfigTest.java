@@ -87,11 +87,12 @@ class ServiceConfigTest {
         final Properties p = config().streamsProperties();
         assertThat(p.getProperty("application.id")).isEqualTo("bali-streams");
         assertThat(p.getProperty("processing.guarantee")).isEqualTo("exactly_once_v2");
-        assertThat(p.getProperty("producer.max.request.size")).isEqualTo(String.valueOf(64 << 20));
+        // the largest state and 1 MiB for a dead letter that carries a refused model-config entry of that size
+        assertThat(p.getProperty("producer.max.request.size")).isEqualTo(String.valueOf((64 << 20) + (1 << 20)));
         assertThat(p.stringPropertyNames()).noneMatch(k -> k.startsWith("bali."));
 
         final Properties small = config("bali.state.max.bytes", "1000000").streamsProperties();
-        assertThat(small.getProperty("producer.max.request.size")).isEqualTo("1000000");
+        assertThat(small.getProperty("producer.max.request.size")).isEqualTo(String.valueOf(1000000 + (1 << 20)));
 
         final Properties own = config("application.id", "mine", "processing.guarantee", "at_least_once")
                 .streamsProperties();

@@ -129,6 +129,16 @@ public final class ServiceMetrics implements ModelObserver, AutoCloseable {
     }
 
     @Override
+    public void removed(final String modelId) {
+        models.remove(modelId);
+        for (final io.micrometer.core.instrument.Meter meter : registry.getMeters()) {
+            if (modelId.equals(meter.getId().getTag("model"))) {
+                registry.remove(meter);
+            }
+        }
+    }
+
+    @Override
     public void deadLetter(final String reason) {
         deadLetters.computeIfAbsent(reason, r -> Counter.builder("bali.dead.letters")
                 .description("Records refused to the dead-letter topic, by reason")

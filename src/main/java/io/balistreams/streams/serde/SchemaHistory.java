@@ -44,7 +44,8 @@ public final class SchemaHistory {
             "DeadLetter.v2.avsc", "ModelMetrics.v1.avsc", "BaliModelState.v1.avsc", "ModelSnapshot.v1.avsc",
             "ModelPosterior.v1.avsc", "LearnerModel.v1.avsc", "OnlineLearnerState.v1.avsc", "ModelSnapshot.v2.avsc",
             "LearnerModel.v2.avsc", "OnlineLearnerState.v2.avsc", "ModelConfig.v2.avsc", "ModelMetrics.v2.avsc",
-            "Prediction.v1.avsc", "ModelPosterior.v2.avsc", "AwaitingLabel.v1.avsc", "TrainingExample.v1.avsc");
+            "Prediction.v1.avsc", "ModelPosterior.v2.avsc", "AwaitingLabel.v1.avsc", "TrainingExample.v1.avsc",
+            "ModelConfig.v3.avsc", "DeadLetter.v3.avsc", "LearnerProgress.v1.avsc", "OnlineLearnerState.v3.avsc");
 
     /** The current schema of every record the service reads or writes. */
     public static final List<Schema> CURRENT = List.of(
