@@ -78,6 +78,12 @@ class OnYourMachineTest {
                 .contains("bali_labels_total{model=\"default\"} 4000.0")
                 .contains("bali_model_version{model=\"default\"} 125.0")
                 .contains("bali_window_accuracy{model=\"default\"} ");
+        final String model = http(httpPort, "/models/default");
+        assertThat(model).contains("\"modelId\":\"default\"").contains("\"modelVersion\":125")
+                .contains("\"eventsScored\":4000").contains("\"classNames\":[\"no\",\"yes\"]");
+        final String predicted = post(httpPort, "/models/default/predict", "{\"features\": [3.1, 7.4, 2.0]}");
+        assertThat(predicted).contains("\"modelVersion\":125").contains("\"probabilities\":[")
+                .containsPattern("\"predictedClassName\":\"(no|yes)\"");
 
         // step 5: the model's latest snapshot (every 100 updates: version 100 of 125) to a file
         final Path exportLog = dir.resolve("export.log");
@@ -87,6 +93,18 @@ class OnYourMachineTest {
         assertThat(export.exitValue()).as(Files.readString(exportLog)).isZero();
         assertThat(Files.readString(exportLog)).contains("exported model default at version 100 (one model, "
                 + String.format(java.util.Locale.ROOT, "%,d", Files.size(dir.resolve("default.snapshot"))) + " bytes) to default.snapshot");
+
+        // step 6: start the model over
+        final Path resetLog = dir.resolve("reset.log");
+        final Process reset = bali(dir, resetLog, "model", "reset", "--model", "default", "--bootstrap-servers", bootstrap);
+        assertThat(reset.waitFor(90, TimeUnit.SECONDS)).isTrue();
+        assertThat(reset.exitValue()).as(Files.readString(resetLog)).isZero();
+        assertThat(Files.readString(resetLog)).containsPattern("model default: generation \\d+ written to model-config");
+        final long deadline = System.nanoTime() + 30_000_000_000L;
+        while (!http(httpPort, "/models/default").contains("\"modelVersion\":0,")) {
+            assertThat(System.nanoTime()).as("the model is back at version 0").isLessThan(deadline);
+            Thread.sleep(200);
+        }
 
         run.destroy(); // SIGTERM
         assertThat(run.waitFor(60, TimeUnit.SECONDS)).isTrue();
@@ -234,6 +252,15 @@ class OnYourMachineTest {
     private static String http(final int port, final String path) throws Exception {
         final java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
                 java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:" + port + path)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(path).isEqualTo(200);
+        return r.body().strip();
+    }
+
+    private static String post(final int port, final String path, final String body) throws Exception {
+        final java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:" + port + path))
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(path).isEqualTo(200);
         return r.body().strip();
