@@ -103,10 +103,11 @@ public final class BaliTopology {
                         Stores.inMemoryKeyValueStore(AwaitingLabels.STORE), strings, AvroSerde.of(AwaitingLabel.class))
                 .withLoggingEnabled(Map.of()));
         final Serde<ModelConfig> validConfigs = AvroSerde.of(ModelConfig.class);
+        // raw bytes: a processor decodes an entry once per version of it (ModelConfigs)
         builder.addGlobalStore(Stores.keyValueStoreBuilder(
-                        Stores.inMemoryKeyValueStore(LearnerProcessor.CONFIG_STORE), strings, validConfigs)
+                        Stores.inMemoryKeyValueStore(LearnerProcessor.CONFIG_STORE), strings, bytes)
                         .withLoggingDisabled(),
-                config.validModelConfigTopic(), Consumed.with(strings, validConfigs).withName("model-config-validated"),
+                config.validModelConfigTopic(), Consumed.with(strings, bytes).withName("model-config-validated"),
                 () -> new GlobalTableUpdater<>(LearnerProcessor.CONFIG_STORE));
         if (config.distributedScoring()) {
             // raw bytes: a scoring task decodes a model's posterior once per publication (PublishedPosteriors)

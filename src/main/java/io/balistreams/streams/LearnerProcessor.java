@@ -108,7 +108,7 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
     private KeyValueStore<String, byte[]> models;
     private KeyValueStore<String, LearnerProgress> progress;
     private KeyValueStore<String, PendingLabel> pending;
-    private KeyValueStore<String, ModelConfig> configs;
+    private ModelConfigs configs;
     private KeyValueStore<String, byte[]> monitors;
     private AwaitingLabels awaiting;
     /** The latest event or label time this task has seen: the clock of the labels' maximum delay. */
@@ -156,7 +156,7 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
         this.models = context.getStateStore(MODEL_STORE);
         this.progress = context.getStateStore(PROGRESS_STORE);
         this.pending = context.getStateStore(PENDING_STORE);
-        this.configs = context.getStateStore(CONFIG_STORE);
+        this.configs = new ModelConfigs(context.getStateStore(CONFIG_STORE));
         this.monitors = context.getStateStore(MONITOR_STORE);
         // with distributed scoring, events wait for their labels in the scoring tasks
         this.awaiting = config.distributedScoring() ? null : new AwaitingLabels(
@@ -201,7 +201,7 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
         final RoutedEvent routed = record.value();
         final Event event = routed.getEvent();
         final String modelId = record.key();
-        Slot slot = live(modelId, record.timestamp());
+        Slot slot = slot(modelId);
         final Checked checked;
         if (slot == null) {
             final Created created = create(modelId, event.getFeatures().size(), "event " + event.getEventId(),
@@ -330,10 +330,12 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
     }
 
     /**
-     * The model's learner, after applying a newer generation of its {@code model-config} entry (ModelConfig v4,
-     * docs/architecture.md §9): a model whose entry's generation is higher than its own is removed from every store
-     * and, unless the entry deletes it, started again at once from the entry — from its initial snapshot (an
-     * import) or its prior (a reset), with the old model's input width where the entry does not fix one.
+     * Applies a newer generation of the model's {@code model-config} entry (ModelConfig v4, docs/architecture.md §9):
+     * a model whose entry's generation is higher than its own is removed from every store and, unless the entry
+     * deletes it, started again at once from the entry — from its initial snapshot (an import) or its prior (a
+     * reset), with the old model's input width where the entry does not fix one. Called by the lifecycle
+     * punctuation, not per record: an entry reaches the global store at no set point of the model's stream anyway,
+     * and a per-record check would cost a store read per event.
      *
      * @return the learner, or null if the model does not exist (never created, or deleted)
      */
@@ -382,8 +384,8 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
     }
 
     /**
-     * Wall-clock punctuation: applies the newer generations of the {@code model-config} entries of the models this
-     * task holds ({@link #live}), so that a reset or delete takes effect without waiting for the model's next record.
+     * Wall-clock punctuation, every {@link #LIFECYCLE_CHECK}: applies the newer generations of the
+     * {@code model-config} entries of the models this task holds ({@link #live}).
      */
     private void applyLifecycle(final long now) {
         final List<String> due = new ArrayList<>();
@@ -420,7 +422,7 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
         final boolean isExample = example.getKind() == TrainingExampleKind.EXAMPLE;
         final String what = isExample ? "event " + example.getEventId()
                 : example.getCount() + " scored event(s) that stopped waiting for a label";
-        Slot slot = live(modelId, record.timestamp());
+        Slot slot = slot(modelId);
         if (slot == null) {
             final Created created = create(modelId, example.getInputDimension(), what,
                     shape -> dimension(what, example.getInputDimension(), shape.inputs()), record.timestamp());
@@ -522,7 +524,7 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
             rejectLabel(record, labelReason(state), id + labelRejection(state, config));
             return;
         }
-        final Slot slot = live(modelId, record.timestamp());
+        final Slot slot = slot(modelId);
         if (slot == null) {
             final ModelConfig modelEntry = configs.get(modelId);
             if (!ImportedModels.deleted(modelEntry)) {

@@ -267,9 +267,8 @@ public final class ModelQueries {
 
     private ModelConfig configEntry(final String modelId) {
         try {
-            final ReadOnlyKeyValueStore<String, ModelConfig> configs = streams.store(StoreQueryParameters.fromNameAndType(
-                    LearnerProcessor.CONFIG_STORE, QueryableStoreTypes.<String, ModelConfig>keyValueStore()));
-            return configs.get(modelId);
+            final byte[] raw = store(LearnerProcessor.CONFIG_STORE).get(modelId);
+            return raw == null ? null : ModelConfigs.decode(raw);
         } catch (final org.apache.kafka.streams.errors.InvalidStateStoreException e) {
             return null;
         }

@@ -73,7 +73,7 @@ final class PublishedPosteriors {
 
     private final ServiceConfig config;
     private final KeyValueStore<String, byte[]> published;
-    private final KeyValueStore<String, ModelConfig> configs;
+    private final ModelConfigs configs;
     private final Deserializer<ModelPosterior> records;
     private final Map<String, Decoded> decoded = new HashMap<>();
     /** Each model's prior (or imported state) while nothing is published, with the entry generation it was built for. */
@@ -83,10 +83,10 @@ final class PublishedPosteriors {
     }
 
     PublishedPosteriors(final ServiceConfig config, final KeyValueStore<String, byte[]> published,
-                        final KeyValueStore<String, ModelConfig> configs) {
+                        final KeyValueStore<String, byte[]> configs) {
         this.config = config;
         this.published = published;
-        this.configs = configs;
+        this.configs = new ModelConfigs(configs);
         this.records = config.recordSerdes().serde(ModelPosterior.class).deserializer();
     }
 
@@ -97,12 +97,6 @@ final class PublishedPosteriors {
      *                     does not fix it (as the learner takes it from the model's first example)
      */
     Lookup servingFor(final String modelId, final int featureCount) {
-        final ModelConfig current = configs.get(modelId);
-        if (ImportedModels.deleted(current)) {
-            return new Lookup(null, DeadLetterReason.MODEL_DELETED, "model " + modelId + " was deleted by its "
-                    + "model-config entry (generation " + ImportedModels.generation(current) + "); an entry with a "
-                    + "higher generation and without deleted=true (bali model reset) starts it again");
-        }
         final byte[] raw = published.get(modelId);
         if (raw != null) {
             final Decoded cached = decoded.get(modelId);
@@ -115,6 +109,13 @@ final class PublishedPosteriors {
             return new Lookup(serving, null, null);
         }
         decoded.remove(modelId);
+        // nothing published: never yet, or the learner removed the model (a tombstone) and has not published since
+        final ModelConfig current = configs.get(modelId);
+        if (ImportedModels.deleted(current)) {
+            return new Lookup(null, DeadLetterReason.MODEL_DELETED, "model " + modelId + " was deleted by its "
+                    + "model-config entry (generation " + ImportedModels.generation(current) + "); an entry with a "
+                    + "higher generation and without deleted=true (bali model reset) starts it again");
+        }
         final Prior prior = priors.get(modelId);
         if (prior != null && prior.generation() == ImportedModels.generation(current)) {
             return new Lookup(prior.serving(), null, null);

@@ -222,6 +222,7 @@ class ModelLifecycleTopologyTest {
 
             h.sendConfig("source", ModelConfig.newBuilder().setModelId("source").setGeneration(2L).setDeleted(true)
                     .build());
+            h.driver.advanceWallClockTime(LearnerProcessor.LIFECYCLE_CHECK); // the learner deletes, tombstones follow
             h.send(event("after", "source", PROBE, null));
             assertThat(h.predictions.isEmpty()).isTrue();
             assertThat(h.deadLetters.readValue().getReason()).isEqualTo(DeadLetterReason.MODEL_DELETED);

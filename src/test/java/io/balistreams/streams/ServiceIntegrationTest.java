@@ -583,7 +583,7 @@ class ServiceIntegrationTest {
     private static void awaitConfig(final BaliService service, final String modelId) throws InterruptedException {
         final long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (System.nanoTime() < deadline) {
-            final ReadOnlyKeyValueStore<String, ModelConfig> store = service.streams().store(
+            final ReadOnlyKeyValueStore<String, byte[]> store = service.streams().store(
                     StoreQueryParameters.fromNameAndType(LearnerProcessor.CONFIG_STORE, QueryableStoreTypes.keyValueStore()));
             if (store.get(modelId) != null) {
                 return;
