@@ -588,6 +588,7 @@ public final class OnlineLearner {
         return LearnerProgress.newBuilder()
                 .setEventsScored(eventsScored)
                 .setLabelsSeen(labelsSeen)
+                .setModelVersion(version())
                 .setPendingCount(pendingCount)
                 .setNextPendingSeq(nextPendingSequence)
                 .setOldestPendingAt(oldestPendingAt)

@@ -72,6 +72,10 @@ import java.util.function.Function;
  *       {@code bali.snapshot.every} accepted updates and the serving posterior every
  *       {@code bali.posterior.every}.</li>
  * </ol>
+ * <p>A model's {@code model-config} entry can reset, delete or replace it (ModelConfig v4, docs/architecture.md §9):
+ * a wall-clock punctuation every {@link #LIFECYCLE_CHECK} compares each held model's generation with its entry's
+ * and acts on a newer one ({@link #live}); a new model whose entry imports a snapshot starts from it.
+ *
  * <p>Under distributed scoring ({@code bali.scoring=distributed}, docs/architecture.md §3) this processor
  * receives no events and no labels: {@link ScorerProcessor} scores where events arrive and sends
  * {@link TrainingExample}s, which are learned from against the prediction they carry

@@ -39,8 +39,8 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
  *
  * <p>A model is read from four stores one after the other, not at one commit: figures of one answer can be an event
  * apart. The labels waiting for the next update are not read. Nothing here writes: a query's score changes no counter,
- * no monitor and no model. Thread-safe; the posterior built for scoring is cached per model until its stored state
- * changes.
+ * no monitor and no model. Thread-safe; the posterior built for scoring is cached per model until its version,
+ * generation or monitor state changes.
  *
  * <p>Every method may throw Kafka Streams' {@link org.apache.kafka.streams.errors.InvalidStateStoreException} while the
  * instance starts, rebalances or restores: the caller answers "try again".
@@ -50,8 +50,12 @@ public final class ModelQueries {
     private final HostInfo self;
     private final Map<String, CachedPosterior> posteriors = new ConcurrentHashMap<>();
 
-    /** The posterior a model's stored state gives, kept while the state's bytes stay the same. */
-    private record CachedPosterior(byte[] model, byte[] eventPart, byte[] labelPart, Scoring scoring) {
+    /**
+     * The posterior a model's stored state gives, kept while the model's generation and version (from its small
+     * progress record) and its monitor's state stay the same: the model's own state, megabytes for a wide input, is
+     * read only when it changed.
+     */
+    private record CachedPosterior(long generation, long version, byte[] eventPart, byte[] labelPart, Scoring scoring) {
     }
 
     /** What a query scores with: the posterior and what the learner would stamp on its prediction. */
@@ -172,17 +176,17 @@ public final class ModelQueries {
      * @throws IllegalArgumentException if the features do not fit the model (count, non-finite values)
      */
     public Optional<Prediction> score(final String modelId, final String eventId, final double[] features) {
-        final ReadOnlyKeyValueStore<String, byte[]> models = store(LearnerProcessor.MODEL_STORE);
-        final ReadOnlyKeyValueStore<String, byte[]> monitors = store(LearnerProcessor.MONITOR_STORE);
-        final byte[] model = models.get(modelId);
-        if (model == null) {
+        final LearnerProgress progress = progressStore().get(modelId);
+        if (progress == null) {
             posteriors.remove(modelId);
             return Optional.empty();
         }
+        final ReadOnlyKeyValueStore<String, byte[]> monitors = store(LearnerProcessor.MONITOR_STORE);
         final byte[] eventPart = monitors.get(LearnerProcessor.monitorKey(modelId, "event"));
         final byte[] labelPart = monitors.get(LearnerProcessor.monitorKey(modelId, "label"));
         CachedPosterior cached = posteriors.get(modelId);
-        if (cached == null || !Arrays.equals(cached.model(), model) || !Arrays.equals(cached.eventPart(), eventPart)
+        if (cached == null || progress.getModelVersion() < 0 || cached.generation() != progress.getGeneration()
+                || cached.version() != progress.getModelVersion() || !Arrays.equals(cached.eventPart(), eventPart)
                 || !Arrays.equals(cached.labelPart(), labelPart)) {
             final LearnerProcessor.Restored restored = restore(modelId);
             if (restored == null) {
@@ -190,9 +194,9 @@ public final class ModelQueries {
             }
             final OnlineLearner learner = restored.learner();
             final boolean watching = learner.settings().monitor().watching();
-            cached = new CachedPosterior(model, eventPart, labelPart, new Scoring(learner.servingModel(),
-                    learner.classNames(), learner.monitor().oodThreshold(),
-                    watching ? learner.monitor().state() : null, learner.settings().oodScore()));
+            cached = new CachedPosterior(restored.generation(), learner.version(), eventPart, labelPart,
+                    new Scoring(learner.servingModel(), learner.classNames(), learner.monitor().oodThreshold(),
+                            watching ? learner.monitor().state() : null, learner.settings().oodScore()));
             posteriors.put(modelId, cached);
         }
         final Scoring scoring = cached.scoring();
@@ -276,10 +280,14 @@ public final class ModelQueries {
 
     private LearnerProcessor.Restored restore(final String modelId) {
         final ReadOnlyKeyValueStore<String, byte[]> models = store(LearnerProcessor.MODEL_STORE);
-        final ReadOnlyKeyValueStore<String, LearnerProgress> progress = streams.store(StoreQueryParameters
-                .fromNameAndType(LearnerProcessor.PROGRESS_STORE, QueryableStoreTypes.<String, LearnerProgress>keyValueStore()));
+        final ReadOnlyKeyValueStore<String, LearnerProgress> progress = progressStore();
         final ReadOnlyKeyValueStore<String, byte[]> monitors = store(LearnerProcessor.MONITOR_STORE);
         return LearnerProcessor.restore(modelId, models::get, progress::get, monitors::get, null);
+    }
+
+    private ReadOnlyKeyValueStore<String, LearnerProgress> progressStore() {
+        return streams.store(StoreQueryParameters.fromNameAndType(LearnerProcessor.PROGRESS_STORE,
+                QueryableStoreTypes.<String, LearnerProgress>keyValueStore()));
     }
 
     private ReadOnlyKeyValueStore<String, byte[]> store(final String name) {

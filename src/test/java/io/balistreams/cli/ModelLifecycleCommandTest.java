@@ -106,6 +106,13 @@ class ModelLifecycleCommandTest {
                 assertThat(delete.code()).as(delete.err()).isZero();
                 assertThat(delete.out()).contains("dead-lettered (MODEL_DELETED) until bali model reset");
                 awaitStatus(port, "m", 404);
+                // its Prometheus series end with it; the copy's stay
+                final long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                while (get(port, "/metrics").body().contains("model=\"m\"")) {
+                    assertThat(System.nanoTime()).as("model m's series are gone").isLessThan(deadline);
+                    Thread.sleep(100);
+                }
+                assertThat(get(port, "/metrics").body()).contains("bali_events_scored_total{model=\"copy\"} 1.0");
                 send(producer, config, "m", 1, true);
                 final DeadLetter letter = awaitDeadLetter(bootstrap, config.deadLetterTopic());
                 assertThat(letter.getReason()).isEqualTo(DeadLetterReason.MODEL_DELETED);

@@ -79,12 +79,12 @@ class ModelQueriesEndpointTest {
                 service.start();
             }
             final ServiceConfig config = services.get(0).config();
+            final AvroSerde<Event> events = AvroSerde.of(Event.class);
             final int portA = services.get(0).httpPort().orElseThrow();
             final int portB = services.get(1).httpPort().orElseThrow();
             awaitBothHoldModels(services, models);
 
             // 64 labelled events per model, y = x·w_m + noise; batch 8: 8 updates each
-            final AvroSerde<Event> events = AvroSerde.of(Event.class);
             final Rng rng = Rng.forStream(11, 0);
             try (KafkaProducer<byte[], byte[]> producer = BrokerTestSupport.producer(kafka.bootstrapServers())) {
                 for (int i = 0; i < EVENTS_PER_MODEL; i++) {
@@ -167,6 +167,27 @@ class ModelQueriesEndpointTest {
                         .isEqualTo(EVENTS_PER_MODEL);
             }
             assertThat(forwarded).isBetween(1, models.size() - 1);
+
+            // the posterior cached for the predictions follows the model: 8 more labels, one more update
+            final String first = models.get(0);
+            try (KafkaProducer<byte[], byte[]> producer = BrokerTestSupport.producer(kafka.bootstrapServers())) {
+                for (int i = 0; i < 8; i++) {
+                    producer.send(new ProducerRecord<>(config.eventsTopic(), null, events.encode(new Event("more" + i,
+                            first, Instant.now(), List.of(1.0, 2.0, 3.0), 5.0))));
+                }
+            }
+            final long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            JsonNode again = json.readTree(post(portB, "/models/" + first + "/predict", "{\"features\":[0.3,-1.2,0.7]}").body());
+            while (again.get("modelVersion").asLong() != EVENTS_PER_MODEL / 8 + 1) {
+                assertThat(System.nanoTime()).as("the prediction comes from version 9").isLessThan(deadline);
+                BrokerTestSupport.sleep(100);
+                again = json.readTree(post(portB, "/models/" + first + "/predict", "{\"features\":[0.3,-1.2,0.7]}").body());
+            }
+            final ModelSnapshot newer = AvroSerde.of(ModelSnapshot.class).decode(http.send(request(portB, "/models/"
+                    + first + "/snapshot").build(), HttpResponse.BodyHandlers.ofByteArray()).body());
+            assertThat(newer.getModelVersion()).isEqualTo(EVENTS_PER_MODEL / 8 + 1);
+            assertThat(again.get("regression").get("mean").asDouble()).isCloseTo(ModelStateCodec.fromRecord(
+                    (BaliModelState) newer.getState()).predict(new double[] {0.3, -1.2, 0.7}).mean(), within(1e-9));
 
             // errors, from both sides of the forward
             final String model = models.get(0);

@@ -364,6 +364,47 @@ class AvroSerdeTest {
         assertThat(decoded.getMixtureMeans()).isEmpty();
     }
 
+    /**
+     * Records written before a model's lifecycle fields (ModelConfig v3, LearnerProgress v1) decode with them unset:
+     * generation 0, no snapshot, not deleted; a v3 dead-letter reader's symbols are a prefix of v4's.
+     */
+    @Test
+    void recordsWrittenBeforeTheLifecycleFieldsDecodeWithGenerationZero() throws Exception {
+        final io.balistreams.avro.ModelConfig config = io.balistreams.avro.ModelConfig.newBuilder().setModelId("m")
+                .setBatchSize(16).build();
+        final Schema configV3 = SchemaHistory.load("/schemas/history/ModelConfig.v3.avsc");
+        assertThat(configV3.getField("generation")).isNull();
+        final io.balistreams.avro.ModelConfig decodedConfig = AvroSerde.of(io.balistreams.avro.ModelConfig.class)
+                .decode(writtenWith(config, configV3));
+        assertThat(decodedConfig).isEqualTo(config);
+        assertThat(decodedConfig.getGeneration()).isNull();
+        assertThat(decodedConfig.getInitialSnapshot()).isNull();
+        assertThat(decodedConfig.getDeleted()).isNull();
+
+        final io.balistreams.avro.internal.LearnerProgress progress = io.balistreams.avro.internal.LearnerProgress
+                .newBuilder().setEventsScored(7).setLabelsSeen(5).setPendingCount(1).setNextPendingSeq(5)
+                .setOldestPendingAt(0).setCumulativeMetrics(List.of(1.0)).setWindowMetrics(List.of(2.0)).build();
+        final Schema progressV1 = SchemaHistory.load("/schemas/history/LearnerProgress.v1.avsc");
+        assertThat(progressV1.getField("generation")).isNull();
+        final io.balistreams.avro.internal.LearnerProgress decodedProgress = AvroSerde.of(
+                io.balistreams.avro.internal.LearnerProgress.class).decode(writtenWith(progress, progressV1));
+        assertThat(decodedProgress).isEqualTo(progress);
+        assertThat(decodedProgress.getGeneration()).isZero();
+
+        final List<String> v3Reasons = SchemaHistory.load("/schemas/history/DeadLetter.v3.avsc").getField("reason")
+                .schema().getEnumSymbols();
+        final List<String> v4Reasons = DeadLetter.getClassSchema().getField("reason").schema().getEnumSymbols();
+        assertThat(v4Reasons.subList(0, v3Reasons.size())).isEqualTo(v3Reasons);
+        assertThat(v4Reasons).endsWith("MODEL_DELETED");
+        for (final String name : List.of("ModelConfig.v3", "DeadLetter.v3", "LearnerProgress.v1",
+                "OnlineLearnerState.v3")) {
+            final Schema old = SchemaHistory.load("/schemas/history/" + name + ".avsc");
+            assertThat(SchemaHistory.find(SchemaHistory.fingerprint(old))).as(name + " is in the history").isNotNull();
+            assertThat(SchemaHistory.fingerprint(old)).as(name + " is retired")
+                    .isNotIn(SchemaHistory.CURRENT.stream().map(SchemaHistory::fingerprint).toList());
+        }
+    }
+
     /** The record's bytes as the v1 writer of {@code name} would have written them (the same fields but logitScale). */
     private static byte[] asVersion1(final SpecificRecord record, final String name) throws Exception {
         final Schema v1 = SchemaHistory.load("/schemas/history/" + name + ".v1.avsc");
