@@ -1,6 +1,7 @@
 package io.balistreams.cli;
 
 import io.balistreams.bali.Activation;
+import io.balistreams.avro.ModelSnapshot;
 import io.balistreams.bali.BaliConfig;
 import io.balistreams.bali.BaliMixture;
 import io.balistreams.eval.CsvTable;
@@ -108,6 +109,12 @@ public final class EvalPrequentialCommand implements Callable<Integer> {
                     + "or NLL, as the service's bali.drift.loss (default ${DEFAULT-VALUE}).")
     PrequentialLoss loss;
 
+    @Option(names = "--save-model", paramLabel = "FILE",
+            description = "Write the model as it ends the stream to this file (a ModelSnapshot, as bali model export "
+                    + "writes), for bali model import; with --save-encoding, bali produce --encoding sends it events "
+                    + "with the same features.")
+    Path saveModel;
+
     @Mixin
     OutputOptions output;
 
@@ -172,6 +179,19 @@ public final class EvalPrequentialCommand implements Callable<Integer> {
                             : PrequentialEvaluation.regression(config, table.features(), table.targets(), window,
                                     settings, bar);
                 });
+        if (saveModel != null) {
+            final ModelSnapshot snapshot = r.learner().snapshot();
+            if (classification) {
+                snapshot.setClassNames(new java.util.ArrayList<>(table.classNames()));
+            }
+            try {
+                io.balistreams.bali.ModelFiles.write(saveModel, snapshot);
+            } catch (final java.io.IOException e) {
+                throw new java.io.UncheckedIOException("cannot write " + saveModel + ": " + e.getMessage(), e);
+            }
+            spec.commandLine().getErr().printf(Locale.ROOT, "saved the model at version %d to %s (bali model import "
+                    + "--file %s starts a model of the service from it)%n", snapshot.getModelVersion(), saveModel, saveModel);
+        }
         if (output.json) {
             final Map<String, Object> out = new LinkedHashMap<>();
             out.put("n", r.records());

@@ -49,7 +49,7 @@ public final class ModelCommand implements Runnable {
     /**
      * {@code bali model export}: the model's latest {@link ModelSnapshot} from the compacted snapshots topic, written
      * to a file in Avro's single-object encoding with the current schema, for the engine to load without Kafka
-     * ({@code ModelSnapshot.fromByteBuffer}, then {@code ModelStateCodec.fromRecord} or
+     * ({@code ModelFiles.read}, then {@code ModelStateCodec.fromRecord} or
      * {@code MixtureStateCodec.fromRecord} of its state). Snapshots are written every {@code bali.snapshot.every}
      * updates, so the file is at most that many updates behind the live model.
      */

@@ -37,4 +37,35 @@ class EvalPrequentialEncodingTest {
         assertThat(reused.code()).as(reused.err()).isZero();
         assertThat(reused.out()).contains("3 records, 4 features, target class (2 classes)");
     }
+
+    /**
+     * {@code --save-model}: the learner as it ends the stream, in the file format of {@code bali model export}, with the
+     * target's class names: the same predictions as the run's own final model.
+     */
+    @Test
+    void savedModelIsTheLearnerAtTheEndOfTheStream(@TempDir final Path dir) throws IOException {
+        final Path csv = dir.resolve("c.csv");
+        final StringBuilder rows = new StringBuilder("a,b,class\n");
+        final java.util.Random random = new java.util.Random(3);
+        for (int i = 0; i < 400; i++) {
+            final double a = random.nextGaussian();
+            final double b = random.nextGaussian();
+            rows.append(a).append(',').append(b).append(',').append(a + b > 0 ? "up" : "down").append('\n');
+        }
+        Files.writeString(csv, rows);
+        final Path model = dir.resolve("c.snapshot");
+        final CliRun run = CliRun.of("eval", "prequential", "--csv", csv.toString(), "--target", "class", "--experts", "none",
+                "--batch", "8", "--save-model", model.toString());
+        assertThat(run.code()).as(run.err()).isZero();
+        assertThat(run.err()).contains("saved the model at version 50 to " + model);
+        final io.balistreams.avro.ModelSnapshot snapshot = io.balistreams.bali.ModelFiles.read(model);
+        assertThat(snapshot.getModelVersion()).isEqualTo(50);
+        assertThat(snapshot.getClassNames()).containsExactlyInAnyOrder("down", "up");
+        final int up = snapshot.getClassNames().indexOf("up");
+        final io.balistreams.bali.BaliModel engine = io.balistreams.bali.ModelStateCodec.fromRecord(
+                (io.balistreams.avro.BaliModelState) snapshot.getState());
+        assertThat(engine.step()).isEqualTo(50);
+        assertThat(engine.classify(new double[] {2, 2}).predictedClass()).isEqualTo(up);
+        assertThat(engine.classify(new double[] {-2, -2}).predictedClass()).isEqualTo(1 - up);
+    }
 }

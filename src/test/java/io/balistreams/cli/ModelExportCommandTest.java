@@ -13,7 +13,6 @@ import io.balistreams.streams.BaliService;
 import io.balistreams.streams.ServiceConfig;
 import io.balistreams.streams.serde.AvroSerde;
 import io.balistreams.testing.Slow;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -79,7 +78,7 @@ class ModelExportCommandTest {
                         + String.format(java.util.Locale.ROOT, "%,d", Files.size(file)) + " bytes) to " + file);
 
                 // the engine alone: the generated record's decoder, then the state codec
-                final ModelSnapshot exported = ModelSnapshot.fromByteBuffer(ByteBuffer.wrap(Files.readAllBytes(file)));
+                final ModelSnapshot exported = io.balistreams.bali.ModelFiles.read(file);
                 assertThat(exported).isEqualTo(AvroSerde.of(ModelSnapshot.class).decode(last));
                 final BaliModel model = ModelStateCodec.fromRecord((BaliModelState) exported.getState());
                 final BaliModel reference = ModelStateCodec.fromRecord((BaliModelState) AvroSerde

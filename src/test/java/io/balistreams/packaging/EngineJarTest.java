@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * target/bali-streams-engine.jar, as an application that embeds the engine uses it: nothing of Kafka, of the
  * service or of a logging backend inside, and a program compiled and run against that jar alone learns a model
- * online, exports its state and restores it bit for bit. Runs in {@code verify}, after {@code package} built the jar.
+ * online, exports its state and restores it bit for bit, also through a model file ({@code ModelFiles}). Runs in {@code verify}, after {@code package} built the jar.
  */
 @Slow
 class EngineJarTest {
@@ -48,6 +48,18 @@ class EngineJarTest {
                     BaliModel copy = ModelStateCodec.decode(ModelStateCodec.encode(model));
                     boolean same = java.util.Arrays.equals(model.classify(xs[0]).probabilities(),
                             copy.classify(xs[0]).probabilities());
+                    // a model file, written and read back in this fresh JVM (Avro's class-trust check included)
+                    java.nio.file.Path file = java.nio.file.Path.of(args[0]);
+                    try {
+                        ModelFiles.write(file, ModelFiles.snapshot("m", model, List.of("no", "yes")));
+                        io.balistreams.avro.ModelSnapshot read = ModelFiles.read(file);
+                        BaliModel fromFile = ModelStateCodec.fromRecord(
+                                (io.balistreams.avro.BaliModelState) read.getState());
+                        same &= java.util.Arrays.equals(model.classify(xs[0]).probabilities(),
+                                fromFile.classify(xs[0]).probabilities()) && read.getClassNames().size() == 2;
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
                     System.out.println("version " + learner.version() + " accuracy "
                             + learner.cumulativeMetrics().get("accuracy") + " restored " + same);
                 }
@@ -78,7 +90,8 @@ class EngineJarTest {
 
         final Path out = dir.resolve("out.txt");
         final Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", JAR.toAbsolutePath() + java.io.File.pathSeparator + dir, "Embedded")
+                "-cp", JAR.toAbsolutePath() + java.io.File.pathSeparator + dir, "Embedded",
+                dir.resolve("m.snapshot").toString())
                 .redirectErrorStream(true).redirectOutput(out.toFile()).start();
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         final String printed = Files.readString(out);

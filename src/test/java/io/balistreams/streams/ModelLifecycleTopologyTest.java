@@ -12,7 +12,6 @@ import io.balistreams.avro.ModelTask;
 import io.balistreams.avro.Prediction;
 import io.balistreams.bali.BaliConfig;
 import io.balistreams.bali.BaliModel;
-import io.balistreams.bali.ModelStateCodec;
 import io.balistreams.bali.RegressionPrediction;
 import io.balistreams.bali.Rng;
 import io.balistreams.streams.serde.AvroSerde;
@@ -161,11 +160,10 @@ class ModelLifecycleTopologyTest {
             assertThat(model.learn(x, y).accepted()).isTrue();
         }
         final RegressionPrediction expected = model.predict(PROBE);
-        final ModelSnapshot snapshot = ModelSnapshot.newBuilder().setModelId("offline").setModelVersion(model.step())
-                .setState(ModelStateCodec.toRecord(model)).build();
+        final ModelSnapshot snapshot = io.balistreams.bali.ModelFiles.snapshot("offline", model, List.of());
         try (TopologyHarness h = new TopologyHarness(stateDir, SETTINGS)) {
             h.sendConfig("imported", ModelConfig.newBuilder().setModelId("imported").setGeneration(1L)
-                    .setInitialSnapshot(snapshot.toByteBuffer()).build());
+                    .setInitialSnapshot(ByteBuffer.wrap(io.balistreams.bali.ModelFiles.encode(snapshot))).build());
             h.send(event("probe", "imported", PROBE, null));
             final Prediction p = h.predictions.readValue();
             assertThat(p.getModelVersion()).isEqualTo(4);
@@ -175,8 +173,6 @@ class ModelLifecycleTopologyTest {
             h.send(event("probe-2", "imported", PROBE, null));
             assertThat(last(h.predictions.readValuesToList()).getModelVersion()).isEqualTo(5);
             assertThat(h.deadLetters.isEmpty()).isTrue();
-        } catch (final java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
         }
     }
 
