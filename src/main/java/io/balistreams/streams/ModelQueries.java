@@ -157,6 +157,12 @@ public final class ModelQueries {
         return Optional.of(m);
     }
 
+    /** The generation of the model-config entry that deleted the model, if one did. */
+    public Optional<Long> deletedBy(final String modelId) {
+        final ModelConfig entry = configEntry(modelId);
+        return ImportedModels.deleted(entry) ? Optional.of(ImportedModels.generation(entry)) : Optional.empty();
+    }
+
     /** The model's current snapshot, as {@code bali model export} writes it (Avro single-object encoding). */
     public Optional<byte[]> localSnapshot(final String modelId) {
         final byte[] bytes = store(LearnerProcessor.MODEL_STORE).get(modelId);

@@ -106,6 +106,8 @@ class ModelLifecycleCommandTest {
                 assertThat(delete.code()).as(delete.err()).isZero();
                 assertThat(delete.out()).contains("dead-lettered (MODEL_DELETED) until bali model reset");
                 awaitStatus(port, "m", 404);
+                assertThat(get(port, "/models/m").body()).containsPattern("model m was deleted by generation \\d{13} of "
+                        + "its model-config entry \\(bali model reset brings it back\\)");
                 // its Prometheus series end with it; the copy's stay
                 final long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
                 while (get(port, "/metrics").body().contains("model=\"m\"")) {

@@ -225,8 +225,11 @@ final class ModelEndpoints {
         return host.host() + ":" + host.port();
     }
 
-    private static BadRequest unknown(final String modelId) {
-        return new BadRequest(404, "model " + modelId + " does not exist (it is created by its first valid event)");
+    private BadRequest unknown(final String modelId) {
+        return queries.deletedBy(modelId).map(generation -> new BadRequest(404, "model " + modelId + " was deleted by "
+                        + "generation " + generation + " of its model-config entry (bali model reset brings it back)"))
+                .orElseGet(() -> new BadRequest(404, "model " + modelId
+                        + " does not exist (it is created by its first valid event)"));
     }
 
     private static void allow(final HttpExchange exchange, final String method) {
