@@ -69,7 +69,7 @@ public final class BaliService implements AutoCloseable {
         try {
             if (metrics != null) {
                 // bound before Kafka Streams is made, so that application.server can name the port (also when 0)
-                http = new OpsServer(config.httpPort());
+                http = new OpsServer(config.httpBindAddress(), config.httpPort());
                 properties.putIfAbsent(StreamsConfig.APPLICATION_SERVER_CONFIG, "localhost:" + http.port());
             }
             this.streams = new KafkaStreams(topology, properties);
@@ -119,8 +119,8 @@ public final class BaliService implements AutoCloseable {
         if (http != null && !serving) {
             http.serve(metrics, streams::state, queries);
             serving = true;
-            LOG.info("metrics, health checks and model queries on http://0.0.0.0:{}/metrics, /health/live, "
-                    + "/health/ready, /models (advertised to the other instances as {}:{})", http.port(),
+            LOG.info("metrics, health checks and model queries on http://{}:{}/metrics, /health/live, "
+                    + "/health/ready, /models (advertised to the other instances as {}:{})", http.address(), http.port(),
                     queries.self().host(), queries.self().port());
         }
         LOG.info("starting application {} on {}: events from {}, labels from {}, predictions to {}, scoring in {}",

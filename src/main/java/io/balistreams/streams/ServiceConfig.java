@@ -68,6 +68,9 @@ public final class ServiceConfig {
                 + "not after the session timeout; a group.instance.id in the configuration wins; false: dynamic membership");
         doc("bali.http.port", "", "port of the HTTP endpoint for operators: /metrics (Prometheus), /health/live, "
                 + "/health/ready, /models (model queries); empty: no endpoint; 0: any free port");
+        doc("bali.http.bind.address", "127.0.0.1", "address the HTTP endpoint listens on: 127.0.0.1 (this host "
+                + "only), or 0.0.0.0 (every interface: other hosts, a published container port, a Prometheus "
+                + "elsewhere)");
         doc("bali.state.max.bytes", String.valueOf(64 << 20),
                 "largest serialised model state: sets max.message.bytes of the changelog, snapshot, posterior and "
                         + "model-config topics (an imported model rides in its model-config entry), and, with 1 MiB "
@@ -125,6 +128,7 @@ public final class ServiceConfig {
     private final boolean distributedScoring;
     private final int metricsEvery;
     private final Integer httpPort;
+    private final java.net.InetAddress httpBindAddress;
     private final boolean staticMembership;
     private final long snapshotEvery;
     private final long posteriorEvery;
@@ -161,6 +165,7 @@ public final class ServiceConfig {
         if (httpPort != null && (httpPort < 0 || httpPort > 65535)) {
             throw new IllegalArgumentException("bali.http.port must be in [0, 65535] or empty, got " + httpPort);
         }
+        httpBindAddress = ipAddress("bali.http.bind.address");
         snapshotEvery = nonNegativeLong("bali.snapshot.every");
         posteriorEvery = nonNegativeLong("bali.posterior.every");
         if (distributedScoring && posteriorEvery == 0) {
@@ -322,6 +327,24 @@ public final class ServiceConfig {
 
     /** The port of the operators' HTTP endpoint (0: any free one), or null for none. */
     public Integer httpPort() { return httpPort; }
+
+    /** The address the HTTP endpoint listens on ({@code bali.http.bind.address}). */
+    public java.net.InetAddress httpBindAddress() { return httpBindAddress; }
+
+    /** An IP address written as such (no host name: nothing is looked up while the configuration is read). */
+    private java.net.InetAddress ipAddress(final String key) {
+        final String text = get(key).strip();
+        final boolean literal = text.matches("[0-9.]+") || text.contains(":");
+        try {
+            if (!literal) {
+                throw new java.net.UnknownHostException(text);
+            }
+            return java.net.InetAddress.getByName(text);
+        } catch (final java.net.UnknownHostException e) {
+            throw new IllegalArgumentException(key + " must be an IP address such as 127.0.0.1 or 0.0.0.0, got '"
+                    + text + "'");
+        }
+    }
     public long snapshotEvery() { return snapshotEvery; }
     public int stateMaxBytes() { return stateMaxBytes; }
 

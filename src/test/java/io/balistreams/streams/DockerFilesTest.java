@@ -22,6 +22,8 @@ class DockerFilesTest {
         }
         final ServiceConfig config = ServiceConfig.from(p);
         assertThat(config.httpPort()).isEqualTo(8080);
+        // the published port must reach the endpoint from outside the container
+        assertThat(config.httpBindAddress().isAnyLocalAddress()).isTrue();
         assertThat(KafkaSettings.unknownKeyWarnings(p.stringPropertyNames())).isEmpty();
         final String compose = Files.readString(Path.of("docker/compose.yaml"));
         assertThat(compose).contains("/dev/tcp/127.0.0.1/" + config.httpPort())

@@ -188,6 +188,19 @@ class ServiceConfigTest {
     }
 
     @Test
+    void theHttpEndpointListensOnThisHostOnlyUnlessToldOtherwise() throws Exception {
+        assertThat(config().httpBindAddress().getHostAddress()).isEqualTo("127.0.0.1");
+        assertThat(config("bali.http.bind.address", "0.0.0.0").httpBindAddress().isAnyLocalAddress()).isTrue();
+        assertThat(config("bali.http.bind.address", "::1").httpBindAddress().isLoopbackAddress()).isTrue();
+        assertRejected("bali.http.bind.address", "example.org", "must be an IP address such as 127.0.0.1 or 0.0.0.0");
+        try (io.balistreams.streams.ops.OpsServer server = new io.balistreams.streams.ops.OpsServer(
+                config().httpBindAddress(), 0)) {
+            assertThat(server.address()).isEqualTo("127.0.0.1");
+            assertThat(server.port()).isPositive();
+        }
+    }
+
+    @Test
     void numericLimitsNameTheirKey() {
         assertRejected("bali.models.max", "0", "bali.models.max", ">= 1", "0");
         assertRejected("bali.models.max", "many", "bali.models.max", "whole number", "many");

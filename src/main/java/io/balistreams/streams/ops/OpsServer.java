@@ -14,7 +14,8 @@ import io.balistreams.streams.ModelQueries;
 import org.apache.kafka.streams.KafkaStreams;
 
 /**
- * The operators' HTTP endpoint ({@code bali.http.port}), on the JDK's own HTTP server (no framework):
+ * The operators' HTTP endpoint ({@code bali.http.port}, on {@code bali.http.bind.address}: this host only by
+ * default), on the JDK's own HTTP server (no framework). Everything it serves only reads:
  * <ul>
  *   <li>{@code GET /metrics}: every series of {@link ServiceMetrics}, Prometheus text format;</li>
  *   <li>{@code GET /health/live}: 200 while the Kafka Streams client is alive (any state but PENDING_ERROR, ERROR,
@@ -44,16 +45,17 @@ public final class OpsServer implements AutoCloseable {
     private final AtomicInteger threads = new AtomicInteger();
 
     /**
-     * Binds to {@code port} on every interface (0: a free port); serves nothing until {@link #serve}. Binding first
+     * Binds to {@code port} on {@code address} (0: a free port); serves nothing until {@link #serve}. Binding first
      * lets the service advertise the bound port as its {@code application.server} before Kafka Streams starts.
      *
      * @throws IllegalArgumentException if the port cannot be bound
      */
-    public OpsServer(final int port) {
+    public OpsServer(final java.net.InetAddress address, final int port) {
         try {
-            server = HttpServer.create(new InetSocketAddress(port), 64);
+            server = HttpServer.create(new InetSocketAddress(address, port), 64);
         } catch (final IOException e) {
-            throw new IllegalArgumentException("bali.http.port " + port + " cannot be bound: " + e.getMessage(), e);
+            throw new IllegalArgumentException("bali.http.port " + port + " cannot be bound on "
+                    + address.getHostAddress() + ": " + e.getMessage(), e);
         }
         executor = Executors.newFixedThreadPool(THREADS, r -> {
             final Thread t = new Thread(r, "bali-http-" + threads.incrementAndGet());
@@ -97,6 +99,11 @@ public final class OpsServer implements AutoCloseable {
         server.createContext("/", exchange -> respond(exchange, 404, "text/plain; charset=utf-8",
                 "not found: try /metrics, /health/live, /health/ready or /models\n"));
         server.start();
+    }
+
+    /** The address it listens on. */
+    public String address() {
+        return server.getAddress().getAddress().getHostAddress();
     }
 
     /** The port it listens on. */
