@@ -190,23 +190,33 @@ public final class ProduceCommand implements Callable<Integer> {
             if (connectTimeoutMs < 1) {
                 throw new IllegalArgumentException("--connect-timeout-ms must be >= 1, got " + connectTimeoutMs);
             }
+            awaitBroker(properties, connectTimeoutMs, err, "bali " + command);
+        }
+
+        /**
+         * Waits until a broker of {@code properties} answers (its cluster id), saying on {@code err}, after the first
+         * second without an answer, what {@code who} waits for.
+         *
+         * @throws IllegalStateException if no broker answers within {@code timeoutMs}
+         */
+        static void awaitBroker(final Map<String, Object> properties, final long timeoutMs,
+                                final java.io.PrintWriter err, final String who) {
             final Object servers = properties.get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG);
-            final long deadline = System.nanoTime() + connectTimeoutMs * 1_000_000L;
+            final long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
             try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(properties)) {
                 final org.apache.kafka.common.KafkaFuture<String> clusterId = admin.describeCluster(
                         new org.apache.kafka.clients.admin.DescribeClusterOptions()
-                                .timeoutMs((int) Math.min(Integer.MAX_VALUE, connectTimeoutMs))).clusterId();
+                                .timeoutMs((int) Math.min(Integer.MAX_VALUE, timeoutMs))).clusterId();
                 try {
-                    clusterId.get(Math.min(1000, connectTimeoutMs), java.util.concurrent.TimeUnit.MILLISECONDS);
+                    clusterId.get(Math.min(1000, timeoutMs), java.util.concurrent.TimeUnit.MILLISECONDS);
                     return;
                 } catch (final java.util.concurrent.TimeoutException firstSecond) {
-                    err.println("bali " + command + ": waiting for a Kafka broker at " + servers + " (up to "
-                            + connectTimeoutMs + " ms) …");
+                    err.println(who + ": waiting for a Kafka broker at " + servers + " (up to " + timeoutMs + " ms) …");
                     err.flush();
                 }
                 clusterId.get(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
             } catch (final java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
-                throw new IllegalStateException("no Kafka broker answered at " + servers + " within " + connectTimeoutMs
+                throw new IllegalStateException("no Kafka broker answered at " + servers + " within " + timeoutMs
                         + " ms (is it running? `bali broker` starts one on this machine)");
             } catch (final InterruptedException e) {
                 Thread.currentThread().interrupt();

@@ -52,10 +52,18 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--no-create-topics", description = "Do not create missing topics.")
     boolean noCreateTopics;
 
+    @Option(names = "--broker-wait-ms", paramLabel = "MS", defaultValue = "120000",
+            description = "How long to wait at start for a Kafka broker to answer, saying so after a second; then an "
+                    + "error (default ${DEFAULT-VALUE}).")
+    long brokerWaitMs;
+
     @Override
     public Integer call() throws InterruptedException {
         if (partitions < 1) {
             throw new IllegalArgumentException("--partitions must be >= 1, got " + partitions);
+        }
+        if (brokerWaitMs < 1) {
+            throw new IllegalArgumentException("--broker-wait-ms must be >= 1, got " + brokerWaitMs);
         }
         final PrintWriter err = spec.commandLine().getErr();
         final Properties properties = load(configFile);
@@ -78,6 +86,7 @@ public final class RunCommand implements Callable<Integer> {
         }
         final String bootstrap = config.streamsProperties().getProperty(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG);
         try {
+            ProduceCommand.ClientOptions.awaitBroker(config.clientProperties(), brokerWaitMs, err, "bali run");
             err.println("bali run: " + (noCreateTopics ? "checking" : "creating") + " the topics on " + bootstrap + " …");
             err.flush();
             if (!noCreateTopics) {
