@@ -24,6 +24,20 @@ public final class MixtureStateCodec {
     private MixtureStateCodec() {
     }
 
+    /**
+     * An upper bound, within about a kilobyte per expert, of the encoded size of a mixture's state
+     * ({@link #toRecord}): every expert's model ({@link ModelStateCodec#stateBytes}) with a full buffer of raw
+     * features and targets, and the weights.
+     */
+    public static long stateBytes(final BaliConfig base, final List<BaliMixture.Expert> experts) {
+        long bytes = 1024;
+        for (final BaliMixture.Expert e : experts) {
+            final BaliConfig expert = base.toBuilder().batchSize(e.batchSize()).effectiveMemory(e.memory()).build();
+            bytes += ModelStateCodec.stateBytes(expert) + 8L * e.batchSize() * (base.inputSize() + 1) + 64;
+        }
+        return bytes;
+    }
+
     /** The Avro record of the mixture's state. */
     public static BaliMixtureState toRecord(final BaliMixture mixture) {
         final int d = mixture.baseConfig().inputSize();

@@ -37,6 +37,32 @@ public final class ModelStateCodec {
     private ModelStateCodec() {
     }
 
+    /** Allowance per encoded matrix for its row, column and length fields. */
+    private static final long MATRIX_OVERHEAD = 16;
+    /** Allowance for the configuration, scalars, standardiser headers and record framing of one model. */
+    private static final long MODEL_OVERHEAD = 1024;
+
+    /**
+     * An upper bound, within about a kilobyte, of the encoded size of the state of a model of this configuration
+     * ({@link #toRecord}, as a learner stores it), without making the model: per layer mapping p = d + 1 augmented
+     * inputs to q outputs, the sums S_A (p × p), S_C (q × p), S_G (q × q) and the mean (q × p), 8 bytes each, and
+     * the standardisers' means and variances. The size does not change as the model learns.
+     */
+    public static long stateBytes(final BaliConfig config) {
+        final int[] widths = config.layerSizes();
+        long values = 0;
+        long matrices = 0;
+        for (int l = 0; l + 1 < widths.length; l++) {
+            final long p = widths[l] + 1L;
+            final long q = widths[l + 1];
+            values += p * p + 2 * q * p + q * q;
+            matrices += 4;
+        }
+        values += 2L * widths[0] + 2;
+        matrices += 4;
+        return 8 * values + MATRIX_OVERHEAD * matrices + MODEL_OVERHEAD;
+    }
+
     /** The model's complete state as bytes. */
     public static byte[] encode(final BaliModel model) {
         try {

@@ -62,9 +62,18 @@ final class ConfigValidator implements Processor<byte[], byte[], String, Specifi
             return;
         }
         try {
-            defaults.withOverrides(config);
+            final ModelSpec spec = defaults.withOverrides(config);
             service.monitorSettings(config);
             checkLifecycle(config);
+            if (spec.inputDimension() != null && !ImportedModels.imports(config)) {
+                final long bytes = spec.stateBytes(spec.inputDimension());
+                if (bytes > service.stateMaxBytes()) {
+                    throw new IllegalArgumentException("the model would have a state of about "
+                            + String.format(java.util.Locale.ROOT, "%,d", bytes) + " bytes, "
+                            + String.format(java.util.Locale.ROOT, "%,d", bytes - service.stateMaxBytes())
+                            + " more than bali.state.max.bytes = " + service.stateMaxBytes());
+                }
+            }
         } catch (final IllegalArgumentException e) {
             reject(record, DeadLetterReason.INVALID_MODEL_CONFIG, "model " + key + ": " + e.getMessage(), source, key);
             return;

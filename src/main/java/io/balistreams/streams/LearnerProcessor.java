@@ -299,6 +299,17 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
         if (checked.reason != null) {
             return new Created(null, checked);
         }
+        if (spec != null) {
+            // before anything is made or written: a state the changelog could not carry would stop the stream thread
+            final long bytes = spec.stateBytes(shape.inputs());
+            if (bytes > config.stateMaxBytes()) {
+                return new Created(null, Checked.no(DeadLetterReason.INVALID_MODEL_CONFIG, what + " would create model "
+                        + modelId + " (" + describe(spec, shape.inputs()) + ") with a state of about "
+                        + String.format(java.util.Locale.ROOT, "%,d", bytes) + " bytes, "
+                        + String.format(java.util.Locale.ROOT, "%,d", bytes - config.stateMaxBytes())
+                        + " more than bali.state.max.bytes = " + config.stateMaxBytes()));
+            }
+        }
         if (modelsInInstance.get() >= config.maxModels()) {
             return new Created(null, Checked.no(DeadLetterReason.MODEL_LIMIT_REACHED, what + " would create model "
                     + modelId + " but this instance already holds " + modelsInInstance.get()
@@ -325,6 +336,13 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
             publishPosterior(learner, timestamp);
         }
         return new Created(slot, checked);
+    }
+
+    /** A model's architecture in one line, from its spec, without making it. */
+    private static String describe(final ModelSpec spec, final int inputs) {
+        final BaliConfig c = spec.toBaliConfig(inputs);
+        return spec.isMixture() ? io.balistreams.bali.BaliMixture.describe(c, spec.experts(), spec.share())
+                : c.describe();
     }
 
     private static String deletedDetail(final String what, final String modelId, final ModelConfig entry) {

@@ -88,6 +88,16 @@ public record ModelSpec(Task task, Integer inputDimension, int[] hiddenLayers, A
         return new BaliMixture(toBaliConfig(inputs), experts, share);
     }
 
+    /**
+     * An upper bound, within about a kilobyte per model, of the size of the stored state of a model with
+     * {@code inputs} features (one model, or every expert of a mixture), computed without making it.
+     */
+    public long stateBytes(final int inputs) {
+        final BaliConfig config = toBaliConfig(inputs);
+        return isMixture() ? io.balistreams.bali.MixtureStateCodec.stateBytes(config, experts)
+                : io.balistreams.bali.ModelStateCodec.stateBytes(config);
+    }
+
     /** The engine configuration for a model with {@code inputs} features (streaming scaling, docs/method.md §4). */
     public BaliConfig toBaliConfig(final int inputs) {
         return baliConfig(task, inputs, hiddenLayers, activation, numClasses, batchSize, beta, betaG, priorPrecision,

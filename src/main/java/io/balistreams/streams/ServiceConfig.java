@@ -186,6 +186,14 @@ public final class ServiceConfig {
         } catch (final IllegalArgumentException e) {
             throw new IllegalArgumentException("bali.model.*: " + e.getMessage(), e);
         }
+        if (modelDefaults.inputDimension() != null) {
+            final long bytes = modelDefaults.stateBytes(modelDefaults.inputDimension());
+            if (bytes > stateMaxBytes) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT, "bali.model.*: a model of the defaults "
+                        + "would have a state of about %,d bytes, %,d more than bali.state.max.bytes = %d", bytes,
+                        bytes - stateMaxBytes, stateMaxBytes));
+            }
+        }
         oodScore = parseEnum(OodScore.class, "bali.ood.score");
         driftLoss = parseEnum(PrequentialLoss.class, "bali.drift.loss");
         try {

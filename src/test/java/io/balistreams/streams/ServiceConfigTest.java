@@ -201,6 +201,17 @@ class ServiceConfigTest {
     }
 
     @Test
+    void defaultsWhoseModelsCannotFitTheStateLimitAreRefusedAtStart() {
+        assertThatThrownBy(() -> config("bali.model.input.dimension", "784", "bali.model.hidden", "512",
+                "bali.state.max.bytes", "1000000"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("bali.model.*: a model of the defaults would have a state of about ")
+                .hasMessageContaining("more than bali.state.max.bytes = 1000000");
+        assertThat(config("bali.model.input.dimension", "784", "bali.model.hidden", "128").stateMaxBytes())
+                .isEqualTo(64 << 20);
+    }
+
+    @Test
     void numericLimitsNameTheirKey() {
         assertRejected("bali.models.max", "0", "bali.models.max", ">= 1", "0");
         assertRejected("bali.models.max", "many", "bali.models.max", "whole number", "many");
