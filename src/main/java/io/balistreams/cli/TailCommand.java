@@ -204,6 +204,10 @@ public final class TailCommand implements Callable<Integer> {
                 throw new UndecodableException(String.format(Locale.ROOT,
                         "unknown writer schema (fingerprint %016x): not a record type of this service", fingerprint));
             }
+            final String problem = io.balistreams.streams.serde.LengthCheck.problem(value);
+            if (problem != null) {
+                throw new UndecodableException(problem);
+            }
             final GenericDatumReader<Object> reader = readers.computeIfAbsent(fingerprint,
                     f -> new GenericDatumReader<>(schema, schema, GenericData.get()));
             final Object datum;

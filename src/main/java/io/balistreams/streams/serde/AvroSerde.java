@@ -21,6 +21,9 @@ import java.util.Objects;
  * retired schema versions, so a message written with an older compatible schema decodes into the current
  * class (missing fields take their defaults).
  *
+ * <p>Before decoding, every length the message claims (strings, bytes, arrays, maps) is checked against the bytes
+ * there ({@link LengthCheck}), so a forged length cannot make the decoder allocate gigabytes.
+ *
  * <p>Every failure to decode (bad header, unknown fingerprint, truncated or garbage body, and Avro
  * 1.12.2's class-trust {@link SecurityException}) surfaces as Kafka's {@link SerializationException}
  * (and any other runtime exception that corrupt bytes can provoke) surfaces as Kafka's
@@ -68,6 +71,10 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
      *                                this type
      */
     public T decode(final byte[] bytes) {
+        final String problem = LengthCheck.problem(bytes);
+        if (problem != null) {
+            throw new SerializationException("not a " + type.getSimpleName() + " message: " + problem);
+        }
         try {
             return decoder.decode(bytes);
         } catch (final IOException | RuntimeException e) {

@@ -405,6 +405,62 @@ class AvroSerdeTest {
         }
     }
 
+    /**
+     * A message that claims a string, a byte buffer or an array longer than itself is refused before anything of
+     * that length is allocated: a 20-byte message claiming a 2 GB event id would otherwise make Avro's decoder
+     * allocate 2 GB (an OutOfMemoryError in a stream thread stops the service, and a restart meets the same record).
+     */
+    @Test
+    void forgedLengthsAreRefusedWithoutAllocatingThem() throws Exception {
+        final AvroSerde<Event> serde = AvroSerde.of(Event.class);
+        final byte[] valid = serde.encode(new Event("e1", "m", T0, List.of(1.0, 2.0), null));
+        final List<byte[]> forged = List.of(
+                forgedEvent(e -> e.writeLong(2_147_483_000L)), // the event id's length
+                forgedEvent(e -> {
+                    e.writeString("e1");
+                    e.writeIndex(1);
+                    e.writeLong(1L << 40); // the model id's length
+                }),
+                forgedEvent(e -> {
+                    e.writeString("e1");
+                    e.writeIndex(0);
+                    e.writeLong(5);
+                    e.writeArrayStart();
+                    e.setItemCount(1L << 40); // the features' count
+                }));
+        final com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        serde.decode(valid); // classes loaded, decoder warmed
+        for (final byte[] bytes : forged) {
+            final long before = threads.getCurrentThreadAllocatedBytes();
+            assertThatThrownBy(() -> serde.decode(bytes)).isInstanceOf(SerializationException.class)
+                    .hasMessageContaining("not a Event message: the Event body does not hold what it claims");
+            assertThat(threads.getCurrentThreadAllocatedBytes() - before).as("bytes allocated to refuse it")
+                    .isLessThan(1 << 20);
+        }
+        // a valid message with bytes left over after it is refused too
+        final byte[] longer = java.util.Arrays.copyOf(valid, valid.length + 3);
+        assertThatThrownBy(() -> serde.decode(longer)).isInstanceOf(SerializationException.class)
+                .hasMessageContaining("bytes left over after the Event record");
+        assertThat(serde.decode(valid).getEventId()).isEqualTo("e1");
+    }
+
+    private interface Body {
+        void write(org.apache.avro.io.BinaryEncoder encoder) throws Exception;
+    }
+
+    /** An Event message with the current schema's header and this (forged) body. */
+    private static byte[] forgedEvent(final Body body) throws Exception {
+        final byte[] header = java.util.Arrays.copyOf(AvroSerde.of(Event.class).encode(
+                new Event("x", null, T0, List.of(), null)), 10);
+        final java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(header);
+        final org.apache.avro.io.BinaryEncoder encoder = org.apache.avro.io.EncoderFactory.get().binaryEncoder(out, null);
+        body.write(encoder);
+        encoder.flush();
+        return out.toByteArray();
+    }
+
     /** The record's bytes as the v1 writer of {@code name} would have written them (the same fields but logitScale). */
     private static byte[] asVersion1(final SpecificRecord record, final String name) throws Exception {
         final Schema v1 = SchemaHistory.load("/schemas/history/" + name + ".v1.avsc");
