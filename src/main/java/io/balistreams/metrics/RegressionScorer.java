@@ -37,8 +37,15 @@ public final class RegressionScorer {
         return r;
     }
 
-    /** Adds one prediction with mean {@code mean} and total variance {@code variance} of the target {@code y}. */
+    /**
+     * Adds one prediction with mean {@code mean} and total variance {@code variance} of the target {@code y}. A
+     * prediction or target that is not a finite number (a variance that is not finite and positive) is not scored:
+     * one absurd record must not end the evaluation, nor turn its sums into infinities.
+     */
     public void add(final double mean, final double variance, final double y) {
+        if (!Double.isFinite(mean) || !Double.isFinite(y) || !(variance > 0) || !Double.isFinite(variance)) {
+            return;
+        }
         n++;
         final double r = y - mean;
         squaredError += r * r;
@@ -55,6 +62,10 @@ public final class RegressionScorer {
      * its own central 95% (docs/method.md §11).
      */
     public void add(final RegressionPrediction p, final double y) {
+        if (!Double.isFinite(p.mean()) || !Double.isFinite(y) || !(p.totalVariance() > 0)
+                || !Double.isFinite(p.totalVariance())) {
+            return; // not scored, as in add(mean, variance, y)
+        }
         if (p.mixture() == null) {
             add(p.mean(), p.totalVariance(), y);
             return;

@@ -287,18 +287,33 @@ public final class ModelMonitor {
         return react("ADWIN/ood-rate", oodRateDetector, before, level, quiet, position, eventTime);
     }
 
-    /** One labelled event entering the next update: feeds its loss to the loss detector and its score to the sketch. */
+    /**
+     * The largest loss the loss detector is given: an event with an absurd target (a standardised squared residual of
+     * 10³⁰⁰, or an infinite one) counts as this, a thousand standard deviations off, so that one record can raise an
+     * alarm but not overflow the detector's sums.
+     */
+    static final double MAX_WATCHED_LOSS = 1e6;
+
+    /**
+     * One labelled event entering the next update: feeds its loss to the loss detector (capped at
+     * {@link #MAX_WATCHED_LOSS}; a NaN loss is not watched) and its score to the sketch (unless NaN).
+     */
     public Optional<Alarm> trained(final double loss, final double score, final long position, final long eventTime) {
         labelChanges++;
         eventChanges++; // a loss DRIFT changes β and its recovery
-        sketch.add(score);
-        thresholdStale = true;
+        if (!Double.isNaN(score)) {
+            sketch.add(score);
+            thresholdStale = true;
+        }
         if (lossDetector == null) {
             return Optional.empty();
         }
+        if (Double.isNaN(loss)) {
+            return Optional.empty(); // nothing to watch (a prediction that was not a number)
+        }
         final DriftLevel before = lossDetector.level();
         final double meanBefore = lossDetector instanceof Adwin a ? a.mean() : Double.NaN;
-        final DriftLevel level = rising(lossDetector.add(loss), lossDetector, meanBefore);
+        final DriftLevel level = rising(lossDetector.add(Math.min(loss, MAX_WATCHED_LOSS)), lossDetector, meanBefore);
         final boolean quiet = lossValuesAtDrift >= 0 && lossDetector.count() - lossValuesAtDrift < settings.cooldown();
         if (level == DriftLevel.DRIFT) {
             lossValuesAtDrift = lossDetector.count();

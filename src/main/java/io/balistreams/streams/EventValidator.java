@@ -22,6 +22,12 @@ import java.util.List;
  * and is refused instead ({@code KEY_NOT_MODEL_ID}).
  */
 final class EventValidator extends InputValidator<Event> {
+    /**
+     * The largest magnitude of a feature or a regression target the service accepts: beyond it, squares and the
+     * products of a forward pass overflow (a bit-flipped double easily reaches 10³⁰⁰), and one such record would
+     * make the model's predictions infinite.
+     */
+    static final double MAX_ABS_VALUE = 1e100;
 
     /**
      * @param requireModelKey refuse events whose record key is not their model id (events read without
@@ -47,9 +53,10 @@ final class EventValidator extends InputValidator<Event> {
         final List<Double> features = event.getFeatures();
         for (int i = 0; i < features.size(); i++) {
             final double v = features.get(i);
-            if (!Double.isFinite(v)) {
-                reject(record, DeadLetterReason.NON_FINITE_FEATURE,
-                        "event " + event.getEventId() + ": feature " + i + " is " + v, source, modelId);
+            if (!Double.isFinite(v) || Math.abs(v) > MAX_ABS_VALUE) {
+                reject(record, DeadLetterReason.NON_FINITE_FEATURE, "event " + event.getEventId() + ": feature " + i
+                        + " is " + v + (Double.isFinite(v) ? ", beyond ±" + MAX_ABS_VALUE
+                        + " (its square would overflow the model's arithmetic)" : ""), source, modelId);
                 return;
             }
         }

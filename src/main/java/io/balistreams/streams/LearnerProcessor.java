@@ -861,8 +861,9 @@ final class LearnerProcessor implements Processor<String, SpecificRecord, String
                         + "' is not a number, and the model is a regression");
             }
             final double y = (Double) label;
-            return Double.isFinite(y) ? Checked.ok(y)
-                    : Checked.no(DeadLetterReason.LABEL_OUT_OF_RANGE, id + ": regression target is " + y);
+            return Double.isFinite(y) && Math.abs(y) <= EventValidator.MAX_ABS_VALUE ? Checked.ok(y)
+                    : Checked.no(DeadLetterReason.LABEL_OUT_OF_RANGE, id + ": regression target is " + y
+                    + (Double.isFinite(y) ? ", beyond ±" + EventValidator.MAX_ABS_VALUE : ""));
         }
         if (label instanceof CharSequence) {
             final int k = classNames.indexOf(label.toString());

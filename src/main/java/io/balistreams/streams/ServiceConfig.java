@@ -380,13 +380,18 @@ public final class ServiceConfig {
     /**
      * The Kafka Streams properties: every non-{@code bali.} key, with these defaults where unset:
      * application.id {@code bali-streams}, processing.guarantee {@code exactly_once_v2}, and the producer's
-     * max.request.size raised to {@link #largeRecordBytes()} so a large model state fits in its changelog.
+     * max.request.size raised to {@link #largeRecordBytes()} so a large model state fits in its changelog, and the
+     * internal topics' max.message.bytes ({@code topic.max.message.bytes}) to the same.
      */
     public Properties streamsProperties() {
         final Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, "bali-streams");
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), String.valueOf(largeRecordBytes()));
+        // the internal topics Kafka Streams creates (repartition, changelogs) carry an event with its original bytes
+        // (about twice the event) or a state: a cluster's 1 MB default would refuse them and stop the stream thread
+        p.put(StreamsConfig.topicPrefix(org.apache.kafka.common.config.TopicConfig.MAX_MESSAGE_BYTES_CONFIG),
+                String.valueOf(largeRecordBytes()));
         // the global stores (model-config, posteriors) fail on a processing error as the stream threads do; set
         // explicitly, as Kafka Streams recommends (it becomes its default in Kafka 5.0), which also ends the WARN
         // line that every start logged about it. The partition assignor of the main consumer rebuilds a

@@ -64,7 +64,13 @@ class ScorersTest {
             actual[i] = means[i] + 1.3 * Math.sqrt(variances[i]) * rng.nextGaussian();
             scorer.add(means[i], variances[i], actual[i]);
             ll += Metrics.gaussianLogLikelihood(actual[i], means[i], variances[i]);
+            // a prediction or target that is not a finite number is not scored (and does not throw)
+            scorer.add(means[i], Double.POSITIVE_INFINITY, actual[i]);
+            scorer.add(Double.NaN, variances[i], actual[i]);
+            scorer.add(means[i], variances[i], Double.NEGATIVE_INFINITY);
+            scorer.add(means[i], 0.0, actual[i]);
         }
+        assertThat(scorer.count()).isEqualTo(n);
         assertThat(scorer.rmse()).isCloseTo(Metrics.rmse(means, actual), within(1e-12));
         assertThat(scorer.mae()).isCloseTo(Metrics.mae(means, actual), within(1e-12));
         assertThat(scorer.negativeLogLikelihood()).isCloseTo(-ll / n, within(1e-12));

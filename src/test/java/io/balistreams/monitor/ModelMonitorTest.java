@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
@@ -25,6 +26,29 @@ class ModelMonitorTest {
             }
         }
         return alarms;
+    }
+
+    /**
+     * One absurd record (found by the hostile-input test: a bit-flipped target of 10^300) must not stop the monitor:
+     * an infinite or overflowing loss is watched as MAX_WATCHED_LOSS, a NaN loss or score is not watched, and the
+     * detector's mean stays finite.
+     */
+    @Test
+    void absurdLossesAndScoresAreCappedOrSkippedNotThrown() {
+        final ModelMonitor m = new ModelMonitor(ModelMonitor.Settings.defaults(), BETA, 1600);
+        final ModelMonitor reference = new ModelMonitor(ModelMonitor.Settings.defaults(), BETA, 1600);
+        feedErrors(m, Rng.forStream(2, 0), 0, 300, 0.1);
+        feedErrors(reference, Rng.forStream(2, 0), 0, 300, 0.1);
+        final double[] absurd = {Double.POSITIVE_INFINITY, 1e300, Double.MAX_VALUE};
+        for (int i = 0; i < absurd.length; i++) {
+            m.trained(absurd[i], 0.5, 300 + i, 7L);
+            reference.trained(ModelMonitor.MAX_WATCHED_LOSS, 0.5, 300 + i, 7L);
+        }
+        // each absurd loss was watched as the cap, and nothing else differs
+        assertThat(m.exportState()).containsExactly(reference.exportState());
+        assertThatCode(() -> m.trained(Double.NaN, 0.5, 303, 7L)).doesNotThrowAnyException();
+        assertThatCode(() -> m.trained(0, Double.NaN, 304, 7L)).doesNotThrowAnyException();
+        assertThat(m.oodThreshold()).isNotNull().isFinite();
     }
 
     @Test

@@ -89,6 +89,7 @@ class ServiceConfigTest {
         assertThat(p.getProperty("processing.guarantee")).isEqualTo("exactly_once_v2");
         // the largest state and 1 MiB for a dead letter that carries a refused model-config entry of that size
         assertThat(p.getProperty("producer.max.request.size")).isEqualTo(String.valueOf((64 << 20) + (1 << 20)));
+        assertThat(p.getProperty("topic.max.message.bytes")).isEqualTo(String.valueOf((64 << 20) + (1 << 20)));
         assertThat(p.stringPropertyNames()).noneMatch(k -> k.startsWith("bali."));
 
         final Properties small = config("bali.state.max.bytes", "1000000").streamsProperties();
