@@ -202,6 +202,7 @@ class ModelQueriesEndpointTest {
             assertThat(post(portA, "/models/" + model + "/predict", "not json").statusCode()).isEqualTo(400);
             assertThat(get(portA, "/models/" + model + "/predict").statusCode()).isEqualTo(405);
             assertThat(get(portA, "/models/" + model + "/nothing").statusCode()).isEqualTo(404);
+            assertThat(get(portA, "/modelsx").statusCode()).isEqualTo(404);
             // path segments are percent-decoded; a '+' in a path is a plus
             assertThat(get(portA, "/models/a%2Fb%20c+d").body()).contains("model a/b c+d does not exist");
         } finally {

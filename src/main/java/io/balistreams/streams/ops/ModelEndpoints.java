@@ -74,6 +74,10 @@ final class ModelEndpoints {
     private void route(final HttpExchange exchange) throws IOException {
         final List<String> path = segments(exchange.getRequestURI().getRawPath());
         final String method = exchange.getRequestMethod();
+        if (path.isEmpty() || !path.get(0).equals("models")) { // the context matches any path that starts with /models
+            throw new BadRequest(404, "not found: try /models, /models/{id}, /models/{id}/snapshot or POST "
+                    + "/models/{id}/predict");
+        }
         if (path.size() == 1) {
             allow(exchange, "GET");
             final boolean local = "scope=local".equals(exchange.getRequestURI().getRawQuery())
