@@ -244,14 +244,14 @@ public final class ModelCommand implements Runnable {
     }
 
     /**
-     * {@code bali model import}: the model starts from a snapshot file: one that {@code bali model export} or
-     * {@code GET /models/{id}/snapshot} wrote, or a {@link ModelSnapshot} written with the engine
-     * ({@code snapshot.toByteBuffer()}), e.g. trained offline. The entry keeps the current one's monitoring settings
+     * {@code bali model import}: the model starts from a snapshot file: one that {@code bali model export},
+     * {@code GET /models/{id}/snapshot} or {@code bali eval prequential --save-model} wrote, or one written with the
+     * engine ({@code ModelFiles.write}), e.g. trained offline. The entry keeps the current one's monitoring settings
      * and drops the fields the snapshot fixes (architecture, classes, batch size, β, seed, experts).
      */
     @Command(name = "import", mixinStandardHelpOptions = true,
-            description = "Start a model from a snapshot file (bali model export, GET /models/{id}/snapshot, or the "
-                    + "engine's ModelSnapshot.toByteBuffer()).")
+            description = "Start a model from a snapshot file (bali model export, GET /models/{id}/snapshot, "
+                    + "eval prequential --save-model, or the engine's ModelFiles.write).")
     public static final class Import extends LifecycleCommand {
         @Option(names = "--file", required = true, paramLabel = "FILE", description = "The snapshot file.")
         Path file;
@@ -277,19 +277,9 @@ public final class ModelCommand implements Runnable {
         @Override
         ModelConfig next(final ModelConfig current, final long generation) {
             final ModelConfig entry = base(current, generation);
-            entry.setTask(null);
-            entry.setInputDimension(null);
-            entry.setHiddenLayers(null);
-            entry.setActivation(null);
-            entry.setNumClasses(null);
-            entry.setClassNames(null);
-            entry.setBatchSize(null);
-            entry.setBeta(null);
-            entry.setBetaG(null);
-            entry.setPriorPrecision(null);
-            entry.setSeed(null);
-            entry.setExperts(null);
-            entry.setShare(null);
+            for (final String fixed : io.balistreams.streams.ImportedModels.FIXED_BY_SNAPSHOT) {
+                entry.put(fixed, null);
+            }
             entry.setInitialSnapshot(java.nio.ByteBuffer.wrap(snapshot));
             return entry;
         }

@@ -1,5 +1,6 @@
 package io.balistreams.cli;
 
+import io.balistreams.streams.serde.AvroJson;
 import io.balistreams.streams.serde.SchemaHistory;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -24,7 +25,6 @@ import org.apache.avro.generic.GenericContainer;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.generic.GenericDatumWriter;
-import org.apache.avro.generic.GenericFixed;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.BinaryEncoder;
@@ -224,50 +224,21 @@ public final class TailCommand implements Callable<Integer> {
             return json(datum, schema);
         }
 
-        private static Object json(final Object datum, final Schema schema) {
-            switch (schema.getType()) {
-                case RECORD -> {
-                    final GenericRecord record = (GenericRecord) datum;
-                    if (MODEL_STATE.equals(schema.getFullName())) {
-                        return stateSummary(record);
-                    }
-                    final Map<String, Object> m = new LinkedHashMap<>();
-                    for (final Schema.Field f : schema.getFields()) {
-                        m.put(f.name(), json(record.get(f.pos()), f.schema()));
-                    }
-                    return m;
-                }
-                case ARRAY -> {
-                    final List<Object> list = new ArrayList<>();
-                    for (final Object item : (Iterable<?>) datum) {
-                        list.add(json(item, schema.getElementType()));
-                    }
-                    return list;
-                }
-                case MAP -> {
-                    final Map<String, Object> m = new LinkedHashMap<>();
-                    ((Map<?, ?>) datum).forEach((k, v) -> m.put(k.toString(), json(v, schema.getValueType())));
-                    return m;
-                }
-                case UNION -> {
-                    return json(datum, schema.getTypes().get(GenericData.get().resolveUnion(schema, datum)));
-                }
-                case BYTES -> {
-                    final ByteBuffer buffer = ((ByteBuffer) datum).duplicate();
-                    final byte[] b = new byte[buffer.remaining()];
-                    buffer.get(b);
-                    return bytes(b);
-                }
-                case FIXED -> {
-                    return bytes(((GenericFixed) datum).bytes());
-                }
-                case ENUM, STRING -> {
-                    return datum.toString();
-                }
-                default -> {
-                    return datum; // null, boolean, int, long, float, double
-                }
+        /** Records and bytes as tail shows them: a model state as a summary, bytes as text where they are text. */
+        private static final AvroJson.Rendering RENDERING = new AvroJson.Rendering() {
+            @Override
+            public Object record(final GenericRecord record) {
+                return MODEL_STATE.equals(record.getSchema().getFullName()) ? stateSummary(record) : null;
             }
+
+            @Override
+            public Object bytes(final byte[] bytes) {
+                return TailCommand.bytes(bytes);
+            }
+        };
+
+        private static Object json(final Object datum, final Schema schema) {
+            return AvroJson.tree(datum, schema, RENDERING);
         }
 
         /** A model state without its matrices: task, layer sizes, step and encoded size. */

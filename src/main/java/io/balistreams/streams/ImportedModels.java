@@ -10,7 +10,6 @@ import io.balistreams.bali.ModelStateCodec;
 import io.balistreams.bali.ServingModel;
 import io.balistreams.streams.serde.AvroSerde;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.common.errors.SerializationException;
 
@@ -18,7 +17,7 @@ import org.apache.kafka.common.errors.SerializationException;
  * The lifecycle fields of a {@code model-config} entry (ModelConfig v4; docs/architecture.md §9): its generation, the
  * delete mark, and the initial snapshot of an imported model, decoded and checked.
  */
-final class ImportedModels {
+public final class ImportedModels {
     private static final AvroSerde<ModelSnapshot> SNAPSHOTS = AvroSerde.of(ModelSnapshot.class);
 
     private ImportedModels() {
@@ -87,50 +86,15 @@ final class ImportedModels {
     }
 
     /**
-     * The fields of an entry that a snapshot fixes (architecture and learning settings) and that this entry sets:
-     * an importing entry must leave them null.
+     * The fields of a {@code model-config} entry that a snapshot fixes (architecture and learning settings): an
+     * entry that imports a model must leave them null, and {@code bali model import} clears them.
      */
+    public static final List<String> FIXED_BY_SNAPSHOT = List.of("task", "inputDimension", "hiddenLayers",
+            "activation", "numClasses", "classNames", "batchSize", "beta", "betaG", "priorPrecision", "seed",
+            "experts", "share");
+
+    /** The fields of {@link #FIXED_BY_SNAPSHOT} that this entry sets. */
     static List<String> fixedBySnapshot(final ModelConfig entry) {
-        final List<String> set = new ArrayList<>();
-        if (entry.getTask() != null) {
-            set.add("task");
-        }
-        if (entry.getInputDimension() != null) {
-            set.add("inputDimension");
-        }
-        if (entry.getHiddenLayers() != null) {
-            set.add("hiddenLayers");
-        }
-        if (entry.getActivation() != null) {
-            set.add("activation");
-        }
-        if (entry.getNumClasses() != null) {
-            set.add("numClasses");
-        }
-        if (entry.getClassNames() != null) {
-            set.add("classNames");
-        }
-        if (entry.getBatchSize() != null) {
-            set.add("batchSize");
-        }
-        if (entry.getBeta() != null) {
-            set.add("beta");
-        }
-        if (entry.getBetaG() != null) {
-            set.add("betaG");
-        }
-        if (entry.getPriorPrecision() != null) {
-            set.add("priorPrecision");
-        }
-        if (entry.getSeed() != null) {
-            set.add("seed");
-        }
-        if (entry.getExperts() != null) {
-            set.add("experts");
-        }
-        if (entry.getShare() != null) {
-            set.add("share");
-        }
-        return set;
+        return FIXED_BY_SNAPSHOT.stream().filter(name -> entry.get(name) != null).toList();
     }
 }
