@@ -203,7 +203,14 @@ public final class ProduceCommand implements Callable<Integer> {
                                 final java.io.PrintWriter err, final String who) {
             final Object servers = properties.get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG);
             final long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
-            try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(properties)) {
+            final org.apache.kafka.clients.admin.Admin created;
+            try {
+                created = org.apache.kafka.clients.admin.Admin.create(properties);
+            } catch (final org.apache.kafka.common.KafkaException e) {
+                final IllegalStateException clear = KafkaConnectionErrors.explain(e, properties);
+                throw clear != null ? clear : e;
+            }
+            try (org.apache.kafka.clients.admin.Admin admin = created) {
                 final org.apache.kafka.common.KafkaFuture<String> clusterId = admin.describeCluster(
                         new org.apache.kafka.clients.admin.DescribeClusterOptions()
                                 .timeoutMs((int) Math.min(Integer.MAX_VALUE, timeoutMs))).clusterId();
@@ -216,8 +223,9 @@ public final class ProduceCommand implements Callable<Integer> {
                 }
                 clusterId.get(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
             } catch (final java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
-                throw new IllegalStateException("no Kafka broker answered at " + servers + " within " + timeoutMs
-                        + " ms (is it running? `bali broker` starts one on this machine)");
+                final IllegalStateException clear = KafkaConnectionErrors.explain(e, properties);
+                throw clear != null ? clear : new IllegalStateException(KafkaConnectionErrors.noAnswer(properties,
+                        timeoutMs));
             } catch (final InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while waiting for the broker at " + servers, e);

@@ -83,6 +83,11 @@ public final class RunCommand implements Callable<Integer> {
             throw new IllegalArgumentException(configFile + ": " + e.getMessage(), e);
         } catch (final StreamsException e) {
             throw new IllegalStateException(startFailure(e), e);
+        } catch (final org.apache.kafka.common.KafkaException e) {
+            // a Kafka client of Kafka Streams could not be made (e.g. SASL without a login)
+            final IllegalStateException clear = KafkaConnectionErrors.explain(e,
+                    ServiceConfig.from(properties).clientProperties());
+            throw clear != null ? clear : e;
         }
         final String bootstrap = config.streamsProperties().getProperty(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG);
         try {

@@ -76,7 +76,8 @@ class BaliCommandTest {
             assertThat(run[1].lines().toList()).as(run[0]).containsExactly(
                     "bali " + run[0] + ": waiting for a Kafka broker at " + at + " (up to 1500 ms) …",
                     "error: no Kafka broker answered at " + at + " within 1500 ms (is it running? `bali broker` "
-                            + "starts one on this machine)");
+                            + "starts one on this machine); a cluster that requires TLS or SASL answers only clients "
+                            + "with security.protocol and its ssl.* / sasl.* settings");
         }
         assertThat(produce.code()).isEqualTo(1);
         assertThat(tail.code()).isEqualTo(1);
