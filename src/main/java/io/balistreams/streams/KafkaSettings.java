@@ -17,7 +17,7 @@ import org.apache.kafka.streams.StreamsConfig;
  * config classes: Kafka Streams', the producer's, the consumer's and the admin client's, unprefixed or behind the
  * prefixes Kafka Streams defines ({@code producer.}, {@code consumer.}, {@code main.consumer.},
  * {@code restore.consumer.}, {@code global.consumer.}, {@code admin.}); {@code topic.} keys configure the
- * internal topics and are not checked.
+ * internal topics and are not checked, nor are the keys of configuration providers ({@code config.providers.NAME.class}).
  */
 public final class KafkaSettings {
     private static final Set<String> STREAMS = StreamsConfig.configDef().names();
@@ -31,6 +31,11 @@ public final class KafkaSettings {
             StreamsConfig.RESTORE_CONSUMER_PREFIX, CONSUMER,
             StreamsConfig.GLOBAL_CONSUMER_PREFIX, CONSUMER,
             StreamsConfig.ADMIN_CLIENT_PREFIX, ADMIN);
+    /**
+     * The keys of the configuration providers named by {@code config.providers} ({@code config.providers.file.class},
+     * their {@code .param.} keys): their names are the user's, so they are not checked.
+     */
+    private static final String CONFIG_PROVIDER_PREFIX = "config.providers.";
     /** Every name a key may have without a prefix. */
     private static final Set<String> UNPREFIXED = union();
 
@@ -65,7 +70,7 @@ public final class KafkaSettings {
                 }
             }
             final String name = key.substring(prefix.length());
-            if (names.contains(name)) {
+            if (names.contains(name) || name.startsWith(CONFIG_PROVIDER_PREFIX)) {
                 continue;
             }
             final String closest = closest(name, names);

@@ -60,7 +60,15 @@ class SecuredClusterTest {
 
     @Test
     void withTlsAndScramTheServiceAndTheCommandsWorkExactlyOnce(@TempDir final Path dir) throws Exception {
-        final Map<String, String> settings = new LinkedHashMap<>(kafka.clientSecurity(USER, PASSWORD));
+        // the password stays out of the configuration file: Kafka's DirectoryConfigProvider reads it from a file of
+        // a secrets directory, as docker/secure/bali.properties does with the compose secret in /run/secrets
+        final Path secrets = Files.createDirectory(dir.resolve("secrets"));
+        Files.writeString(secrets.resolve("bali_kafka_password"), PASSWORD);
+        final Map<String, String> settings = new LinkedHashMap<>(kafka.clientSecurity(USER,
+                "${secrets:" + secrets + ":bali_kafka_password}"));
+        settings.put("config.providers", "secrets");
+        settings.put("config.providers.secrets.class",
+                "org.apache.kafka.common.config.provider.DirectoryConfigProvider");
         settings.put("bootstrap.servers", kafka.bootstrapServers());
         settings.put("state.dir", dir.resolve("state").toString());
         settings.put("commit.interval.ms", "100");
@@ -70,6 +78,7 @@ class SecuredClusterTest {
         settings.put("bali.model.class.names", "no,yes");
         settings.put("bali.snapshot.every", "5");
         final Path config = write(dir.resolve("bali.properties"), settings);
+        assertThat(Files.readString(config)).doesNotContain(PASSWORD);
         final Path csv = firstRows(dir.resolve("sea.csv"), EVENTS);
 
         final Path runLog = dir.resolve("run.log");
@@ -109,7 +118,8 @@ class SecuredClusterTest {
             run.destroy(); // SIGTERM
             assertThat(run.waitFor(60, TimeUnit.SECONDS)).isTrue();
             assertThat(run.exitValue()).as(Files.readString(runLog)).isZero();
-            assertThat(Files.readString(runLog)).contains("bali run: stopped").doesNotContain(PASSWORD);
+            assertThat(Files.readString(runLog)).contains("bali run: stopped").doesNotContain(PASSWORD)
+                    .doesNotContain("unknown Kafka setting");
         } finally {
             run.destroyForcibly();
         }

@@ -20,6 +20,13 @@ class KafkaSettingsTest {
     }
 
     @Test
+    void theKeysOfConfigurationProvidersAreTheUsersOwnNames() {
+        assertThat(KafkaSettings.unknownKeyWarnings(List.of("config.providers", "config.providers.secrets.class",
+                "config.providers.secrets.param.allowed.paths", "producer.config.providers.env.class"))).isEmpty();
+        assertThat(KafkaSettings.unknownKeyWarnings(List.of("config.provider.file.class"))).hasSize(1);
+    }
+
+    @Test
     void aTypoIsNamedWithTheNearestRealKeyKeepingItsPrefix() {
         assertThat(KafkaSettings.unknownKeyWarnings(List.of("num.stream.thread", "producer.ack", "state.dir",
                 "consumer.max.poll.record", "completely.made.up.setting")))
