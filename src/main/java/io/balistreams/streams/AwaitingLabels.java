@@ -23,7 +23,10 @@ import java.util.TreeSet;
  * expires every event past the delay (an event waits at least {@code maxDelayMs}, at most 1 % longer);
  * eviction evicts 1 % of the bound at once (at least one event). A joined, expired or
  * evicted event leaves a small marker, without features, until {@code 2 × maxDelayMs} after its event time,
- * so that a late or second label is told apart from one for an event never seen.
+ * so that a late or second label is told apart from one for an event never seen; at most {@code maxWaiting}
+ * markers are kept (past it the 1 % with the earliest deadlines go at once; a label for such an event is then
+ * told "unknown event"), so the store holds at most {@code 2 × maxWaiting} entries however fast events come
+ * (without that bound, markers grew with the event rate times {@code 2 × maxDelayMs}: found by the soak).
  *
  * <p>The store is the truth; the two in-memory indexes (waiting events by event time, markers by
  * deadline) and the per-model counts are rebuilt from it in {@link #AwaitingLabels} (task init), so a
@@ -173,6 +176,17 @@ final class AwaitingLabels {
                 .build();
         store.put(key, marker);
         index(key, modelId, marker);
+        if (markers.size() > maxWaiting) {
+            final int keep = maxWaiting - evictionChunk() + 1;
+            while (markers.size() > keep) {
+                store.delete(markers.pollFirst().key());
+            }
+        }
+    }
+
+    /** Entries in the store: waiting events and markers (at most {@code 2 × maxWaiting}). */
+    long entries() {
+        return waiting.size() + markers.size();
     }
 
     private void index(final String key, final String modelId, final AwaitingLabel entry) {

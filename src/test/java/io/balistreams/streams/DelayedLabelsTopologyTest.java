@@ -130,6 +130,37 @@ class DelayedLabelsTopologyTest {
         }
     }
 
+    /**
+     * However many events are labelled within the delay, the store keeps at most {@code bali.labels.max.waiting}
+     * waiting events and as many markers: 1,000 events, each labelled after the next 50, with a bound of 100.
+     */
+    @Test
+    void theStoreHoldsAtMostTwiceTheBoundWhateverTheEventRate() {
+        final Map<String, String> settings = new HashMap<>(REGRESSION);
+        settings.put("bali.labels.max.waiting", "100");
+        final double[] x = {0.5, -1, 2};
+        try (TopologyHarness h = new TopologyHarness(stateDir, settings)) {
+            final org.apache.kafka.streams.state.KeyValueStore<String, Object> store =
+                    h.driver.getKeyValueStore(AwaitingLabels.STORE);
+            long largest = 0;
+            for (int i = 0; i < 1_000; i++) {
+                h.send(event("e" + i, "m", x, null, i));
+                largest = Math.max(largest, store.approximateNumEntries());
+                if (i >= 50) {
+                    h.sendLabel("e" + (i - 50), "m", 1.0, i);
+                }
+                largest = Math.max(largest, store.approximateNumEntries());
+            }
+            assertThat(largest).as("entries never exceed waiting (51) + markers (100)").isEqualTo(51 + 100);
+            // the latest 100 joined events keep their marker: a second label is a duplicate ...
+            h.sendLabel("e" + 948, "m", 1.0, 1_000);
+            // ... one joined 200 events earlier lost its marker to the bound: unknown
+            h.sendLabel("e" + 700, "m", 1.0, 1_000);
+            assertThat(h.deadLetters.readValuesToList()).extracting(DeadLetter::getReason)
+                    .containsExactly(DeadLetterReason.LABEL_DUPLICATE, DeadLetterReason.LABEL_UNKNOWN_EVENT);
+        }
+    }
+
     @Test
     void badLabelBytesAndWronglyKeyedLabelsAreDeadLetteredAndAKeyedLabelJoinsInOneHop() {
         final Map<String, String> settings = new HashMap<>(REGRESSION);
