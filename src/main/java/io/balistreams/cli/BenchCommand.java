@@ -7,6 +7,7 @@ import io.balistreams.local.EndToEndRun;
 import io.balistreams.local.LearnLoop;
 import io.balistreams.local.PassThrough;
 import io.balistreams.local.SyntheticRegression;
+import io.balistreams.local.SoakRun;
 import io.balistreams.local.TempDirectory;
 import io.balistreams.streams.BaliService;
 import io.balistreams.streams.ServiceConfig;
@@ -109,6 +110,22 @@ public final class BenchCommand implements Callable<Integer> {
             + "Kafka; (e) latency at half of (b)'s events/s; (f) scoring with 1 and 2 stream threads on 2 partitions. "
             + "Reports each and the ratios; --set applies to every run.")
     boolean suite;
+
+    @Option(names = "--soak", description = "Run the service over a long stream (--events, e.g. 10000000, over "
+            + "--models models and --partitions partitions) with the labels flow: half the events labelled inside, "
+            + "40 % labelled later on the labels topic, 10 % never; sample every --sample-every events the heap after "
+            + "a full GC, the RSS, every state store's entries and bytes, every changelog's bytes and the throughput "
+            + "(one line per sample; with --json one object with every sample).")
+    boolean soak;
+
+    @Option(names = "--sample-every", defaultValue = "100000",
+            description = "With --soak: answered events between two samples (default ${DEFAULT-VALUE}).")
+    long sampleEvery;
+
+    @Option(names = "--label-lag", defaultValue = "20000",
+            description = "With --soak: events sent between an event and its label (default ${DEFAULT-VALUE}; keep it "
+                    + "above 5000, the most events the soak lets go unanswered).")
+    int labelLag;
 
     @Option(names = "--engine-seconds", defaultValue = "3", description = "With --suite: seconds of warm-up, then "
             + "seconds measured, of the in-process engine loop (default ${DEFAULT-VALUE}).")
@@ -217,9 +234,18 @@ public final class BenchCommand implements Callable<Integer> {
         if (!(engineSeconds > 0)) {
             throw new IllegalArgumentException("--engine-seconds must be > 0");
         }
+        if (soak && (suite || backlog || rate > 0 || passThrough || unlabelled)) {
+            throw new IllegalArgumentException("--soak sends its own mix of labelled and unlabelled events as fast as the "
+                    + "service answers; it takes no --suite, --backlog, --rate, --pass-through or --unlabelled");
+        }
+        if (sampleEvery < 1 || labelLag < 1) {
+            throw new IllegalArgumentException("--sample-every and --label-lag must be >= 1");
+        }
         try (TempDirectory stateDir = TempDirectory.create("bali-bench-state-");
              EmbeddedKafka broker = new EmbeddedKafka()) {
-            if (suite) {
+            if (soak) {
+                soak(broker, stateDir);
+            } else if (suite) {
                 suite(broker, stateDir);
             } else {
                 report(measure(broker, stateDir,
@@ -284,6 +310,76 @@ public final class BenchCommand implements Callable<Integer> {
             }
             return new Measurement(part, config, threads, topicPartitions, modelIds, r, answers, served);
         }
+    }
+
+    /**
+     * {@code --soak}: the service over {@code --events} events with the labels flow, sampled every
+     * {@code --sample-every} answered events ({@link SoakRun}).
+     */
+    private void soak(final EmbeddedKafka broker, final TempDirectory stateDir) {
+        final Part part = new Part("", false, true, false, 0, models, partitions, Map.of());
+        final ServiceConfig config = config(broker, stateDir, part);
+        final int threads = Integer.parseInt(config.streamsProperties().getProperty("num.stream.threads", "1").trim());
+        final int topicPartitions = partitions > 0 ? partitions : Math.max(1, threads);
+        final PrintWriter o = spec.commandLine().getOut();
+        final List<Map<String, Object>> samples = new ArrayList<>();
+        try (BaliService service = new BaliService(config)) {
+            service.createTopics(topicPartitions, Optional.empty());
+            service.start();
+            service.awaitRunning(Duration.ofSeconds(60));
+            progress("soak: " + events + " events over " + models + " model(s) of " + modelName() + " on "
+                    + topicPartitions + " partition(s), a sample every " + sampleEvery + " ...");
+            if (!output.json) {
+                o.println("  answered  seconds  events/s  heap-MB  rss-MB  awaiting  pending  changelogs-MB  state-MB");
+                o.flush();
+            }
+            final SoakRun.Result result = SoakRun.run(service, new SoakRun.Settings(events, models, sampleEvery, 5_000,
+                    labelLag), s -> {
+                        samples.add(soakJson(s));
+                        if (!output.json) {
+                            o.printf(Locale.ROOT, "%10d %8.0f %9.0f %8.1f %7.1f %9d %8d %14.1f %9.1f%n", s.answered(),
+                                    s.seconds(), s.eventsPerSecond(), s.heapAfterGcBytes() / 1048576.0,
+                                    s.rssBytes() / 1048576.0, s.storeEntries().get("bali-awaiting"),
+                                    s.storeEntries().get("bali-pending"),
+                                    s.changelogBytes().values().stream().mapToLong(Long::longValue).sum() / 1048576.0,
+                                    s.storeBytes().values().stream().mapToLong(Long::longValue).sum() / 1048576.0);
+                            o.flush();
+                        }
+                    }, IDLE_TIMEOUT);
+            final Map<String, Object> summary = new LinkedHashMap<>();
+            summary.put("events", events);
+            summary.put("models", models);
+            summary.put("partitions", topicPartitions);
+            summary.put("network", modelName());
+            summary.put("predictions", result.predictions());
+            summary.put("event_dead_letters", result.eventDeadLetters());
+            summary.put("labels_sent", result.labelsSent());
+            summary.put("label_dead_letters", result.labelDeadLetters());
+            summary.put("dead_letter_reasons", result.deadLetterReasons());
+            summary.put("guarantee", guarantee(config));
+            summary.put("samples", samples);
+            if (output.json) {
+                o.println(Json.write(summary));
+            } else {
+                o.printf(Locale.ROOT, "%d predictions, %d events dead-lettered; %d labels sent later, %d dead-lettered %s%n",
+                        result.predictions(), result.eventDeadLetters(), result.labelsSent(), result.labelDeadLetters(),
+                        result.deadLetterReasons());
+            }
+            o.flush();
+        }
+    }
+
+    private static Map<String, Object> soakJson(final SoakRun.Sample s) {
+        final Map<String, Object> m = new LinkedHashMap<>();
+        m.put("answered", s.answered());
+        m.put("seconds", s.seconds());
+        m.put("events_per_second", s.eventsPerSecond());
+        m.put("heap_after_gc_bytes", s.heapAfterGcBytes());
+        m.put("rss_bytes", s.rssBytes());
+        m.put("store_entries", s.storeEntries());
+        m.put("store_bytes", s.storeBytes());
+        m.put("changelog_bytes", s.changelogBytes());
+        return m;
     }
 
     /** The configuration of one part: the bench's settings, then --set, then the part's own. */

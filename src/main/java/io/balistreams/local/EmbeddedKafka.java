@@ -219,6 +219,9 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.put("group.initial.rebalance.delay.ms", "0");
         // a crashed transactional producer's open transaction is aborted within about a second, not 10 s
         p.put("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000");
+        // the log cleaner looks for compacted topics to clean every second, not every 15 s (a short run's changelogs
+        // are compacted within it)
+        p.put("log.cleaner.backoff.ms", "1000");
         p.put("message.max.bytes", String.valueOf(64 << 20));
         p.put("replica.fetch.max.bytes", String.valueOf(64 << 20));
         return p;

@@ -381,7 +381,8 @@ public final class ServiceConfig {
      * The Kafka Streams properties: every non-{@code bali.} key, with these defaults where unset:
      * application.id {@code bali-streams}, processing.guarantee {@code exactly_once_v2}, and the producer's
      * max.request.size raised to {@link #largeRecordBytes()} so a large model state fits in its changelog, and the
-     * internal topics' max.message.bytes ({@code topic.max.message.bytes}) to the same.
+     * internal topics' max.message.bytes ({@code topic.max.message.bytes}) and segment size ({@code topic.segment.bytes},
+     * so that compaction bounds a changelog near that size plus its live states) to the same.
      */
     public Properties streamsProperties() {
         final Properties p = new Properties();
@@ -391,6 +392,11 @@ public final class ServiceConfig {
         // the internal topics Kafka Streams creates (repartition, changelogs) carry an event with its original bytes
         // (about twice the event) or a state: a cluster's 1 MB default would refuse them and stop the stream thread
         p.put(StreamsConfig.topicPrefix(org.apache.kafka.common.config.TopicConfig.MAX_MESSAGE_BYTES_CONFIG),
+                String.valueOf(largeRecordBytes()));
+        // a compacted changelog is cleaned only in closed segments: with a cluster's 1 GiB default, each changelog
+        // partition would keep up to 1 GiB of overwritten states (the model's changelog gets a state per update);
+        // segments of the largest record's size bound it near that plus the live states (the soak's curve)
+        p.put(StreamsConfig.topicPrefix(org.apache.kafka.common.config.TopicConfig.SEGMENT_BYTES_CONFIG),
                 String.valueOf(largeRecordBytes()));
         // the global stores (model-config, posteriors) fail on a processing error as the stream threads do; set
         // explicitly, as Kafka Streams recommends (it becomes its default in Kafka 5.0), which also ends the WARN

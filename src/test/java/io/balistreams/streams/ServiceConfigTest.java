@@ -90,6 +90,10 @@ class ServiceConfigTest {
         // the largest state and 1 MiB for a dead letter that carries a refused model-config entry of that size
         assertThat(p.getProperty("producer.max.request.size")).isEqualTo(String.valueOf((64 << 20) + (1 << 20)));
         assertThat(p.getProperty("topic.max.message.bytes")).isEqualTo(String.valueOf((64 << 20) + (1 << 20)));
+        // changelog segments of that size, not a cluster's 1 GiB: compaction then bounds a changelog (the soak)
+        assertThat(p.getProperty("topic.segment.bytes")).isEqualTo(String.valueOf((64 << 20) + (1 << 20)));
+        assertThat(config("topic.segment.bytes", "4194304").streamsProperties().getProperty("topic.segment.bytes"))
+                .isEqualTo("4194304");
         assertThat(p.stringPropertyNames()).noneMatch(k -> k.startsWith("bali."));
 
         final Properties small = config("bali.state.max.bytes", "1000000").streamsProperties();
