@@ -117,7 +117,7 @@ public final class RunCommand implements Callable<Integer> {
             // the stream threads work until a stop is requested or the service stops on its own
         }
         if (service.failure().isPresent()) {
-            err.println("error: the service stopped: " + service.failure().get());
+            err.println("error: the service stopped: " + service.failureDescription().orElseThrow());
             err.flush();
             service.close(Duration.ofSeconds(10));
             return 1;

@@ -12,6 +12,7 @@ import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -31,6 +32,8 @@ public final class BaliService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BaliService.class);
 
     private final ServiceConfig config;
+    /** The local state directory ({@code state.dir}). */
+    private final Path stateDirectory;
     private final KafkaStreams streams;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -66,6 +69,8 @@ public final class BaliService implements AutoCloseable {
         this.config = config;
         this.metrics = metrics;
         final Properties properties = config.streamsProperties();
+        this.stateDirectory = Path.of(new StreamsConfig(properties).getString(StreamsConfig.STATE_DIR_CONFIG));
+        StateDirectoryCheck.requireWritable(stateDirectory);
         try {
             if (metrics != null) {
                 // bound before Kafka Streams is made, so that application.server can name the port (also when 0)
@@ -155,6 +160,14 @@ public final class BaliService implements AutoCloseable {
     }
 
     /** The exception that stopped a stream thread, if any. */
+    /**
+     * Why the service stopped, in one line: for a failure that came from the state directory (disk full, read-only),
+     * what it means and that a restart recovers ({@link StateDirectoryCheck#explain}); otherwise the exception.
+     */
+    public Optional<String> failureDescription() {
+        return failure().map(f -> StateDirectoryCheck.explain(f, stateDirectory).orElse(String.valueOf(f)));
+    }
+
     public Optional<Throwable> failure() {
         return Optional.ofNullable(failure.get());
     }
