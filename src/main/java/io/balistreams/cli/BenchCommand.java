@@ -16,7 +16,6 @@ import io.balistreams.streams.serde.AvroSerde;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.common.utils.Utils;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -333,8 +332,8 @@ public final class BenchCommand implements Callable<Integer> {
                 o.println("  answered  seconds  events/s  heap-MB  rss-MB  awaiting  pending  changelogs-MB  state-MB");
                 o.flush();
             }
-            final SoakRun.Result result = SoakRun.run(service, new SoakRun.Settings(events, models, sampleEvery, 5_000,
-                    labelLag), s -> {
+            final SoakRun.Result result = SoakRun.run(service, new SoakRun.Settings(events, models, topicPartitions,
+                    sampleEvery, 5_000, labelLag), s -> {
                         samples.add(soakJson(s));
                         if (!output.json) {
                             o.printf(Locale.ROOT, "%10d %8.0f %9.0f %8.1f %7.1f %9d %8d %14.1f %9.1f%n", s.answered(),
@@ -629,25 +628,11 @@ public final class BenchCommand implements Callable<Integer> {
      * partitions and so over the stream threads.
      */
     static List<String> modelIds(final int models, final int partitions) {
-        if (models == 1) {
-            return List.of("bench");
-        }
-        final List<String> ids = new ArrayList<>(models);
-        for (int k = 0; k < models; k++) {
-            for (int j = 0; ; j++) {
-                final String id = "bench-" + j;
-                if (partition(id, partitions) == k % partitions && !ids.contains(id)) {
-                    ids.add(id);
-                    break;
-                }
-            }
-        }
-        return ids;
+        return models == 1 ? List.of("bench") : EndToEndRun.spreadModelIds("bench-", models, partitions);
     }
 
-    /** The partition Kafka's default partitioner gives this key (murmur2 of the UTF-8 bytes). */
-    static int partition(final String key, final int partitions) {
-        return Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % partitions;
+    private static int partition(final String key, final int partitions) {
+        return EndToEndRun.partition(key, partitions);
     }
 
     private static List<Integer> modelsPerPartition(final List<String> modelIds, final int partitions) {

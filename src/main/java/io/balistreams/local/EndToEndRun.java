@@ -292,6 +292,31 @@ public final class EndToEndRun {
         }
     }
 
+    /**
+     * {@code models} model ids {@code prefix + j}, chosen so that model k lands on partition k mod {@code partitions}
+     * of the events topic (and of the repartition topic) under Kafka's key hash: the models spread evenly over the
+     * partitions, and so over the learner tasks and stream threads.
+     */
+    public static List<String> spreadModelIds(final String prefix, final int models, final int partitions) {
+        final List<String> ids = new ArrayList<>(models);
+        for (int k = 0; k < models; k++) {
+            for (int j = 0; ; j++) {
+                final String id = prefix + j;
+                if (partition(id, partitions) == k % partitions && !ids.contains(id)) {
+                    ids.add(id);
+                    break;
+                }
+            }
+        }
+        return ids;
+    }
+
+    /** The partition Kafka's default partitioner gives this key (murmur2 of the UTF-8 bytes). */
+    public static int partition(final String key, final int partitions) {
+        return org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(
+                key.getBytes(java.nio.charset.StandardCharsets.UTF_8))) % partitions;
+    }
+
     private static KafkaConsumer<byte[], byte[]> consumer(final ServiceConfig config) {
         final Map<String, Object> props = new HashMap<>(config.clientProperties());
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

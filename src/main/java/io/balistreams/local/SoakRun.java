@@ -59,14 +59,16 @@ public final class SoakRun {
     /**
      * What one soak sends and how often it samples.
      *
+     * @param partitions the events topic's partitions: the models are spread evenly over them
      * @param labelLag events sent between an event and its label on the labels topic (long enough that a label
      *                 does not overtake its event, which takes the repartition hop: a label that does is
      *                 dead-lettered LABEL_UNKNOWN_EVENT, and its event waits until it is evicted)
      */
-    public record Settings(long events, int models, long sampleEvery, long maxAhead, int labelLag) {
+    public record Settings(long events, int models, int partitions, long sampleEvery, long maxAhead, int labelLag) {
         public Settings {
-            if (events < 1 || models < 1 || sampleEvery < 1 || maxAhead < 1 || labelLag < 1) {
-                throw new IllegalArgumentException("events, models, sampleEvery, maxAhead and labelLag must be >= 1");
+            if (events < 1 || models < 1 || partitions < 1 || sampleEvery < 1 || maxAhead < 1 || labelLag < 1) {
+                throw new IllegalArgumentException("events, models, partitions, sampleEvery, maxAhead and labelLag "
+                        + "must be >= 1");
             }
         }
     }
@@ -114,6 +116,7 @@ public final class SoakRun {
         final SyntheticRegression data = new SyntheticRegression(config.modelDefaults().inputDimension() == null ? 8
                 : config.modelDefaults().inputDimension());
         final List<Sample> samples = new ArrayList<>();
+        final List<String> modelIds = EndToEndRun.spreadModelIds("soak-", settings.models(), settings.partitions());
         final ArrayDeque<ProducerRecord<byte[], byte[]>> dueLabels = new ArrayDeque<>();
         final ArrayDeque<Long> dueAt = new ArrayDeque<>();
         final AtomicReference<Exception> sendFailure = new AtomicReference<>();
@@ -148,7 +151,7 @@ public final class SoakRun {
                 for (long k = 0; k < Math.min(room, 1_000); k++, sent++) {
                     final long i = sent;
                     final double y = data.next(x);
-                    final String model = "soak-" + (i % settings.models());
+                    final String model = modelIds.get((int) (i % settings.models()));
                     final byte[] key = model.getBytes(StandardCharsets.UTF_8);
                     final long kind = i % 10;
                     final Instant now = Instant.now();

@@ -55,7 +55,7 @@ class SoakTest {
             service.createTopics(PARTITIONS, Optional.empty());
             service.start();
             service.awaitRunning(Duration.ofSeconds(60));
-            result = SoakRun.run(service, new SoakRun.Settings(EVENTS, MODELS, 20_000, 5_000, 10_000), samples::add,
+            result = SoakRun.run(service, new SoakRun.Settings(EVENTS, MODELS, PARTITIONS, 20_000, 5_000, 10_000), samples::add,
                     Duration.ofSeconds(120));
         }
 
