@@ -115,6 +115,13 @@ public final class EvalPrequentialCommand implements Callable<Integer> {
                     + "with the same features.")
     Path saveModel;
 
+    @Option(names = "--report", paramLabel = "FILE.html",
+            description = "Also write a self-contained HTML report (no network needed to open it): the run's settings "
+                    + "and metrics, the windowed metrics over the stream with the monitor's WARNING and DRIFT alarms "
+                    + "and the periods of faster forgetting, the predictive uncertainty over the stream, and a "
+                    + "mixture's weights over the stream.")
+    Path report;
+
     @Mixin
     OutputOptions output;
 
@@ -165,20 +172,16 @@ public final class EvalPrequentialCommand implements Callable<Integer> {
         final LearnerSettings settings = monitor == Monitor.ON ? withMonitor : withMonitor.withoutMonitor();
         final List<BaliMixture.Expert> memories = BaliMixture.Expert.parseAll(experts);
         final BaliMixture mixture = memories.isEmpty() ? null : new BaliMixture(config, memories, share);
-        final MixtureWeights weights = mixture == null ? null : new MixtureWeights(mixture);
+        if (window < 1) {
+            throw new IllegalArgumentException("--window must be >= 1, got " + window);
+        }
+        final StreamTrace trace = new StreamTrace(window, mixture);
+        final double[] targets = classification ? Arrays.stream(table.labels()).asDoubleStream().toArray() : table.targets();
         final PrequentialEvaluation.Result r = ProgressBar.around(spec.commandLine().getErr(), output.progress(), "eval prequential",
-                table.rows(), bar -> {
-                    if (mixture != null) {
-                        return PrequentialEvaluation.run(OnlineLearner.create("prequential", mixture, List.of(),
-                                        settings.withMetricsWindow(window)), table.features(),
-                                classification ? Arrays.stream(table.labels()).asDoubleStream().toArray() : table.targets(), bar, weights);
-                    }
-                    return classification
-                            ? PrequentialEvaluation.classification(config, table.features(), table.labels(), window,
-                                    settings, bar)
-                            : PrequentialEvaluation.regression(config, table.features(), table.targets(), window,
-                                    settings, bar);
-                });
+                table.rows(), bar -> PrequentialEvaluation.run(mixture != null
+                        ? OnlineLearner.create("prequential", mixture, List.of(), settings.withMetricsWindow(window))
+                        : OnlineLearner.create("prequential", config, List.of(), settings.withMetricsWindow(window)),
+                        table.features(), targets, bar, trace));
         if (saveModel != null) {
             final ModelSnapshot snapshot = r.learner().snapshot();
             if (classification) {
@@ -202,7 +205,7 @@ public final class EvalPrequentialCommand implements Callable<Integer> {
                 out.put("experts", mixture.experts().stream().map(Object::toString).toList());
                 out.put("share", share);
                 out.put("final_weights", toList(mixture.weights()));
-                out.put("mean_weights", toList(weights.mean()));
+                out.put("mean_weights", toList(trace.meanWeights()));
             }
             out.put("metrics", r.cumulative());
             out.put("windows", r.windows());
@@ -213,7 +216,7 @@ public final class EvalPrequentialCommand implements Callable<Integer> {
                     target, classification ? table.classNames().size() + " classes" : "regression");
             if (mixture != null) {
                 o.printf(Locale.ROOT, "mixture %s%n", mixture.describe());
-                o.printf(Locale.ROOT, "  %s%n", describeWeights(mixture, weights.mean()));
+                o.printf(Locale.ROOT, "  %s%n", describeWeights(mixture, trace.meanWeights()));
             } else {
                 o.printf(Locale.ROOT, "model %s%n", config.describe());
             }
@@ -227,6 +230,25 @@ public final class EvalPrequentialCommand implements Callable<Integer> {
             }
         }
         spec.commandLine().getOut().flush();
+        if (report != null) {
+            final Map<String, Object> run = new LinkedHashMap<>();
+            run.put("data", csv.getFileName() + " (" + table.rows() + " records, " + d + " features, target " + target
+                    + ", " + (classification ? table.classNames().size() + " classes" : "regression") + ")");
+            run.put(mixture != null ? "mixture" : "model", mixture != null ? mixture.describe() : config.describe());
+            run.put("monitor", monitor == Monitor.ON ? "on, " + loss.name().toLowerCase(Locale.ROOT) + " loss" : "off");
+            run.put("window (records)", window);
+            run.put("seed", seed);
+            run.put("records per second", r.recordsPerSecond());
+            run.put("rejected updates", r.rejectedUpdates());
+            try {
+                EvalReports.prequential("bali eval prequential: " + csv.getFileName(), run, r, trace, mixture,
+                        classification, settings.monitor().adaptiveForgetting()
+                                ? settings.monitor().recoveryUpdates() * batch : 0).write(report);
+            } catch (final java.io.IOException e) {
+                throw new java.io.UncheckedIOException("cannot write " + report + ": " + e.getMessage(), e);
+            }
+            spec.commandLine().getErr().println("wrote the report " + report);
+        }
         return 0;
     }
 
@@ -243,28 +265,59 @@ public final class EvalPrequentialCommand implements Callable<Integer> {
         return b.toString();
     }
 
-    /** Averages the mixture's weights over the records, as each record is scored (the weights that served it). */
-    private static final class MixtureWeights implements PrequentialEvaluation.Observer {
+    /**
+     * What the report plots beside the metrics, per window of {@code window} records (the windows of
+     * {@link PrequentialEvaluation.Result#windows()}): the mean predictive uncertainty of the records as they were
+     * scored (the entropy of the predictive distribution in nats for classification, its standard deviation for
+     * regression) and a mixture's mean weights; and the mixture's weights averaged over the whole stream.
+     */
+    static final class StreamTrace implements PrequentialEvaluation.Observer {
+        private final int window;
         private final BaliMixture mixture;
-        private final double[] sum;
+        private final double[] totalWeights;
+        private final double[] windowWeights;
+        private double windowUncertainty;
+        private int inWindow;
         private long count;
+        final List<Double> uncertainty = new ArrayList<>();
+        final List<double[]> weights = new ArrayList<>();
 
-        MixtureWeights(final BaliMixture mixture) {
+        StreamTrace(final int window, final BaliMixture mixture) {
+            this.window = window;
             this.mixture = mixture;
-            this.sum = new double[mixture.experts().size()];
+            final int k = mixture == null ? 0 : mixture.experts().size();
+            this.totalWeights = new double[k];
+            this.windowWeights = new double[k];
         }
 
         @Override
         public void scored(final int index, final ScoredEvent event) {
-            final double[] w = mixture.weights();
-            for (int k = 0; k < w.length; k++) {
-                sum[k] += w[k];
+            windowUncertainty += event.isClassification() ? event.classification().entropy()
+                    : event.regression().standardDeviation();
+            if (mixture != null) {
+                final double[] w = mixture.weights();
+                for (int k = 0; k < w.length; k++) {
+                    totalWeights[k] += w[k];
+                    windowWeights[k] += w[k];
+                }
             }
             count++;
+            if (++inWindow == window) {
+                uncertainty.add(windowUncertainty / window);
+                final double[] mean = windowWeights.clone();
+                for (int k = 0; k < mean.length; k++) {
+                    mean[k] /= window;
+                }
+                weights.add(mean);
+                java.util.Arrays.fill(windowWeights, 0);
+                windowUncertainty = 0;
+                inWindow = 0;
+            }
         }
 
-        double[] mean() {
-            final double[] m = sum.clone();
+        /** The mixture's weights averaged over every record, as each was scored (the weights that served it). */
+        double[] meanWeights() {
+            final double[] m = totalWeights.clone();
             for (int k = 0; k < m.length; k++) {
                 m[k] /= Math.max(1, count);
             }

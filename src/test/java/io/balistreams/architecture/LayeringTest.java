@@ -58,6 +58,16 @@ class LayeringTest {
     }
 
     @Test
+    void theReportsAreDrawnByTheCommandLineAloneAndKnowNothingOfTheProject() {
+        check(noClasses().that().resideInAPackage(ROOT + ".report..")
+                .should().dependOnClassesThat().resideInAnyPackage(ROOT + ".bali..", ROOT + ".monitor..",
+                        ROOT + ".metrics..", ROOT + ".online..", ROOT + ".eval..", ROOT + ".streams..", ROOT + ".local..",
+                        ROOT + ".cli.."));
+        check(noClasses().that().resideOutsideOfPackages(ROOT + ".cli..", ROOT + ".report..")
+                .should().dependOnClassesThat().resideInAnyPackage(ROOT + ".report..", "org.jfree.."));
+    }
+
+    @Test
     void nothingImportsTheCommandLine() {
         check(noClasses().that().resideOutsideOfPackage(ROOT + ".cli..")
                 .should().dependOnClassesThat().resideInAPackage(ROOT + ".cli.."));

@@ -1,0 +1,86 @@
+package io.balistreams.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code bali eval prequential --report}: the HTML holds every plot, and what the plots draw is what the run's JSON
+ * says (windows, alarms), read from the SVG itself: the metric's line has one segment per pair of consecutive
+ * windows, and the dashed lines in the alarm colours are the alarms. The page needs nothing from the network.
+ */
+class EvalReportTest {
+    private static final String DRIFT_LINE = "<line [^>]*stroke:rgb\\(213,94,0\\);[^']*stroke-dasharray:4.0,3.0";
+    private static final String WARNING_LINE = "<line [^>]*stroke:rgb\\(230,159,0\\);[^']*stroke-dasharray:4.0,3.0";
+    private static final String FIRST_SERIES_SEGMENT = "<line [^>]*stroke-width:1.7999[0-9]*;stroke:rgb\\(0,114,178\\)";
+
+    @Test
+    void thePrequentialReportDrawsTheRunsWindowsAlarmsAndWeights(@TempDir final Path dir) throws Exception {
+        final Path html = dir.resolve("sea.html");
+        final CliRun r = CliRun.of("eval", "prequential", "--csv", "docs/examples/sea.csv", "--target", "class",
+                "--window", "250", "--json", "--report", html.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        final int windows = (int) Pattern.compile("\"end\":").matcher(r.out()).results().count();
+        final long driftAlarms = (long) CliRun.number(r.out(), "drift_alarms");
+        assertThat(windows).isEqualTo(16);
+        assertThat(r.err()).contains("wrote the report " + html);
+
+        final String page = Files.readString(html);
+        assertThat(page).startsWith("<!DOCTYPE html>").doesNotContain("<script").doesNotContain("src=\"http")
+                .doesNotContain("href=\"http").doesNotContain("@import").contains("sea.csv (4000 records, 3 features");
+        final List<String> figures = List.of("windowed-accuracy", "windowed-nll", "uncertainty", "weights");
+        for (final String id : figures) {
+            final String figure = figure(page, id);
+            assertThat(figure).as(id).contains("data-points=\"" + windows + "\"").contains("<svg")
+                    .contains("records scored");
+            assertThat(count(figure, FIRST_SERIES_SEGMENT)).as("segments of the first line of %s", id)
+                    .isEqualTo(windows - 1);
+        }
+        final String accuracy = figure(page, "windowed-accuracy");
+        final Matcher warnings = Pattern.compile("data-warning-alarms=\"(\\d+)\"").matcher(accuracy);
+        assertThat(warnings.find()).isTrue();
+        assertThat(accuracy).contains("data-drift-alarms=\"" + driftAlarms + "\"")
+                .contains("data-y-axis=\"accuracy (fraction correct)\"");
+        assertThat(count(accuracy, DRIFT_LINE)).as("DRIFT lines").isEqualTo(driftAlarms);
+        assertThat(count(accuracy, WARNING_LINE)).as("WARNING lines").isEqualTo(Long.parseLong(warnings.group(1)));
+        assertThat(figure(page, "weights")).contains("data-experts=\"3\"").contains("memory 50x4")
+                .contains("memory 500x8").contains("memory 4000x32");
+        assertThat(figure(page, "uncertainty")).contains("data-y-axis=\"mean entropy of the prediction (nats)\"");
+    }
+
+    @Test
+    void aSingleModelHasNoWeightsAndARegressionReportDrawsRmse(@TempDir final Path dir) throws Exception {
+        final Path csv = dir.resolve("line.csv");
+        final StringBuilder b = new StringBuilder("x,y\n");
+        for (int i = 0; i < 600; i++) {
+            final double x = (i % 37) / 37.0;
+            b.append(x).append(',').append(2 * x + 0.01 * (i % 5)).append('\n');
+        }
+        Files.writeString(csv, b.toString());
+        final Path html = dir.resolve("line.html");
+        final CliRun r = CliRun.of("eval", "prequential", "--csv", csv.toString(), "--target", "y", "--task",
+                "regression", "--experts", "none", "--window", "100", "--report", html.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        final String page = Files.readString(html);
+        assertThat(page).contains("id=\"windowed-rmse\"").contains("data-y-axis=\"RMSE (target units)\"")
+                .contains("data-y-axis=\"mean predictive standard deviation (target units)\"")
+                .doesNotContain("id=\"weights\"");
+        assertThat(count(figure(page, "windowed-rmse"), FIRST_SERIES_SEGMENT)).isEqualTo(5);
+    }
+
+    private static String figure(final String page, final String id) {
+        final int start = page.indexOf("<figure id=\"" + id + "\"");
+        assertThat(start).as("figure %s", id).isNotNegative();
+        return page.substring(start, page.indexOf("</figure>", start));
+    }
+
+    private static long count(final String text, final String regex) {
+        return Pattern.compile(regex).matcher(text).results().count();
+    }
+}
