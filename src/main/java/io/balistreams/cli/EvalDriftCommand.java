@@ -97,6 +97,12 @@ public final class EvalDriftCommand implements Callable<Integer> {
             description = "Accuracy over this many events after each drift point (default ${DEFAULT-VALUE}).")
     int recoveryWindow;
 
+    @Option(names = "--report", paramLabel = "FILE.html",
+            description = "Also write a self-contained HTML report (no network needed to open it): the settings, "
+                    + "detection per known drift point, and the windowed accuracy of both runs with the drift points, "
+                    + "the alarms and the periods of faster forgetting.")
+    Path report;
+
     @Option(names = "--window", defaultValue = "1000",
             description = "Events per window of the windowed accuracy (default ${DEFAULT-VALUE}).")
     int window;
@@ -200,6 +206,27 @@ public final class EvalDriftCommand implements Callable<Integer> {
             printDrift(spec.commandLine().getOut(), c);
         }
         spec.commandLine().getOut().flush();
+        if (report != null) {
+            final Map<String, Object> run = new LinkedHashMap<>();
+            run.put("stream", stream + " (" + s.events() + " events, " + s.dimension() + " features, " + s.classes()
+                    + " classes)");
+            run.put("drift points", s.driftPoints() == null ? "unknown" : s.driftPoints().length == 0 ? "none"
+                    : joinLongs(s.driftPoints()));
+            run.put(settings.experts().isEmpty() ? "model" : "mixture", settings.experts().isEmpty()
+                    ? config.describe() : BaliMixture.describe(config, settings.experts(), settings.share()));
+            run.put("detector", kind.name() + " on the " + lossKind.name().toLowerCase(Locale.ROOT) + " loss");
+            run.put("alarm memory", alarmMemory);
+            run.put("memory N_eff, batch", memory + ", " + batch);
+            run.put("tolerance, recovery window (events)", tolerance + ", " + recoveryWindow);
+            run.put("seed", seed);
+            try {
+                EvalReports.drift("bali eval drift: " + stream, run, c,
+                        settings.monitor().recoveryUpdates() * batch).write(report);
+            } catch (final java.io.IOException e) {
+                throw new java.io.UncheckedIOException("cannot write " + report + ": " + e.getMessage(), e);
+            }
+            spec.commandLine().getErr().println("wrote the report " + report);
+        }
         return 0;
     }
 

@@ -76,7 +76,10 @@ public final class LineChart {
         return this;
     }
 
-    /** A dashed vertical line at x, of a kind (its legend entry), drawn in {@code colour}. */
+    /**
+     * A vertical line at x, of a kind (its legend entry), drawn in {@code colour}: solid if the colour is black (a
+     * fact of the data, such as a known drift point), dashed otherwise (what a detector said).
+     */
     public LineChart mark(final double x, final String kind, final Color colour) {
         markColours.putIfAbsent(kind, colour);
         marks.add(new Mark(x, kind));
@@ -148,9 +151,10 @@ public final class LineChart {
         }
         for (final Mark mark : marks) {
             final ValueMarker m = new ValueMarker(mark.x());
-            m.setPaint(markColours.get(mark.kind()));
-            m.setStroke(new BasicStroke(1.2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f,
-                    new float[]{4f, 3f}, 0f));
+            final Color colour = markColours.get(mark.kind());
+            m.setPaint(colour);
+            m.setStroke(Color.BLACK.equals(colour) ? new BasicStroke(1.5f) : new BasicStroke(1.2f,
+                    BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[]{4f, 3f}, 0f));
             plot.addDomainMarker(m);
         }
         final LegendItemCollection legend = plot.getLegendItems();

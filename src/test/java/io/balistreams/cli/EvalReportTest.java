@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code bali eval prequential --report}: the HTML holds every plot, and what the plots draw is what the run's JSON
+ * {@code bali eval prequential --report} and {@code bali eval drift --report}: the HTML holds every plot, and what the plots draw is what the run's JSON
  * says (windows, alarms), read from the SVG itself: the metric's line has one segment per pair of consecutive
  * windows, and the dashed lines in the alarm colours are the alarms. The page needs nothing from the network.
  */
@@ -72,6 +72,31 @@ class EvalReportTest {
                 .contains("data-y-axis=\"mean predictive standard deviation (target units)\"")
                 .doesNotContain("id=\"weights\"");
         assertThat(count(figure(page, "windowed-rmse"), FIRST_SERIES_SEGMENT)).isEqualTo(5);
+    }
+
+    @Test
+    void theDriftReportDrawsTheKnownDriftPointsAndTheAdaptiveRunsAlarms(@TempDir final Path dir) throws Exception {
+        final Path html = dir.resolve("sea-drift.html");
+        final CliRun r = CliRun.of("eval", "drift", "--stream", "sea", "--events", "20000", "--segment", "5000",
+                "--json", "--report", html.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        final String adaptive = r.out().substring(r.out().indexOf("\"adaptive\":"), r.out().indexOf("\"fixed\":"));
+        final long windows = Pattern.compile("\"end\":").matcher(adaptive).results().count();
+        final long drifts = (long) CliRun.number(adaptive, "drift_alarms");
+        final long warnings = Pattern.compile("\"level\":\"WARNING\"").matcher(adaptive).results().count();
+        assertThat(windows).isEqualTo(20);
+
+        final String page = Files.readString(html);
+        assertThat(page).doesNotContain("<script").contains("<th>drift point (event)</th>")
+                .contains("<td>5,000</td>").contains("<td>15,000</td>");
+        final String figure = figure(page, "windowed-accuracy");
+        assertThat(figure).contains("data-points=\"" + windows + "\"").contains("data-known-drift-points=\"3\"")
+                .contains("data-drift-alarms=\"" + drifts + "\"").contains("data-warning-alarms=\"" + warnings + "\"");
+        assertThat(count(figure, FIRST_SERIES_SEGMENT)).as("segments of the adaptive run's line").isEqualTo(windows - 1);
+        assertThat(count(figure, "<line [^>]*stroke-width:1.5;stroke:rgb\\(0,0,0\\)")).as("known drift points")
+                .isEqualTo(3);
+        assertThat(count(figure, DRIFT_LINE)).as("DRIFT lines").isEqualTo(drifts);
+        assertThat(count(figure, WARNING_LINE)).as("WARNING lines").isEqualTo(warnings);
     }
 
     private static String figure(final String page, final String id) {
