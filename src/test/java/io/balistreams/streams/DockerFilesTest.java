@@ -32,6 +32,16 @@ class DockerFilesTest {
         assertThat(compose).contains("/dev/tcp/127.0.0.1/" + config.httpPort())
                 .contains("GET /health/ready HTTP/1.0")
                 .contains("\"" + config.httpPort() + ":" + config.httpPort() + "\"");
+        // Prometheus scrapes that port; Grafana loads the dashboard from where the provisioning says
+        assertThat(Files.readString(Path.of("docker/prometheus/prometheus.yml")))
+                .contains("targets: [\"bali:" + config.httpPort() + "\"]").contains("metrics_path: /metrics");
+        assertThat(compose).contains("./grafana/dashboards:/var/lib/grafana/dashboards:ro")
+                .contains("./grafana/provisioning:/etc/grafana/provisioning:ro")
+                .contains("./prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro");
+        assertThat(Files.readString(Path.of("docker/grafana/provisioning/dashboards/bali.yml")))
+                .contains("path: /var/lib/grafana/dashboards");
+        assertThat(Files.readString(Path.of("docker/grafana/provisioning/datasources/prometheus.yml")))
+                .contains("url: http://prometheus:9090").contains("uid: prometheus");
     }
 
     /**

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.balistreams.avro.Event;
+import io.balistreams.avro.ModelConfig;
+import io.balistreams.avro.ModelTask;
 import io.balistreams.bali.Rng;
 import io.balistreams.streams.serde.AvroSerde;
 import io.balistreams.testing.Slow;
@@ -57,10 +59,24 @@ class OpsEndpointTest {
             assertThat(get(port, "/health/live")).isEqualTo("200 {\"status\":\"UP\",\"state\":\"RUNNING\"}");
             assertThat(get(port, "/health/ready")).isEqualTo("200 {\"status\":\"UP\",\"state\":\"RUNNING\"}");
 
-            // 300 labelled events of model "m" (batch 8: 37 updates), 20 unlabelled ones, one undecodable record
+            // 300 labelled events of model "m" (batch 8: 37 updates), 20 unlabelled ones, one undecodable record;
+            // and 400 of a regression model "r" (its model-config entry first) that changes, for the regression
+            // series and a drift alarm
             final AvroSerde<Event> events = AvroSerde.of(Event.class);
             final Rng rng = Rng.forStream(5, 0);
             try (KafkaProducer<byte[], byte[]> producer = BrokerTestSupport.producer(kafka.bootstrapServers())) {
+                producer.send(new ProducerRecord<>(config.modelConfigTopic(), "r".getBytes(StandardCharsets.UTF_8),
+                        AvroSerde.of(ModelConfig.class).encode(ModelConfig.newBuilder().setModelId("r")
+                                .setTask(ModelTask.REGRESSION).build()))).get();
+                BrokerTestSupport.readCommitted(kafka.bootstrapServers(), List.of(config.validModelConfigTopic()),
+                        Duration.ofSeconds(60), got -> !got.get(config.validModelConfigTopic()).isEmpty());
+                for (int i = 0; i < 400; i++) {
+                    final double a = rng.nextGaussian();
+                    final double b = rng.nextGaussian();
+                    // from event 150 on, another function: the monitor raises an alarm
+                    producer.send(new ProducerRecord<>(config.eventsTopic(), null, events.encode(
+                            new Event("r" + i, "r", Instant.now(), List.of(a, b), i < 150 ? a - b : 20 + 5 * a * b))));
+                }
                 for (int i = 0; i < 320; i++) {
                     final double a = rng.nextGaussian();
                     final double b = rng.nextGaussian();
@@ -72,7 +88,7 @@ class OpsEndpointTest {
             }
             BrokerTestSupport.readCommitted(kafka.bootstrapServers(), List.of(config.predictionsTopic(),
                     config.deadLetterTopic()), Duration.ofSeconds(60), got -> got.get(config.predictionsTopic()).size()
-                    >= 320 && got.get(config.deadLetterTopic()).size() >= 1);
+                    >= 720 && got.get(config.deadLetterTopic()).size() >= 1);
 
             final String scrape = get(port, "/metrics");
             assertThat(scrape).startsWith("200 ");
@@ -91,9 +107,41 @@ class OpsEndpointTest {
             assertThat(value(scrape, "bali_drift_state{model=\"m\"}")).isIn(0.0, 1.0, 2.0);
             assertThat(scrape).contains("kafka_stream_thread_").contains("jvm_memory_used_bytes{")
                     .contains("process_uptime_seconds");
+            assertThat(value(scrape, "bali_window_rmse{model=\"r\"}")).isPositive();
+            assertThat(scrape).containsPattern("(?m)^bali_drift_alarms_total\\{detector=\"[^\"]+\",level=\"drift\",model=\"r\"} ");
             assertThat(get(port, "/nothing")).startsWith("404 ");
+            everyMetricOfTheDashboardIsInTheScrape(scrape);
         }
         assertThatThrownBy(() -> get(port, "/health/live")).isInstanceOf(java.io.IOException.class);
+    }
+
+    /**
+     * docker/grafana/dashboards/bali-streams.json queries only series this service exports: every metric name in its
+     * PromQL (bali_*, kafka_*, jvm_*, process_*) is a series of the scrape; and it has the panels an operator needs.
+     */
+    private static void everyMetricOfTheDashboardIsInTheScrape(final String scrape) throws Exception {
+        final com.fasterxml.jackson.databind.JsonNode dashboard = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(Path.of("docker/grafana/dashboards/bali-streams.json").toFile());
+        final java.util.Set<String> names = new java.util.TreeSet<>();
+        final List<String> titles = new java.util.ArrayList<>();
+        for (final com.fasterxml.jackson.databind.JsonNode panel : dashboard.get("panels")) {
+            titles.add(panel.get("title").asText());
+            for (final com.fasterxml.jackson.databind.JsonNode target : panel.get("targets")) {
+                final Matcher m = Pattern.compile("\\b((?:bali|kafka|jvm|process)_[a-z0-9_]+)\\b")
+                        .matcher(target.get("expr").asText());
+                while (m.find()) {
+                    names.add(m.group(1));
+                }
+            }
+        }
+        assertThat(names).hasSizeGreaterThanOrEqualTo(15);
+        for (final String name : names) {
+            assertThat(Pattern.compile("(?m)^" + Pattern.quote(name) + "[{ ]").matcher(scrape).find())
+                    .as("the dashboard's metric %s in a scrape of the service", name).isTrue();
+        }
+        assertThat(String.join("|", titles)).contains("Events scored per second", "Updates per second",
+                "Consumer lag", "latency", "Accuracy", "RMSE", "NLL", "Drift state", "Drift alarms",
+                "Out-of-distribution flag rate", "Model state size");
     }
 
     private String get(final int port, final String path) throws Exception {
