@@ -60,6 +60,12 @@ public final class EvalOodCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Seed (default ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--report", paramLabel = "FILE.html",
+            description = "Also write a self-contained HTML report (no network needed to open it): the metrics, "
+                    + "histograms of each score for in- and out-of-distribution inputs (the leverage flag's threshold "
+                    + "marked), the ROC curves with their AUROC, and the reliability diagram with the ECE.")
+    Path report;
+
     @Mixin
     OutputOptions output;
 
@@ -102,6 +108,22 @@ public final class EvalOodCommand implements Callable<Integer> {
                     r.flagged().get("ood"));
         }
         spec.commandLine().getOut().flush();
+        if (report != null) {
+            final Map<String, Object> run = new LinkedHashMap<>();
+            run.put("training images", train.get(0).getFileName() + " (" + trainX.length + ")");
+            run.put("test images (in distribution)", test.get(0).getFileName() + " (" + testX.length + ")");
+            run.put("out-of-distribution images", ood.getFileName() + " (" + oodX.length + ")");
+            run.put("ensemble", settings.toString());
+            run.put("epochs", epochs);
+            run.put("training seconds", r.trainSeconds());
+            try {
+                EvalReports.ood("bali eval ood: " + test.get(0).getFileName() + " against " + ood.getFileName(), run, r)
+                        .write(report);
+            } catch (final java.io.IOException e) {
+                throw new java.io.UncheckedIOException("cannot write " + report + ": " + e.getMessage(), e);
+            }
+            spec.commandLine().getErr().println("wrote the report " + report);
+        }
         return 0;
     }
 }

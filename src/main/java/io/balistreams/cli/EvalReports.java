@@ -3,6 +3,7 @@ package io.balistreams.cli;
 import io.balistreams.bali.BaliMixture;
 import io.balistreams.eval.DriftEvaluation;
 import io.balistreams.eval.DriftMetrics;
+import io.balistreams.eval.OodEvaluation;
 import io.balistreams.eval.PrequentialEvaluation;
 import io.balistreams.monitor.DriftLevel;
 import io.balistreams.monitor.ModelMonitor;
@@ -173,5 +174,183 @@ final class EvalReports {
                 + "known drift points; dashed: the adaptive run's alarms; shaded: faster forgetting after a DRIFT "
                 + "alarm (about " + forgettingRecords + " events).", chart.svg("windowed-accuracy", WIDTH, HEIGHT), data);
         return report;
+    }
+
+    /** Bins of the score histograms. */
+    static final int HISTOGRAM_BINS = 40;
+
+    /**
+     * The report of {@code bali eval ood}: the metrics; per score, the histogram (as a density) of the test inputs
+     * and of the out-of-distribution inputs, the leverage's with the flag threshold; the ROC curve of each score with
+     * its AUROC (the area under the drawn curve, which must equal the metric); the reliability diagram of the test
+     * set (accuracy against mean confidence in the ECE's 15 equal-width bins) with the ECE.
+     */
+    static HtmlReport ood(final String title, final Map<String, Object> run, final OodEvaluation.Result r) {
+        final HtmlReport report = new HtmlReport(title);
+        report.keyValues("Run", run);
+        final Map<String, Object> metrics = new LinkedHashMap<>();
+        metrics.put("test accuracy", r.accuracy());
+        metrics.put("test NLL (nats)", r.nll());
+        metrics.put("test ECE", r.ece());
+        r.auroc().forEach((k, v) -> metrics.put("AUROC, " + k.replace('_', ' '), v));
+        metrics.put("leverage flag threshold", r.leverageThreshold());
+        metrics.put("flagged, test", r.flagged().get("in_distribution"));
+        metrics.put("flagged, out of distribution", r.flagged().get("ood"));
+        report.keyValues("Metrics", metrics);
+        final OodEvaluation.Scores s = r.scores();
+        final boolean[] out = s.outOfDistribution();
+        for (final Map.Entry<String, double[]> e : s.scores().entrySet()) {
+            final String name = e.getKey().replace('_', ' ');
+            final double[] v = e.getValue();
+            double lo = Double.POSITIVE_INFINITY;
+            double hi = Double.NEGATIVE_INFINITY;
+            for (final double x : v) {
+                lo = Math.min(lo, x);
+                hi = Math.max(hi, x);
+            }
+            final double width = hi > lo ? (hi - lo) / HISTOGRAM_BINS : 1;
+            final long[] in = new long[HISTOGRAM_BINS];
+            final long[] ood = new long[HISTOGRAM_BINS];
+            for (int i = 0; i < v.length; i++) {
+                final int b = Math.min(HISTOGRAM_BINS - 1, (int) ((v[i] - lo) / width));
+                (out[i] ? ood : in)[b]++;
+            }
+            final long nIn = java.util.Arrays.stream(in).sum();
+            final long nOut = java.util.Arrays.stream(ood).sum();
+            final double[] x = new double[2 * HISTOGRAM_BINS];
+            final double[] yIn = new double[x.length];
+            final double[] yOut = new double[x.length];
+            for (int b = 0; b < HISTOGRAM_BINS; b++) { // a step line: both edges of each bin
+                x[2 * b] = lo + b * width;
+                x[2 * b + 1] = lo + (b + 1) * width;
+                yIn[2 * b] = yIn[2 * b + 1] = in[b] / (nIn * width);
+                yOut[2 * b] = yOut[2 * b + 1] = ood[b] / (nOut * width);
+            }
+            final LineChart histogram = new LineChart("Histogram of the " + name + " score", name
+                    + (e.getKey().equals("leverage") ? " (last layer)" : " (nats)"), "density (per unit of score)");
+            histogram.series("test (in distribution)", x, yIn).series("out of distribution", x, yOut);
+            if (e.getKey().equals("leverage")) {
+                histogram.mark(r.leverageThreshold(), "flag threshold (99th percentile of training)", DRIFT);
+            }
+            report.figure("histogram-" + e.getKey(), "Density of the " + name + " score over " + nIn + " test and "
+                    + nOut + " out-of-distribution inputs (" + HISTOGRAM_BINS + " bins)" + (e.getKey().equals("leverage")
+                    ? "; dashed: the flag threshold" : "") + ".", histogram.svg("histogram-" + e.getKey(), WIDTH, HEIGHT),
+                    Map.of("in-distribution", nIn, "out-of-distribution", nOut, "bins", HISTOGRAM_BINS,
+                            "y-axis", histogram.yLabel()));
+        }
+        final LineChart roc = new LineChart("ROC: out-of-distribution inputs as positives", "false positive rate",
+                "true positive rate").yRange(0, 1);
+        final Map<String, Object> rocData = new LinkedHashMap<>();
+        for (final Map.Entry<String, double[]> e : s.scores().entrySet()) {
+            final double[][] curve = rocCurve(e.getValue(), out);
+            final double[][] drawn = thin(curve, 400);
+            roc.series(e.getKey().replace('_', ' ') + String.format(java.util.Locale.ROOT, " (AUROC %.3f)",
+                    r.auroc().get(e.getKey())), drawn[0], drawn[1]);
+            rocData.put("auc-" + e.getKey().replace('_', '-'), String.format(java.util.Locale.ROOT, "%.6f",
+                    trapezoid(curve[0], curve[1])));
+        }
+        roc.series("chance", new double[]{0, 1}, new double[]{0, 1});
+        rocData.put("y-axis", roc.yLabel());
+        report.figure("roc", "ROC curve of each score (higher score = more likely out of distribution); the area "
+                + "under each curve is its AUROC.", roc.svg("roc", WIDTH, 480), rocData);
+
+        final int bins = io.balistreams.metrics.ClassificationScorer.ECE_BINS;
+        final long[] count = new long[bins];
+        final double[] confidenceSum = new double[bins];
+        final long[] correct = new long[bins];
+        for (int i = 0; i < s.confidence().length; i++) {
+            final int b = Math.min(bins - 1, (int) (s.confidence()[i] * bins));
+            count[b]++;
+            confidenceSum[b] += s.confidence()[i];
+            if (s.correct()[i]) {
+                correct[b]++;
+            }
+        }
+        final List<Double> meanConfidence = new java.util.ArrayList<>();
+        final List<Double> accuracy = new java.util.ArrayList<>();
+        double ece = 0;
+        for (int b = 0; b < bins; b++) {
+            if (count[b] > 0) {
+                meanConfidence.add(confidenceSum[b] / count[b]);
+                accuracy.add(correct[b] / (double) count[b]);
+                ece += count[b] * Math.abs(correct[b] / (double) count[b] - confidenceSum[b] / count[b]);
+            }
+        }
+        ece /= s.confidence().length;
+        final LineChart reliability = new LineChart(String.format(java.util.Locale.ROOT,
+                "Reliability diagram of the test set (ECE %.4f)", r.ece()), "mean confidence in the bin (largest "
+                + "predictive probability)", "accuracy in the bin (fraction correct)").yRange(0, 1);
+        reliability.series("model", meanConfidence.stream().mapToDouble(Double::doubleValue).toArray(),
+                accuracy.stream().mapToDouble(Double::doubleValue).toArray());
+        reliability.series("perfect calibration", new double[]{0, 1}, new double[]{0, 1});
+        report.figure("reliability", "Accuracy against confidence over the ECE's " + bins + " equal-width bins (empty bins "
+                + "left out); the ECE is the count-weighted mean distance from the diagonal.",
+                reliability.svg("reliability", WIDTH, 480), Map.of("bins", meanConfidence.size(), "ece",
+                        String.format(java.util.Locale.ROOT, "%.6f", ece), "y-axis", reliability.yLabel()));
+        return report;
+    }
+
+    /**
+     * The ROC curve of {@code scores} with {@code positive} as the positives: false and true positive rates as the
+     * threshold falls through the distinct scores (ties in one step), from (0, 0) to (1, 1).
+     */
+    static double[][] rocCurve(final double[] scores, final boolean[] positive) {
+        final Integer[] order = new Integer[scores.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, (a, b) -> Double.compare(scores[b], scores[a]));
+        long positives = 0;
+        for (final boolean p : positive) {
+            positives += p ? 1 : 0;
+        }
+        final long negatives = scores.length - positives;
+        final List<double[]> points = new java.util.ArrayList<>();
+        points.add(new double[]{0, 0});
+        long tp = 0;
+        long fp = 0;
+        for (int k = 0; k < order.length; k++) {
+            if (positive[order[k]]) {
+                tp++;
+            } else {
+                fp++;
+            }
+            if (k + 1 == order.length || scores[order[k + 1]] != scores[order[k]]) {
+                points.add(new double[]{fp / (double) negatives, tp / (double) positives});
+            }
+        }
+        final double[][] curve = new double[2][points.size()];
+        for (int i = 0; i < points.size(); i++) {
+            curve[0][i] = points.get(i)[0];
+            curve[1][i] = points.get(i)[1];
+        }
+        return curve;
+    }
+
+    /**
+     * At most about {@code points} points of a curve, evenly spaced along it, its first and last kept (what is
+     * drawn; at this width more points add bytes, not detail).
+     */
+    static double[][] thin(final double[][] curve, final int points) {
+        final int n = curve[0].length;
+        if (n <= points) {
+            return curve;
+        }
+        final double[][] thinned = new double[2][points];
+        for (int i = 0; i < points; i++) {
+            final int k = (int) Math.round(i * (n - 1) / (double) (points - 1));
+            thinned[0][i] = curve[0][k];
+            thinned[1][i] = curve[1][k];
+        }
+        return thinned;
+    }
+
+    /** The area under a curve through the points (x[i], y[i]), x non-decreasing. */
+    static double trapezoid(final double[] x, final double[] y) {
+        double area = 0;
+        for (int i = 1; i < x.length; i++) {
+            area += (x[i] - x[i - 1]) * (y[i] + y[i - 1]) / 2;
+        }
+        return area;
     }
 }

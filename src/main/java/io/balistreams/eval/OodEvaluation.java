@@ -63,7 +63,19 @@ public final class OodEvaluation {
      *                 (the test set) and "ood"
      */
     public record Result(double accuracy, double nll, double ece, Map<String, Double> auroc, double trainSeconds,
-                         double leverageThreshold, Map<String, Double> flagged) {
+                         double leverageThreshold, Map<String, Double> flagged, Scores scores) {
+    }
+
+    /**
+     * What each scored input gave, for plots: the test set first, then the OOD set.
+     *
+     * @param scores            per score name ("entropy", "mutual_information", "leverage"): one value per input
+     * @param outOfDistribution whether input i is from the OOD set
+     * @param confidence        the largest predictive probability of each test input
+     * @param correct           whether the predicted class of each test input was its label
+     */
+    public record Scores(Map<String, double[]> scores, boolean[] outOfDistribution, double[] confidence,
+                         boolean[] correct) {
     }
 
     /** Quantile of the training leverages used as the flag threshold, as the service's default. */
@@ -100,11 +112,15 @@ public final class OodEvaluation {
         final double[] mutualInformation = new double[total];
         final double[] leverage = new double[total];
         final boolean[] outOfDistribution = new boolean[total];
+        final double[] confidence = new double[testX.length];
+        final boolean[] correct = new boolean[testX.length];
         for (int i = 0; i < total; i++) {
             final boolean ood = i >= testX.length;
             final ClassificationPrediction p = classify(members, ood ? oodX[i - testX.length] : testX[i]);
             if (!ood) {
                 scorer.add(p.probabilities(), p.predictedClass(), testY[i]);
+                confidence[i] = p.probabilities()[p.predictedClass()];
+                correct[i] = p.predictedClass() == testY[i];
             }
             entropy[i] = p.entropy();
             mutualInformation[i] = p.mutualInformation();
@@ -136,8 +152,12 @@ public final class OodEvaluation {
         final Map<String, Double> flagged = new LinkedHashMap<>();
         flagged.put("in_distribution", flaggedIn / (double) testX.length);
         flagged.put("ood", flaggedOut / (double) oodX.length);
+        final Map<String, double[]> scores = new LinkedHashMap<>();
+        scores.put("entropy", entropy);
+        scores.put("mutual_information", mutualInformation);
+        scores.put("leverage", leverage);
         return new Result(scorer.accuracy(), scorer.negativeLogLikelihood(), scorer.expectedCalibrationError(), auroc,
-                trainSeconds, threshold, flagged);
+                trainSeconds, threshold, flagged, new Scores(scores, outOfDistribution, confidence, correct));
     }
 
     /**

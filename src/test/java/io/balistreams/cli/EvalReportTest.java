@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code bali eval prequential --report} and {@code bali eval drift --report}: the HTML holds every plot, and what the plots draw is what the run's JSON
+ * {@code bali eval prequential|drift|ood --report}: the HTML holds every plot, and what the plots draw is what the run's JSON
  * says (windows, alarms), read from the SVG itself: the metric's line has one segment per pair of consecutive
  * windows, and the dashed lines in the alarm colours are the alarms. The page needs nothing from the network.
  */
@@ -97,6 +97,38 @@ class EvalReportTest {
                 .isEqualTo(3);
         assertThat(count(figure, DRIFT_LINE)).as("DRIFT lines").isEqualTo(drifts);
         assertThat(count(figure, WARNING_LINE)).as("WARNING lines").isEqualTo(warnings);
+    }
+
+    @Test
+    void theOodReportsCurvesHaveTheAreasAndTheCalibrationTheRunReports(@TempDir final Path dir) throws Exception {
+        final Path fashion = io.balistreams.testing.SharedDatasets.require("fashion-mnist");
+        final Path mnist = io.balistreams.testing.SharedDatasets.require("mnist-10k");
+        final Path html = dir.resolve("ood.html");
+        final CliRun r = CliRun.of("eval", "ood",
+                "--train", fashion.resolve("train-images-idx3-ubyte.gz").toString(),
+                fashion.resolve("train-labels-idx1-ubyte.gz").toString(),
+                "--test", fashion.resolve("t10k-images-idx3-ubyte.gz").toString(),
+                fashion.resolve("t10k-labels-idx1-ubyte.gz").toString(),
+                "--ood", mnist.resolve("mnist-10k-images-idx3-ubyte.gz").toString(),
+                "--limit", "1500", "--hidden", "32", "--batch", "100", "--epochs", "1", "--ensemble", "2", "--json",
+                "--report", html.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        final String page = Files.readString(html);
+        for (final String score : List.of("entropy", "mutual_information", "leverage")) {
+            assertThat(figure(page, "histogram-" + score)).contains("data-in-distribution=\"1500\"")
+                    .contains("data-out-of-distribution=\"1500\"");
+            final Matcher auc = Pattern.compile("data-auc-" + score.replace('_', '-') + "=\"([0-9.]+)\"")
+                    .matcher(figure(page, "roc"));
+            assertThat(auc.find()).isTrue();
+            assertThat(Double.parseDouble(auc.group(1))).as("area under the drawn ROC of %s", score)
+                    .isCloseTo(CliRun.number(r.out(), score), org.assertj.core.api.Assertions.within(1e-6));
+        }
+        final Matcher ece = Pattern.compile("data-ece=\"([0-9.]+)\"").matcher(figure(page, "reliability"));
+        assertThat(ece.find()).isTrue();
+        assertThat(Double.parseDouble(ece.group(1))).as("ECE of the drawn bins")
+                .isCloseTo(CliRun.number(r.out(), "ece"), org.assertj.core.api.Assertions.within(1e-6));
+        assertThat(count(figure(page, "histogram-leverage"), "<line [^>]*stroke:rgb\\(213,94,0\\);[^']*stroke-dasharray"))
+                .as("the flag threshold").isEqualTo(1);
     }
 
     private static String figure(final String page, final String id) {
