@@ -353,4 +353,96 @@ final class EvalReports {
         }
         return area;
     }
+
+    /**
+     * Published results of the UCI protocol for comparison (as listed with the benchmark data: MC dropout with grid
+     * search, one hidden layer of 50 units, 20 splits; Gal and Ghahramani, 2016): RMSE and test log-likelihood, each
+     * mean and standard error.
+     */
+    record UciAnchor(double rmse, double rmseSe, double ll, double llSe) {
+    }
+
+    static final Map<String, UciAnchor> UCI_ANCHORS = Map.of(
+            "bostonHousing", new UciAnchor(2.90, 0.18, -2.40, 0.04),
+            "concrete", new UciAnchor(4.82, 0.16, -2.93, 0.02));
+
+    /** The nominal levels of the central intervals whose coverage the UCI report draws. */
+    static final double[] COVERAGE_LEVELS = {0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99};
+
+    /** Observed coverage of each level of {@link #COVERAGE_LEVELS}, pooled over the splits' test targets. */
+    static double[] pooledCoverage(final io.balistreams.eval.UciProtocol.Result r) {
+        final double[] observed = new double[COVERAGE_LEVELS.length];
+        long n = 0;
+        for (final io.balistreams.eval.UciProtocol.SplitResult split : r.splits()) {
+            for (int l = 0; l < COVERAGE_LEVELS.length; l++) {
+                observed[l] += split.coverage(COVERAGE_LEVELS[l]) * split.pit().length;
+            }
+            n += split.pit().length;
+        }
+        for (int l = 0; l < observed.length; l++) {
+            observed[l] /= n;
+        }
+        return observed;
+    }
+
+    /**
+     * The report of {@code bali eval uci}: the settings and summary (with the published anchor where one is known);
+     * the RMSE and the test log-likelihood of each split against the anchor's mean ± standard error; the observed
+     * coverage of central predictive intervals against their nominal level, pooled over the splits.
+     */
+    static HtmlReport uci(final String title, final Map<String, Object> run, final io.balistreams.eval.UciProtocol.Result r) {
+        final HtmlReport report = new HtmlReport(title);
+        report.keyValues("Run", run);
+        final UciAnchor anchor = UCI_ANCHORS.get(r.dataset());
+        final double[] rmse = r.rmse();
+        final double[] ll = r.logLikelihood();
+        final List<List<?>> rows = new java.util.ArrayList<>();
+        rows.add(List.of("BALI (this run)", meanSe(rmse), meanSe(ll)));
+        if (anchor != null) {
+            rows.add(List.of("MC dropout, published anchor", String.format(java.util.Locale.ROOT, "%.2f ± %.2f",
+                    anchor.rmse(), anchor.rmseSe()), String.format(java.util.Locale.ROOT, "%.2f ± %.2f", anchor.ll(),
+                    anchor.llSe())));
+        }
+        report.table(r.splits().size() + " splits (mean ± standard error)", List.of("", "test RMSE",
+                "test log-likelihood"), rows);
+        final double[] split = r.splits().stream().mapToDouble(sp -> sp.split()).toArray();
+        for (final boolean isRmse : new boolean[]{true, false}) {
+            final String id = isRmse ? "rmse" : "log-likelihood";
+            final LineChart chart = new LineChart(isRmse ? "Test RMSE per split" : "Test log-likelihood per split",
+                    "split", isRmse ? "RMSE (target units; lower is better)"
+                    : "mean test log-likelihood (nats; higher is better)");
+            chart.series("BALI", split, isRmse ? rmse : ll);
+            if (anchor != null) {
+                chart.level(isRmse ? anchor.rmse() : anchor.ll(), isRmse ? anchor.rmseSe() : anchor.llSe(),
+                        "MC dropout anchor (mean ± s.e.)", KNOWN_DRIFT);
+            }
+            final Map<String, Object> data = new LinkedHashMap<>();
+            data.put("points", split.length);
+            data.put("anchor", anchor == null ? "none" : isRmse ? anchor.rmse() : anchor.ll());
+            data.put("y-axis", chart.yLabel());
+            report.figure(id, (isRmse ? "RMSE" : "Log-likelihood") + " of each split's test part"
+                    + (anchor == null ? "" : "; black: the published anchor, shaded: its standard error") + ".",
+                    chart.svg(id, WIDTH, HEIGHT), data);
+        }
+        final double[] observed = pooledCoverage(r);
+        final LineChart calibration = new LineChart("Calibration: coverage of central predictive intervals",
+                "nominal coverage (level of the central interval)", "observed coverage (fraction of test targets)")
+                .yRange(0, 1);
+        calibration.series("BALI (pooled over the splits)", COVERAGE_LEVELS, observed);
+        calibration.series("perfect calibration", new double[]{0, 1}, new double[]{0, 1});
+        final Map<String, Object> data = new LinkedHashMap<>();
+        data.put("points", COVERAGE_LEVELS.length);
+        data.put("coverage-95", String.format(java.util.Locale.ROOT, "%.6f", observed[10]));
+        data.put("y-axis", calibration.yLabel());
+        report.figure("calibration", "The fraction of test targets inside the central interval of each nominal level "
+                + "of their predictive distribution (the ensemble's Gaussian mixture), over all splits; on the diagonal "
+                + "the intervals are honest, above it too wide, below it too narrow.",
+                calibration.svg("calibration", WIDTH, 480), data);
+        return report;
+    }
+
+    private static String meanSe(final double[] v) {
+        return String.format(java.util.Locale.ROOT, "%.3f ± %.3f", io.balistreams.metrics.Metrics.mean(v),
+                io.balistreams.metrics.Metrics.standardError(v));
+    }
 }

@@ -34,6 +34,12 @@ public final class EvalUciCommand implements Callable<Integer> {
     @Mixin
     OutputOptions output;
 
+    @Option(names = "--report", paramLabel = "FILE.html",
+            description = "Also write a self-contained HTML report (no network needed to open it): RMSE and "
+                    + "log-likelihood per split against the published anchor, and the calibration of the predictive "
+                    + "intervals (observed against nominal coverage).")
+    Path report;
+
     @Option(names = "--epochs", split = ",", defaultValue = "20,40,80,160",
             description = "Candidate passes over the training part, chosen per split on the hold-out "
                     + "(default ${DEFAULT-VALUE}; one value fixes it).")
@@ -115,6 +121,12 @@ public final class EvalUciCommand implements Callable<Integer> {
             out.put("train_seconds", r.trainSeconds());
             out.put("wall_seconds", r.wallSeconds());
             out.put("threads", r.threads());
+            final Map<String, Double> coverage = new LinkedHashMap<>();
+            final double[] observed = EvalReports.pooledCoverage(r);
+            for (int l = 0; l < observed.length; l++) {
+                coverage.put(String.valueOf(EvalReports.COVERAGE_LEVELS[l]), observed[l]);
+            }
+            out.put("coverage", coverage);
             spec.commandLine().getOut().println(Json.write(out));
         } else {
             final PrintWriter o = spec.commandLine().getOut();
@@ -131,6 +143,20 @@ public final class EvalUciCommand implements Callable<Integer> {
                     r.trainSeconds(), r.wallSeconds(), r.threads(), r.threads() == 1 ? "" : "s");
         }
         spec.commandLine().getOut().flush();
+        if (report != null) {
+            final Map<String, Object> run = new LinkedHashMap<>();
+            run.put("data set", data.name() + " (" + data.rows() + " records, " + data.numFeatures() + " features)");
+            run.put("splits", k);
+            run.put("settings", settings.toString());
+            run.put("train seconds (sum over splits)", r.trainSeconds());
+            run.put("wall seconds", r.wallSeconds());
+            try {
+                EvalReports.uci("bali eval uci: " + data.name(), run, r).write(report);
+            } catch (final java.io.IOException e) {
+                throw new java.io.UncheckedIOException("cannot write " + report + ": " + e.getMessage(), e);
+            }
+            spec.commandLine().getErr().println("wrote the report " + report);
+        }
         return 0;
     }
 

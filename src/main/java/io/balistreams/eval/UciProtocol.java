@@ -107,9 +107,23 @@ public final class UciProtocol {
         }
     }
 
-    /** Scores of one split, with the epochs and variance scale chosen on its training part. */
+    /**
+     * Scores of one split, with the epochs and variance scale chosen on its training part, and the probability
+     * integral transform of each test target, F(y) under its predictive mixture (uniform on [0, 1] if the
+     * predictive distributions are calibrated; a central interval of level p covers y iff |F(y) − ½| ≤ p/2).
+     */
     public record SplitResult(int split, double rmse, double logLikelihood, int epochs, double noiseScale,
-                              double epistemicScale, double trainSeconds) {
+                              double epistemicScale, double trainSeconds, double[] pit) {
+        /** The fraction of this split's test targets inside the central interval of level {@code p}. */
+        public double coverage(final double p) {
+            long inside = 0;
+            for (final double u : pit) {
+                if (Math.abs(u - 0.5) <= p / 2) {
+                    inside++;
+                }
+            }
+            return inside / (double) pit.length;
+        }
     }
 
     /**
@@ -329,6 +343,7 @@ public final class UciProtocol {
         final double[] predicted = new double[test.length];
         final double[] actual = new double[test.length];
         final double[] logLik = new double[test.length];
+        final double[] pit = new double[test.length];
         final double[] means = new double[members.length];
         final double[] vars = new double[members.length];
         final double[] weights = new double[members.length];
@@ -345,9 +360,10 @@ public final class UciProtocol {
             predicted[i] = mixtureMean;
             actual[i] = y[test[i]];
             logLik[i] = Metrics.gaussianMixtureLogLikelihood(actual[i], means, vars, weights);
+            pit[i] = new io.balistreams.bali.GaussianMixture(weights.clone(), means.clone(), vars.clone()).cdf(actual[i]);
         }
         return new SplitResult(split, Metrics.rmse(predicted, actual), Metrics.mean(logLik), bestEpochs, rho[0], rho[1],
-                trainSeconds);
+                trainSeconds, pit);
     }
 
     private static BaliModel[] newEnsemble(final int inputs, final int records, final Settings s, final int stream) {

@@ -46,6 +46,9 @@ public final class LineChart {
     private record Period(double from, double to, String kind) {
     }
 
+    private record Level(double y, double halfWidth, String kind) {
+    }
+
     private final String title;
     private final String xLabel;
     private final String yLabel;
@@ -54,6 +57,8 @@ public final class LineChart {
     private final List<Period> periods = new ArrayList<>();
     private final Map<String, Color> markColours = new LinkedHashMap<>();
     private final Map<String, Color> periodColours = new LinkedHashMap<>();
+    private final List<Level> levels = new ArrayList<>();
+    private final Map<String, Color> levelColours = new LinkedHashMap<>();
     private Double lower;
     private Double upper;
 
@@ -90,6 +95,16 @@ public final class LineChart {
     public LineChart period(final double from, final double to, final String kind, final Color colour) {
         periodColours.putIfAbsent(kind, colour);
         periods.add(new Period(from, to, kind));
+        return this;
+    }
+
+    /**
+     * A horizontal reference at y of a kind (its legend entry), solid, with a shaded band y ± halfWidth around it
+     * (0: no band): a published value and its standard error, say.
+     */
+    public LineChart level(final double y, final double halfWidth, final String kind, final Color colour) {
+        levelColours.putIfAbsent(kind, colour);
+        levels.add(new Level(y, halfWidth, kind));
         return this;
     }
 
@@ -157,7 +172,38 @@ public final class LineChart {
                     BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[]{4f, 3f}, 0f));
             plot.addDomainMarker(m);
         }
+        for (final Level level : levels) {
+            final Color colour = levelColours.get(level.kind());
+            if (level.halfWidth() > 0) {
+                final IntervalMarker band = new IntervalMarker(level.y() - level.halfWidth(),
+                        level.y() + level.halfWidth());
+                band.setPaint(withAlpha(colour, 45));
+                plot.addRangeMarker(band, org.jfree.chart.ui.Layer.BACKGROUND);
+            }
+            final ValueMarker m = new ValueMarker(level.y());
+            m.setPaint(colour);
+            m.setStroke(new BasicStroke(1.6f));
+            plot.addRangeMarker(m);
+        }
+        if (!levels.isEmpty() && lower == null) {
+            // the references stay in view even where the data lie far from them
+            y.setAutoRangeIncludesZero(false);
+            double lo = levels.stream().mapToDouble(l -> l.y() - l.halfWidth()).min().orElseThrow();
+            double hi = levels.stream().mapToDouble(l -> l.y() + l.halfWidth()).max().orElseThrow();
+            for (final Series sr : series) {
+                for (final double v : sr.y()) {
+                    if (Double.isFinite(v)) {
+                        lo = Math.min(lo, v);
+                        hi = Math.max(hi, v);
+                    }
+                }
+            }
+            final double pad = 0.08 * Math.max(hi - lo, 1e-9);
+            y.setRange(lo - pad, hi + pad);
+        }
         final LegendItemCollection legend = plot.getLegendItems();
+        levelColours.forEach((kind, colour) -> legend.add(new LegendItem(kind, null, null, null,
+                new Line2D.Double(-8, 0, 8, 0), new BasicStroke(2f), colour)));
         markColours.forEach((kind, colour) -> legend.add(new LegendItem(kind, null, null, null,
                 new Line2D.Double(-8, 0, 8, 0), new BasicStroke(2f), colour)));
         periodColours.forEach((kind, colour) -> legend.add(new LegendItem(kind, null, null, null,

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code bali eval prequential|drift|ood --report}: the HTML holds every plot, and what the plots draw is what the run's JSON
+ * {@code bali eval prequential|drift|ood|uci --report}: the HTML holds every plot, and what the plots draw is what the run's JSON
  * says (windows, alarms), read from the SVG itself: the metric's line has one segment per pair of consecutive
  * windows, and the dashed lines in the alarm colours are the alarms. The page needs nothing from the network.
  */
@@ -129,6 +129,32 @@ class EvalReportTest {
                 .isCloseTo(CliRun.number(r.out(), "ece"), org.assertj.core.api.Assertions.within(1e-6));
         assertThat(count(figure(page, "histogram-leverage"), "<line [^>]*stroke:rgb\\(213,94,0\\);[^']*stroke-dasharray"))
                 .as("the flag threshold").isEqualTo(1);
+    }
+
+    @Test
+    void theUciReportDrawsEachSplitAgainstTheAnchorAndTheCoverageOfTheRun(@TempDir final Path dir) throws Exception {
+        final Path boston = io.balistreams.testing.SharedDatasets.require("uci", "bostonHousing");
+        final Path html = dir.resolve("uci.html");
+        final CliRun r = CliRun.of("eval", "uci", "--dir", boston.toString(), "--splits", "2", "--epochs", "20",
+                "--ensemble", "2", "--json", "--report", html.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        final String page = Files.readString(html);
+        assertThat(page).contains("<td>MC dropout, published anchor</td><td>2.90 ± 0.18</td><td>-2.40 ± 0.04</td>");
+        for (final String id : List.of("rmse", "log-likelihood")) {
+            final String figure = figure(page, id);
+            assertThat(figure).contains("data-points=\"2\"");
+            assertThat(count(figure, FIRST_SERIES_SEGMENT)).as("segments of %s", id).isEqualTo(1);
+            assertThat(count(figure, "<line [^>]*stroke-width:1.6[0-9]*;stroke:rgb\\(0,0,0\\)")).as("anchor of %s", id)
+                    .isEqualTo(1);
+        }
+        assertThat(figure(page, "rmse")).contains("data-anchor=\"2.9\"");
+        final Matcher json = Pattern.compile("\"0.95\":([0-9.]+)").matcher(r.out());
+        assertThat(json.find()).isTrue();
+        final Matcher drawn = Pattern.compile("data-coverage-95=\"([0-9.]+)\"").matcher(figure(page, "calibration"));
+        assertThat(drawn.find()).isTrue();
+        assertThat(Double.parseDouble(drawn.group(1))).isCloseTo(Double.parseDouble(json.group(1)),
+                org.assertj.core.api.Assertions.within(1e-6));
+        assertThat(count(figure(page, "calibration"), FIRST_SERIES_SEGMENT)).isEqualTo(11);
     }
 
     private static String figure(final String page, final String id) {
