@@ -114,11 +114,29 @@ final class EvalReports {
         }
     }
 
+    /** The known drift points (solid), the run's alarms and forgetting periods, and its memory-shift alarms. */
+    private static void markDrift(final LineChart chart, final long[] points, final DriftEvaluation.Run run,
+                                  final int forgettingRecords) {
+        if (points != null) {
+            for (final long p : points) {
+                chart.mark(p, "known drift point", KNOWN_DRIFT);
+            }
+        }
+        markLevels(chart, run.alarms().stream().map(a -> new Alarm(a.position(), a.level())).toList(),
+                forgettingRecords);
+        if (run.memoryShift() != null) {
+            for (final DriftMetrics.Alarm a : run.memoryShift().alarms()) {
+                chart.mark(a.position(), "memory shift", MEMORY_SHIFT);
+            }
+        }
+    }
+
     /**
      * The report of {@code bali eval drift}: the settings; detection per known drift point (delay of the first DRIFT
      * alarm, accuracy over the recovery window with and without adaptive forgetting); the windowed accuracy of both
      * runs over the stream with the known drift points, the adaptive run's alarms and its periods of faster
-     * forgetting ({@code forgettingRecords} records after each DRIFT alarm), and a mixture's memory-shift alarms.
+     * forgetting ({@code forgettingRecords} records after each DRIFT alarm), and a mixture's memory-shift alarms;
+     * the predictive uncertainty of both runs, and a mixture's weights, per window.
      */
     static HtmlReport drift(final String title, final Map<String, Object> run, final DriftEvaluation.Comparison c,
                             final int forgettingRecords) {
@@ -150,18 +168,7 @@ final class EvalReports {
         chart.series("adaptive forgetting", ends, on.windows());
         chart.series("fixed forgetting", java.util.Arrays.stream(off.windowEnds()).asDoubleStream().toArray(),
                 off.windows());
-        if (points != null) {
-            for (final long p : points) {
-                chart.mark(p, "known drift point", KNOWN_DRIFT);
-            }
-        }
-        markLevels(chart, on.alarms().stream().map(a -> new Alarm(a.position(), a.level())).toList(),
-                forgettingRecords);
-        if (on.memoryShift() != null) {
-            for (final DriftMetrics.Alarm a : on.memoryShift().alarms()) {
-                chart.mark(a.position(), "memory shift", MEMORY_SHIFT);
-            }
-        }
+        markDrift(chart, points, on, forgettingRecords);
         final Map<String, Object> data = new LinkedHashMap<>();
         data.put("points", ends.length);
         data.put("known-drift-points", points == null ? 0 : points.length);
@@ -173,6 +180,26 @@ final class EvalReports {
                 + "forgetting (the service's monitor) and without (the same seed); solid black lines: the stream's "
                 + "known drift points; dashed: the adaptive run's alarms; shaded: faster forgetting after a DRIFT "
                 + "alarm (about " + forgettingRecords + " events).", chart.svg("windowed-accuracy", WIDTH, HEIGHT), data);
+
+        final LineChart uncertainty = new LineChart("Predictive uncertainty per window", "events",
+                "mean entropy of the prediction (nats)");
+        uncertainty.series("adaptive forgetting", ends, on.windowUncertainty());
+        uncertainty.series("fixed forgetting", java.util.Arrays.stream(off.windowEnds()).asDoubleStream().toArray(),
+                off.windowUncertainty());
+        markDrift(uncertainty, points, on, forgettingRecords);
+        report.figure("uncertainty", "The mean entropy of the predictions as they were served, per window, in both "
+                + "runs; marks as above.", uncertainty.svg("uncertainty", WIDTH, HEIGHT),
+                Map.of("points", ends.length, "y-axis", uncertainty.yLabel()));
+        if (on.windowWeights() != null) {
+            final LineChart weights = new LineChart("The mixture's weights per window (adaptive run)", "events",
+                    "mean weight of the expert").yRange(0, 1);
+            on.windowWeights().forEach((expert, w) -> weights.series("memory " + expert, ends, w));
+            markDrift(weights, points, on, forgettingRecords);
+            report.figure("weights", "Each expert's posterior weight averaged over the events of each window as "
+                    + "they were scored: which memory the data preferred, before and after each drift point.",
+                    weights.svg("weights", WIDTH, HEIGHT), Map.of("points", ends.length, "experts",
+                            on.windowWeights().size(), "y-axis", weights.yLabel()));
+        }
         return report;
     }
 

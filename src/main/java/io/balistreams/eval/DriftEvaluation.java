@@ -19,6 +19,7 @@ import io.balistreams.online.ScoredEvent;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.LongConsumer;
 
@@ -133,11 +134,14 @@ public final class DriftEvaluation {
      * @param recovery           the metric over the W events after each drift point
      * @param rejectedUpdates    updates the model refused (non-finite)
      * @param seconds            wall time of scoring, monitoring and learning
+     * @param windowUncertainty  per window, the mean uncertainty of the predictions as served: the predictive
+     *                           entropy (nats) for classification, the predictive standard deviation for regression
+     * @param windowWeights      per expert of a mixture (by its memory), its mean weight per window; null for one model
      */
     public record Run(boolean adaptiveForgetting, String metric, long events, double overall, long[] windowEnds,
                       double[] windows, List<Alarm> alarms, long[] driftPoints, Long[] delays, int missed,
                       Double falseAlarmsPer10k, double[] recovery, long rejectedUpdates, double seconds,
-                      Detection memoryShift) {
+                      Detection memoryShift, double[] windowUncertainty, Map<String, double[]> windowWeights) {
         public double recordsPerSecond() {
             return events / seconds;
         }
@@ -240,9 +244,17 @@ public final class DriftEvaluation {
         final MemoryShiftDetector shift = settings.experts().size() < 2 ? null
                 : new MemoryShiftDetector(settings.experts());
         final List<Alarm> shiftAlarms = new ArrayList<>();
+        final double[] uncertainty = new double[n];
+        final Map<String, double[]> weights = new java.util.LinkedHashMap<>();
         final PrequentialEvaluation.Result result = PrequentialEvaluation.run(learner, features, targets, progress,
                 (i, scored) -> {
                     perEvent[i] = perEventMetric.of(i, scored);
+                    uncertainty[i] = scored.isClassification() ? scored.classification().entropy()
+                            : scored.regression().standardDeviation();
+                    if (scored.memoryWeights() != null) {
+                        scored.memoryWeights().forEach((expert, w) -> weights.computeIfAbsent(expert,
+                                e -> new double[n])[i] = w);
+                    }
                     if (shift != null && shift.observe(i, scored.memoryWeights())) {
                         shiftAlarms.add(new Alarm(i, "MEMORY_SHIFT/weights", DriftLevel.DRIFT));
                     }
@@ -255,11 +267,19 @@ public final class DriftEvaluation {
         final int windowCount = (n + settings.window() - 1) / settings.window();
         final long[] windowEnds = new long[windowCount];
         final double[] windows = new double[windowCount];
+        final double[] windowUncertainty = new double[windowCount];
+        final Map<String, double[]> windowWeights = weights.isEmpty() ? null : new java.util.LinkedHashMap<>();
         for (int w = 0; w < windowCount; w++) {
             final int from = w * settings.window();
             final int to = Math.min(n, from + settings.window());
             windowEnds[w] = to;
             windows[w] = mean(perEvent, from, to);
+            windowUncertainty[w] = mean(uncertainty, from, to);
+            if (windowWeights != null) {
+                final int window = w;
+                weights.forEach((expert, v) -> windowWeights.computeIfAbsent(expert, e -> new double[windowCount])[window]
+                        = mean(v, from, to));
+            }
         }
         final boolean known = driftPoints != null;
         final long[] drifts = known ? driftPoints : new long[0];
@@ -276,7 +296,8 @@ public final class DriftEvaluation {
                 result.rejectedUpdates(), result.seconds(), shift == null ? null
                         : new Detection(List.copyOf(shiftAlarms), detectionDelays(shiftAlarms, drifts, n,
                                 settings.tolerance()), missed(shiftAlarms, drifts, n, settings.tolerance()),
-                                known ? falseAlarmsPer10k(shiftAlarms, drifts, n, settings.tolerance()) : null));
+                                known ? falseAlarmsPer10k(shiftAlarms, drifts, n, settings.tolerance()) : null),
+                windowUncertainty, windowWeights);
     }
 
     private static Alarm of(final ModelMonitor.Alarm a) {

@@ -31,11 +31,12 @@ import java.util.Map;
  */
 public final class LineChart {
     /**
-     * Colours of the series, in order: from a colour-blind-safe palette (Okabe and Ito), leaving its orange, vermillion
-     * and reddish purple to the marks and periods.
+     * Colours of the series, in order: blue and bluish green of a colour-blind-safe palette (Okabe and Ito), then
+     * brown and grey; the palette's black, orange, sky blue, vermillion and reddish purple are left to the marks,
+     * levels and periods, so that no series shares a colour with them.
      */
-    public static final Color[] PALETTE = {new Color(0x0072B2), new Color(0x009E73), new Color(0x000000),
-            new Color(0x56B4E9), new Color(0xF0E442)};
+    public static final Color[] PALETTE = {new Color(0x0072B2), new Color(0x009E73), new Color(0x8C564B),
+            new Color(0x555555), new Color(0xB8A200)};
 
     private record Series(String name, double[] x, double[] y) {
     }

@@ -78,7 +78,7 @@ class EvalReportTest {
     void theDriftReportDrawsTheKnownDriftPointsAndTheAdaptiveRunsAlarms(@TempDir final Path dir) throws Exception {
         final Path html = dir.resolve("sea-drift.html");
         final CliRun r = CliRun.of("eval", "drift", "--stream", "sea", "--events", "20000", "--segment", "5000",
-                "--json", "--report", html.toString());
+                "--experts", "50x4,2000x32", "--json", "--report", html.toString());
         assertThat(r.code()).as(r.err()).isZero();
         final String adaptive = r.out().substring(r.out().indexOf("\"adaptive\":"), r.out().indexOf("\"fixed\":"));
         final long windows = Pattern.compile("\"end\":").matcher(adaptive).results().count();
@@ -97,6 +97,17 @@ class EvalReportTest {
                 .isEqualTo(3);
         assertThat(count(figure, DRIFT_LINE)).as("DRIFT lines").isEqualTo(drifts);
         assertThat(count(figure, WARNING_LINE)).as("WARNING lines").isEqualTo(warnings);
+        final Matcher shifts = Pattern.compile("\"memory_shift\":\\{\"alarms\":\\[([0-9,]*)\\]").matcher(adaptive);
+        assertThat(shifts.find()).isTrue();
+        final long memoryShifts = shifts.group(1).isEmpty() ? 0 : shifts.group(1).split(",").length;
+        assertThat(figure).contains("data-memory-shifts=\"" + memoryShifts + "\"");
+        assertThat(count(figure, "<line [^>]*stroke:rgb\\(86,180,233\\);[^']*stroke-dasharray")).as("memory shifts")
+                .isEqualTo(memoryShifts);
+        assertThat(figure(page, "uncertainty")).contains("data-points=\"" + windows + "\"");
+        assertThat(count(figure(page, "uncertainty"), FIRST_SERIES_SEGMENT)).isEqualTo(windows - 1);
+        assertThat(figure(page, "weights")).contains("data-experts=\"2\"").contains("memory 50x4")
+                .contains("memory 2000x32");
+        assertThat(count(figure(page, "weights"), FIRST_SERIES_SEGMENT)).isEqualTo(windows - 1);
     }
 
     @Test
