@@ -1,7 +1,5 @@
 package io.balistreams.eval;
 
-import io.balistreams.bali.BaliConfig;
-import io.balistreams.bali.Task;
 import io.balistreams.monitor.ModelMonitor;
 import io.balistreams.online.LearnerSettings;
 import io.balistreams.online.LearnerUpdate;
@@ -21,7 +19,8 @@ import java.util.function.LongConsumer;
  * learner, which updates every B labels with the monitor's β. With the service's monitor settings
  * (the default of {@code eval prequential}) drift alarms make the model forget faster for a while, exactly
  * as in the service; {@link LearnerSettings#withoutMonitor()} gives a plain test-then-train loop at the
- * configured β. Metrics are reported cumulatively and over consecutive windows of {@code window} records.
+ * configured β. Metrics are reported cumulatively and over consecutive windows (the learner settings' metrics
+ * window) of records.
  */
 public final class PrequentialEvaluation {
 
@@ -55,45 +54,6 @@ public final class PrequentialEvaluation {
     }
 
     private PrequentialEvaluation() {
-    }
-
-    /** Classification with the service's monitor ({@link LearnerSettings#defaults()}). */
-    public static Result classification(final BaliConfig config, final double[][] features, final int[] labels,
-                                        final int window, final LongConsumer progress) {
-        return classification(config, features, labels, window, LearnerSettings.defaults(), progress);
-    }
-
-    /**
-     * Classification: accuracy, kappa, NLL, ECE, Brier.
-     *
-     * @param settings the learner's monitor, drift loss and OOD score (its metrics window is {@code window})
-     * @param progress called with the number of records done, about every 1,000 records (may be null)
-     */
-    public static Result classification(final BaliConfig config, final double[][] features, final int[] labels,
-                                        final int window, final LearnerSettings settings, final LongConsumer progress) {
-        requireTask(config, Task.CLASSIFICATION);
-        checkShapes(features.length, labels.length, window);
-        final double[] targets = new double[labels.length];
-        for (int i = 0; i < labels.length; i++) {
-            targets[i] = labels[i];
-        }
-        return run(OnlineLearner.create("prequential", config, List.of(), settings.withMetricsWindow(window)),
-                features, targets, progress, null);
-    }
-
-    /** Regression with the service's monitor ({@link LearnerSettings#defaults()}). */
-    public static Result regression(final BaliConfig config, final double[][] features, final double[] targets,
-                                    final int window, final LongConsumer progress) {
-        return regression(config, features, targets, window, LearnerSettings.defaults(), progress);
-    }
-
-    /** Regression: RMSE, MAE, NLL, 95% interval coverage (in the target's units). */
-    public static Result regression(final BaliConfig config, final double[][] features, final double[] targets,
-                                    final int window, final LearnerSettings settings, final LongConsumer progress) {
-        requireTask(config, Task.REGRESSION);
-        checkShapes(features.length, targets.length, window);
-        return run(OnlineLearner.create("prequential", config, List.of(), settings.withMetricsWindow(window)),
-                features, targets, progress, null);
     }
 
     /**
@@ -152,20 +112,5 @@ public final class PrequentialEvaluation {
         m.put("end", (double) end);
         m.putAll(metrics);
         return m;
-    }
-
-    private static void requireTask(final BaliConfig config, final Task task) {
-        if (config.task() != task) {
-            throw new IllegalArgumentException("a " + task + " evaluation needs a " + task + " model configuration");
-        }
-    }
-
-    private static void checkShapes(final int rows, final int targets, final int window) {
-        if (rows != targets) {
-            throw new IllegalArgumentException(rows + " feature rows but " + targets + " targets");
-        }
-        if (window < 1) {
-            throw new IllegalArgumentException("window must be >= 1, got " + window);
-        }
     }
 }
