@@ -69,7 +69,9 @@ public final class BaliService implements AutoCloseable {
         this.config = config;
         this.metrics = metrics;
         final Properties properties = config.streamsProperties();
-        this.stateDirectory = Path.of(new StreamsConfig(properties).getString(StreamsConfig.STATE_DIR_CONFIG));
+        // the configured state.dir or Kafka Streams' default (not via new StreamsConfig: it would log every setting)
+        this.stateDirectory = Path.of(properties.getProperty(StreamsConfig.STATE_DIR_CONFIG,
+                String.valueOf(StreamsConfig.configDef().defaultValues().get(StreamsConfig.STATE_DIR_CONFIG))));
         StateDirectoryCheck.requireWritable(stateDirectory);
         try {
             if (metrics != null) {
