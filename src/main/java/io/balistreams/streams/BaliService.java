@@ -161,7 +161,6 @@ public final class BaliService implements AutoCloseable {
         return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** The exception that stopped a stream thread, if any. */
     /**
      * Why the service stopped, in one line: for a failure that came from the state directory (disk full, read-only),
      * what it means and that a restart recovers ({@link StateDirectoryCheck#explain}); otherwise the exception.
@@ -170,6 +169,7 @@ public final class BaliService implements AutoCloseable {
         return failure().map(f -> StateDirectoryCheck.explain(f, stateDirectory).orElse(String.valueOf(f)));
     }
 
+    /** The exception that stopped a stream thread, if any. */
     public Optional<Throwable> failure() {
         return Optional.ofNullable(failure.get());
     }
