@@ -631,14 +631,10 @@ public final class BenchCommand implements Callable<Integer> {
         return models == 1 ? List.of("bench") : EndToEndRun.spreadModelIds("bench-", models, partitions);
     }
 
-    private static int partition(final String key, final int partitions) {
-        return EndToEndRun.partition(key, partitions);
-    }
-
     private static List<Integer> modelsPerPartition(final List<String> modelIds, final int partitions) {
         final Integer[] counts = new Integer[partitions];
         Arrays.fill(counts, 0);
-        modelIds.forEach(id -> counts[partition(id, partitions)]++);
+        modelIds.forEach(id -> counts[EndToEndRun.partition(id, partitions)]++);
         return Arrays.asList(counts);
     }
 

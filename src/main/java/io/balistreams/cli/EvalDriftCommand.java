@@ -219,13 +219,8 @@ public final class EvalDriftCommand implements Callable<Integer> {
             run.put("memory N_eff, batch", memory + ", " + batch);
             run.put("tolerance, recovery window (events)", tolerance + ", " + recoveryWindow);
             run.put("seed", seed);
-            try {
-                EvalReports.drift("bali eval drift: " + stream, run, c,
-                        settings.monitor().recoveryUpdates() * batch).write(report);
-            } catch (final java.io.IOException e) {
-                throw new java.io.UncheckedIOException("cannot write " + report + ": " + e.getMessage(), e);
-            }
-            spec.commandLine().getErr().println("wrote the report " + report);
+            EvalReports.write(EvalReports.drift("bali eval drift: " + stream, run, c,
+                    settings.monitor().recoveryUpdates() * batch), report, spec.commandLine().getErr());
         }
         return 0;
     }

@@ -116,13 +116,8 @@ public final class EvalOodCommand implements Callable<Integer> {
             run.put("ensemble", settings.toString());
             run.put("epochs", epochs);
             run.put("training seconds", r.trainSeconds());
-            try {
-                EvalReports.ood("bali eval ood: " + test.get(0).getFileName() + " against " + ood.getFileName(), run, r)
-                        .write(report);
-            } catch (final java.io.IOException e) {
-                throw new java.io.UncheckedIOException("cannot write " + report + ": " + e.getMessage(), e);
-            }
-            spec.commandLine().getErr().println("wrote the report " + report);
+            final String title = "bali eval ood: " + test.get(0).getFileName() + " against " + ood.getFileName();
+            EvalReports.write(EvalReports.ood(title, run, r), report, spec.commandLine().getErr());
         }
         return 0;
     }

@@ -7,10 +7,10 @@ import io.balistreams.bali.BaliMixture;
 import io.balistreams.eval.CsvTable;
 import io.balistreams.eval.FeatureEncoding;
 import io.balistreams.eval.PrequentialEvaluation;
+import io.balistreams.eval.WindowTrace;
 import io.balistreams.monitor.PrequentialLoss;
 import io.balistreams.online.LearnerSettings;
 import io.balistreams.online.OnlineLearner;
-import io.balistreams.online.ScoredEvent;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -175,7 +175,7 @@ public final class EvalPrequentialCommand implements Callable<Integer> {
         if (window < 1) {
             throw new IllegalArgumentException("--window must be >= 1, got " + window);
         }
-        final StreamTrace trace = new StreamTrace(window, mixture);
+        final WindowTrace trace = new WindowTrace(window);
         final double[] targets = classification ? Arrays.stream(table.labels()).asDoubleStream().toArray() : table.targets();
         final PrequentialEvaluation.Result r = ProgressBar.around(spec.commandLine().getErr(), output.progress(), "eval prequential",
                 table.rows(), bar -> PrequentialEvaluation.run(mixture != null
@@ -240,14 +240,10 @@ public final class EvalPrequentialCommand implements Callable<Integer> {
             run.put("seed", seed);
             run.put("records per second", r.recordsPerSecond());
             run.put("rejected updates", r.rejectedUpdates());
-            try {
-                EvalReports.prequential("bali eval prequential: " + csv.getFileName(), run, r, trace, mixture,
-                        classification, settings.monitor().adaptiveForgetting()
-                                ? settings.monitor().recoveryUpdates() * batch : 0).write(report);
-            } catch (final java.io.IOException e) {
-                throw new java.io.UncheckedIOException("cannot write " + report + ": " + e.getMessage(), e);
-            }
-            spec.commandLine().getErr().println("wrote the report " + report);
+            final int forgettingRecords = settings.monitor().adaptiveForgetting()
+                    ? settings.monitor().recoveryUpdates() * batch : 0;
+            EvalReports.write(EvalReports.prequential("bali eval prequential: " + csv.getFileName(), run, r, trace,
+                    mixture, classification, forgettingRecords), report, spec.commandLine().getErr());
         }
         return 0;
     }
@@ -263,65 +259,5 @@ public final class EvalPrequentialCommand implements Callable<Integer> {
                     " mean weight %.2f (final %.2f)", mean[k], mixture.weights()[k]));
         }
         return b.toString();
-    }
-
-    /**
-     * What the report plots beside the metrics, per window of {@code window} records (the windows of
-     * {@link PrequentialEvaluation.Result#windows()}): the mean predictive uncertainty of the records as they were
-     * scored (the entropy of the predictive distribution in nats for classification, its standard deviation for
-     * regression) and a mixture's mean weights; and the mixture's weights averaged over the whole stream.
-     */
-    static final class StreamTrace implements PrequentialEvaluation.Observer {
-        private final int window;
-        private final BaliMixture mixture;
-        private final double[] totalWeights;
-        private final double[] windowWeights;
-        private double windowUncertainty;
-        private int inWindow;
-        private long count;
-        final List<Double> uncertainty = new ArrayList<>();
-        final List<double[]> weights = new ArrayList<>();
-
-        StreamTrace(final int window, final BaliMixture mixture) {
-            this.window = window;
-            this.mixture = mixture;
-            final int k = mixture == null ? 0 : mixture.experts().size();
-            this.totalWeights = new double[k];
-            this.windowWeights = new double[k];
-        }
-
-        @Override
-        public void scored(final int index, final ScoredEvent event) {
-            windowUncertainty += event.isClassification() ? event.classification().entropy()
-                    : event.regression().standardDeviation();
-            if (mixture != null) {
-                final double[] w = mixture.weights();
-                for (int k = 0; k < w.length; k++) {
-                    totalWeights[k] += w[k];
-                    windowWeights[k] += w[k];
-                }
-            }
-            count++;
-            if (++inWindow == window) {
-                uncertainty.add(windowUncertainty / window);
-                final double[] mean = windowWeights.clone();
-                for (int k = 0; k < mean.length; k++) {
-                    mean[k] /= window;
-                }
-                weights.add(mean);
-                java.util.Arrays.fill(windowWeights, 0);
-                windowUncertainty = 0;
-                inWindow = 0;
-            }
-        }
-
-        /** The mixture's weights averaged over every record, as each was scored (the weights that served it). */
-        double[] meanWeights() {
-            final double[] m = totalWeights.clone();
-            for (int k = 0; k < m.length; k++) {
-                m[k] /= Math.max(1, count);
-            }
-            return m;
-        }
     }
 }

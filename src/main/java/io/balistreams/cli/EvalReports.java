@@ -5,6 +5,7 @@ import io.balistreams.eval.DriftEvaluation;
 import io.balistreams.eval.DriftMetrics;
 import io.balistreams.eval.OodEvaluation;
 import io.balistreams.eval.PrequentialEvaluation;
+import io.balistreams.eval.WindowTrace;
 import io.balistreams.monitor.DriftLevel;
 import io.balistreams.monitor.ModelMonitor;
 import io.balistreams.report.HtmlReport;
@@ -33,13 +34,27 @@ final class EvalReports {
     }
 
     /**
+     * Writes {@code report} to {@code file} and says so on {@code err}.
+     *
+     * @throws java.io.UncheckedIOException if the file cannot be written (the command's error line names it)
+     */
+    static void write(final HtmlReport report, final java.nio.file.Path file, final java.io.PrintWriter err) {
+        try {
+            report.write(file);
+        } catch (final java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+        err.println("wrote the report " + file);
+    }
+
+    /**
      * The report of {@code bali eval prequential}: the run's settings and cumulative metrics; the windowed primary
      * metric (accuracy or RMSE) and NLL over the stream, with the monitor's alarms and, after each DRIFT alarm, the
      * period of faster forgetting ({@code forgettingRecords} records: the recovery updates times the batch); the
      * mean predictive uncertainty per window; a mixture's mean weights per window.
      */
     static HtmlReport prequential(final String title, final Map<String, Object> run,
-                                  final PrequentialEvaluation.Result r, final EvalPrequentialCommand.StreamTrace trace,
+                                  final PrequentialEvaluation.Result r, final WindowTrace trace,
                                   final BaliMixture mixture, final boolean classification, final int forgettingRecords) {
         final HtmlReport report = new HtmlReport(title);
         report.keyValues("Run", run);
@@ -69,7 +84,7 @@ final class EvalReports {
         final LineChart uncertainty = new LineChart("Predictive uncertainty per window", "records scored",
                 classification ? "mean entropy of the prediction (nats)" : "mean predictive standard deviation (target units)");
         uncertainty.series(classification ? "entropy" : "predictive sd", end,
-                trace.uncertainty.stream().mapToDouble(Double::doubleValue).limit(end.length).toArray());
+                trace.uncertainty(false));
         markAlarms(uncertainty, r.alarms(), forgettingRecords);
         report.figure("uncertainty", "The mean uncertainty of the predictions as they were served (before their "
                 + "label was learned), per window; with the alarms as above.", uncertainty.svg("uncertainty", WIDTH, HEIGHT),
@@ -77,11 +92,7 @@ final class EvalReports {
         if (mixture != null) {
             final LineChart weights = new LineChart("The mixture's weights per window", "records scored",
                     "mean weight of the expert").yRange(0, 1);
-            for (int k = 0; k < mixture.experts().size(); k++) {
-                final int expert = k;
-                weights.series("memory " + mixture.experts().get(k), end,
-                        trace.weights.stream().limit(end.length).mapToDouble(w -> w[expert]).toArray());
-            }
+            trace.weights(false).forEach((expert, w) -> weights.series("memory " + expert, end, w));
             markAlarms(weights, r.alarms(), forgettingRecords);
             report.figure("weights", "Each expert's posterior weight, averaged over the records of each window as they "
                     + "were scored: which memory the data preferred, and when it changed.",

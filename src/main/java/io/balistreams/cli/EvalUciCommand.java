@@ -150,12 +150,7 @@ public final class EvalUciCommand implements Callable<Integer> {
             run.put("settings", settings.toString());
             run.put("train seconds (sum over splits)", r.trainSeconds());
             run.put("wall seconds", r.wallSeconds());
-            try {
-                EvalReports.uci("bali eval uci: " + data.name(), run, r).write(report);
-            } catch (final java.io.IOException e) {
-                throw new java.io.UncheckedIOException("cannot write " + report + ": " + e.getMessage(), e);
-            }
-            spec.commandLine().getErr().println("wrote the report " + report);
+            EvalReports.write(EvalReports.uci("bali eval uci: " + data.name(), run, r), report, spec.commandLine().getErr());
         }
         return 0;
     }

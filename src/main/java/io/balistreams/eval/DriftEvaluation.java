@@ -244,17 +244,11 @@ public final class DriftEvaluation {
         final MemoryShiftDetector shift = settings.experts().size() < 2 ? null
                 : new MemoryShiftDetector(settings.experts());
         final List<Alarm> shiftAlarms = new ArrayList<>();
-        final double[] uncertainty = new double[n];
-        final Map<String, double[]> weights = new java.util.LinkedHashMap<>();
+        final WindowTrace trace = new WindowTrace(settings.window());
         final PrequentialEvaluation.Result result = PrequentialEvaluation.run(learner, features, targets, progress,
                 (i, scored) -> {
                     perEvent[i] = perEventMetric.of(i, scored);
-                    uncertainty[i] = scored.isClassification() ? scored.classification().entropy()
-                            : scored.regression().standardDeviation();
-                    if (scored.memoryWeights() != null) {
-                        scored.memoryWeights().forEach((expert, w) -> weights.computeIfAbsent(expert,
-                                e -> new double[n])[i] = w);
-                    }
+                    trace.scored(i, scored);
                     if (shift != null && shift.observe(i, scored.memoryWeights())) {
                         shiftAlarms.add(new Alarm(i, "MEMORY_SHIFT/weights", DriftLevel.DRIFT));
                     }
@@ -267,19 +261,11 @@ public final class DriftEvaluation {
         final int windowCount = (n + settings.window() - 1) / settings.window();
         final long[] windowEnds = new long[windowCount];
         final double[] windows = new double[windowCount];
-        final double[] windowUncertainty = new double[windowCount];
-        final Map<String, double[]> windowWeights = weights.isEmpty() ? null : new java.util.LinkedHashMap<>();
         for (int w = 0; w < windowCount; w++) {
             final int from = w * settings.window();
             final int to = Math.min(n, from + settings.window());
             windowEnds[w] = to;
             windows[w] = mean(perEvent, from, to);
-            windowUncertainty[w] = mean(uncertainty, from, to);
-            if (windowWeights != null) {
-                final int window = w;
-                weights.forEach((expert, v) -> windowWeights.computeIfAbsent(expert, e -> new double[windowCount])[window]
-                        = mean(v, from, to));
-            }
         }
         final boolean known = driftPoints != null;
         final long[] drifts = known ? driftPoints : new long[0];
@@ -297,7 +283,7 @@ public final class DriftEvaluation {
                         : new Detection(List.copyOf(shiftAlarms), detectionDelays(shiftAlarms, drifts, n,
                                 settings.tolerance()), missed(shiftAlarms, drifts, n, settings.tolerance()),
                                 known ? falseAlarmsPer10k(shiftAlarms, drifts, n, settings.tolerance()) : null),
-                windowUncertainty, windowWeights);
+                trace.uncertainty(true), trace.weights(true));
     }
 
     private static Alarm of(final ModelMonitor.Alarm a) {

@@ -117,8 +117,7 @@ public final class SoakRun {
                 : config.modelDefaults().inputDimension());
         final List<Sample> samples = new ArrayList<>();
         final List<String> modelIds = EndToEndRun.spreadModelIds("soak-", settings.models(), settings.partitions());
-        final ArrayDeque<ProducerRecord<byte[], byte[]>> dueLabels = new ArrayDeque<>();
-        final ArrayDeque<Long> dueAt = new ArrayDeque<>();
+        final ArrayDeque<DueLabel> dueLabels = new ArrayDeque<>();
         final AtomicReference<Exception> sendFailure = new AtomicReference<>();
         final Callback onSent = (metadata, e) -> {
             if (e != null) {
@@ -127,11 +126,7 @@ public final class SoakRun {
         };
         long sent = 0;
         long labelsSent = 0;
-        long predictions = 0;
-        long eventDead = 0;
-        long labelDead = 0;
-        final Map<String, Long> reasons = new TreeMap<>();
-        final List<String> firstDeadLetters = new ArrayList<>();
+        final Answers answers = new Answers(config, deadLetters);
         try (KafkaProducer<byte[], byte[]> producer = producer(config);
              KafkaConsumer<byte[], byte[]> consumer = consumer(config);
              Admin admin = Admin.create(config.clientProperties())) {
@@ -142,11 +137,11 @@ public final class SoakRun {
             long nextSample = settings.sampleEvery();
             long lastArrival = System.nanoTime();
             final double[] x = new double[data.inputs()];
-            while (predictions + eventDead < settings.events()) {
+            while (answers.events() < settings.events()) {
                 if (sendFailure.get() != null) {
                     throw new IllegalStateException("sending failed: " + sendFailure.get(), sendFailure.get());
                 }
-                final long answered = predictions + eventDead;
+                final long answered = answers.events();
                 final long room = Math.min(settings.events() - sent, settings.maxAhead() - (sent - answered));
                 for (long k = 0; k < Math.min(room, 1_000); k++, sent++) {
                     final long i = sent;
@@ -159,49 +154,32 @@ public final class SoakRun {
                             kind < 5 ? y : null);
                     producer.send(new ProducerRecord<>(config.eventsTopic(), key, events.encode(e)), onSent);
                     if (kind >= 5 && kind < 9) {
-                        dueAt.add(i + settings.labelLag());
-                        dueLabels.add(new ProducerRecord<>(config.labelsTopic(), key,
-                                labels.encode(new Label("s" + i, model, y, now))));
+                        dueLabels.add(new DueLabel(i + settings.labelLag(), new ProducerRecord<>(config.labelsTopic(), key,
+                                labels.encode(new Label("s" + i, model, y, now)))));
                     }
-                    while (!dueAt.isEmpty() && dueAt.peekFirst() <= i) {
-                        dueAt.pollFirst();
-                        producer.send(dueLabels.pollFirst(), onSent);
+                    while (!dueLabels.isEmpty() && dueLabels.peekFirst().after() <= i) {
+                        producer.send(dueLabels.pollFirst().label(), onSent);
                         labelsSent++;
                     }
                 }
                 for (final ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(20))) {
                     lastArrival = System.nanoTime();
-                    if (r.topic().equals(config.predictionsTopic())) {
-                        predictions++;
-                    } else {
-                        final DeadLetter dead = deadLetters.decode(r.value());
-                        final String reason = dead.getReason().name();
-                        if (firstDeadLetters.size() < 5) {
-                            firstDeadLetters.add(reason + ": " + dead.getDetail());
-                        }
-                        reasons.merge(reason, 1L, Long::sum);
-                        if (reason.startsWith("LABEL_")) {
-                            labelDead++;
-                        } else {
-                            eventDead++;
-                        }
-                    }
+                    answers.add(r);
                 }
                 if (System.nanoTime() - lastArrival > idleTimeout.toNanos()) {
                     throw new IllegalStateException("no answer for " + idleTimeout.toSeconds() + " s after "
-                            + (predictions + eventDead) + " of " + settings.events() + " events"
+                            + answers.events() + " of " + settings.events() + " events"
                             + service.failure().map(f -> "; the service failed: " + f).orElse(""));
                 }
-                if (sent == settings.events() && predictions + eventDead == settings.events()) {
+                if (sent == settings.events() && answers.events() == settings.events()) {
                     // every event was scored: the labels still due (of the last labelLag events) can go now
                     while (!dueLabels.isEmpty()) {
-                        dueAt.pollFirst();
-                        producer.send(dueLabels.pollFirst(), onSent);
+                        producer.send(dueLabels.pollFirst().label(), onSent);
                         labelsSent++;
                     }
                     producer.flush();
                 }
-                final long nowAnswered = predictions + eventDead;
+                final long nowAnswered = answers.events();
                 if (nowAnswered >= nextSample || nowAnswered == settings.events()) {
                     final long nanos = System.nanoTime();
                     final Sample s = sample(service, admin, nowAnswered, (nanos - start) / 1e9,
@@ -219,17 +197,55 @@ public final class SoakRun {
             final long drainUntil = System.nanoTime() + 3_000_000_000L;
             while (System.nanoTime() < drainUntil) {
                 for (final ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-                    if (r.topic().equals(config.deadLetterTopic())) {
-                        final DeadLetter dead = deadLetters.decode(r.value());
-                        reasons.merge(dead.getReason().name(), 1L, Long::sum);
-                        if (dead.getReason().name().startsWith("LABEL_")) {
-                            labelDead++;
-                        }
-                    }
+                    answers.add(r);
                 }
             }
         }
-        return new Result(samples, predictions, eventDead, labelDead, labelsSent, reasons, firstDeadLetters);
+        return new Result(samples, answers.predictions, answers.eventDead, answers.labelDead, labelsSent,
+                answers.reasons, answers.firstDeadLetters);
+    }
+
+    /** A label to send once event {@code after} has been sent. */
+    private record DueLabel(long after, ProducerRecord<byte[], byte[]> label) {
+    }
+
+    /** What came back: predictions, and dead letters by reason (of events, or of labels: LABEL_*). */
+    private static final class Answers {
+        private final ServiceConfig config;
+        private final AvroSerde<DeadLetter> deadLetters;
+        long predictions;
+        long eventDead;
+        long labelDead;
+        final Map<String, Long> reasons = new TreeMap<>();
+        final List<String> firstDeadLetters = new ArrayList<>();
+
+        Answers(final ServiceConfig config, final AvroSerde<DeadLetter> deadLetters) {
+            this.config = config;
+            this.deadLetters = deadLetters;
+        }
+
+        /** Events answered: predicted or dead-lettered. */
+        long events() {
+            return predictions + eventDead;
+        }
+
+        void add(final ConsumerRecord<byte[], byte[]> r) {
+            if (r.topic().equals(config.predictionsTopic())) {
+                predictions++;
+                return;
+            }
+            final DeadLetter dead = deadLetters.decode(r.value());
+            final String reason = dead.getReason().name();
+            if (firstDeadLetters.size() < 5) {
+                firstDeadLetters.add(reason + ": " + dead.getDetail());
+            }
+            reasons.merge(reason, 1L, Long::sum);
+            if (reason.startsWith("LABEL_")) {
+                labelDead++;
+            } else {
+                eventDead++;
+            }
+        }
     }
 
     private static Sample sample(final BaliService service, final Admin admin, final long answered,

@@ -121,16 +121,6 @@ public final class LineChart {
         return yLabel;
     }
 
-    /** Points of the series, in order. */
-    public List<Integer> pointCounts() {
-        return series.stream().map(s -> s.x().length).toList();
-    }
-
-    /** Vertical marks of a kind. */
-    public long marks(final String kind) {
-        return marks.stream().filter(m -> m.kind().equals(kind)).count();
-    }
-
     /** The chart as an SVG element of this size in pixels, with this id. */
     public String svg(final String id, final int width, final int height) {
         final XYSeriesCollection data = new XYSeriesCollection();

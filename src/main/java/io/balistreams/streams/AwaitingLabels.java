@@ -184,11 +184,6 @@ final class AwaitingLabels {
         }
     }
 
-    /** Entries in the store: waiting events and markers (at most {@code 2 × maxWaiting}). */
-    long entries() {
-        return waiting.size() + markers.size();
-    }
-
     private void index(final String key, final String modelId, final AwaitingLabel entry) {
         if (entry.getState() == AwaitingState.WAITING) {
             waiting.add(new Entry(entry.getEventTime(), key, modelId));

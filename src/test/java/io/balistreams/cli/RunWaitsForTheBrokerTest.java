@@ -42,9 +42,9 @@ class RunWaitsForTheBrokerTest {
                 "-cp", System.getProperty("java.class.path"), "io.balistreams.cli.BaliCommand", "run", "--config",
                 file.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {
-            awaitLine(log, "bali run: waiting for a Kafka broker at 127.0.0.1:" + port, 60);
+            CliRun.awaitLine(log, "bali run: waiting for a Kafka broker at 127.0.0.1:" + port, 60);
             try (EmbeddedKafka kafka = new EmbeddedKafka(port, dir.resolve("broker-data"))) {
-                awaitLine(log, "bali run: application bali-streams on 127.0.0.1:" + port + ", reading events", 120);
+                CliRun.awaitLine(log, "bali run: application bali-streams on 127.0.0.1:" + port + ", reading events", 120);
                 run.destroy(); // SIGTERM
                 assertThat(run.waitFor(60, TimeUnit.SECONDS)).isTrue();
                 assertThat(run.exitValue()).as(Files.readString(log)).isZero();
@@ -64,15 +64,6 @@ class RunWaitsForTheBrokerTest {
     private static int freePort() throws Exception {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
-        }
-    }
-
-    private static void awaitLine(final Path log, final String text, final int seconds) throws Exception {
-        final long deadline = System.nanoTime() + seconds * 1_000_000_000L;
-        while (!(Files.exists(log) && Files.readString(log).contains(text))) {
-            assertThat(System.nanoTime()).as("'%s' in the log within %d s; log:%n%s", text, seconds,
-                    Files.exists(log) ? Files.readString(log) : "").isLessThan(deadline);
-            Thread.sleep(200);
         }
     }
 }

@@ -86,7 +86,7 @@ class SecuredClusterTest {
                 "io.balistreams.cli.BaliCommand", "run", "--config", config.toString())
                 .redirectErrorStream(true).redirectOutput(runLog.toFile()).start();
         try {
-            awaitLine(runLog, "bali run: application bali-streams on " + kafka.bootstrapServers(), 120);
+            CliRun.awaitLine(runLog, "bali run: application bali-streams on " + kafka.bootstrapServers(), 120);
 
             final CliRun produce = CliRun.of("produce", "--csv", csv.toString(), "--topic", "events", "--config",
                     config.toString(), "--target", "class", "--label-kind", "class-name");
@@ -243,15 +243,6 @@ class SecuredClusterTest {
 
     private static String java() {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    }
-
-    private static void awaitLine(final Path log, final String text, final int seconds) throws Exception {
-        final long deadline = System.nanoTime() + seconds * 1_000_000_000L;
-        while (!(Files.exists(log) && Files.readString(log).contains(text))) {
-            assertThat(System.nanoTime()).as("'%s' in the log within %d s; log:%n%s", text, seconds,
-                    Files.exists(log) ? Files.readString(log) : "").isLessThan(deadline);
-            Thread.sleep(200);
-        }
     }
 
     /** A loopback listener that keeps the first bytes (up to 4 KB, or 2 s of silence) of each connection, then closes it. */
