@@ -41,6 +41,11 @@ final class EvalReports {
     static void write(final HtmlReport report, final java.nio.file.Path file, final java.io.PrintWriter err) {
         try {
             report.write(file);
+        } catch (final java.nio.file.NoSuchFileException e) {
+            throw new java.io.UncheckedIOException("cannot write " + file + ": the directory "
+                    + file.toAbsolutePath().getParent() + " does not exist", e);
+        } catch (final java.nio.file.AccessDeniedException e) {
+            throw new java.io.UncheckedIOException("cannot write " + file + ": permission denied", e);
         } catch (final java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
         }

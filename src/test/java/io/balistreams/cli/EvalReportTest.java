@@ -168,6 +168,16 @@ class EvalReportTest {
         assertThat(count(figure(page, "calibration"), FIRST_SERIES_SEGMENT)).isEqualTo(11);
     }
 
+    @Test
+    void aReportThatCannotBeWrittenIsOneErrorLine(@TempDir final Path dir) {
+        final Path missing = dir.resolve("no-such-directory").resolve("sea.html");
+        final CliRun r = CliRun.of("eval", "prequential", "--csv", "docs/examples/sea.csv", "--target", "class",
+                "--report", missing.toString());
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err().lines().filter(l -> l.startsWith("error:")).toList()).containsExactly("error: cannot write "
+                + missing + ": the directory " + missing.getParent() + " does not exist");
+    }
+
     private static String figure(final String page, final String id) {
         final int start = page.indexOf("<figure id=\"" + id + "\"");
         assertThat(start).as("figure %s", id).isNotNegative();
